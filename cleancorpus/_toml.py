@@ -1,0 +1,18 @@
+"""TOML loading with one clear error type (tomllib on 3.11+, tomli before)."""
+
+from __future__ import annotations
+
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def load_toml(text: str, origin: str, error: type[Exception] = ValueError) -> dict:
+    """Parse TOML text; raise ``error`` naming ``origin`` and the problem on bad syntax."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{origin}: invalid TOML: {exc}") from None

@@ -1,0 +1,220 @@
+"""The ``cleancorpus`` command line: parses options and wires stages; no cleaning logic lives here.
+
+Exit codes: 0 success; 1 some documents could not be read or written (the rest are
+processed), or ``check`` found problems; 2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .config import ConfigError, Settings, discover_settings
+from .cruft import RuleError
+from .io import CorpusError
+from .names import TableError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+EPILOG = """examples:
+  cleancorpus normalize seeds/                   clean the seeds into seeds-clean/
+  cleancorpus normalize corpus.jsonl -o out/     JSON Lines in, JSON Lines out
+  cat corpus.jsonl | cleancorpus normalize - -o out/
+  cleancorpus explain seeds/ 002_dc28b77d8e265672.txt
+  cleancorpus dedup corpus/ --json
+  cleancorpus names corpus/ -o discovered-names.toml
+
+exit codes: 0 success, 1 documents failed to read or write (or findings), 2 usage error
+"""
+
+
+class UsageError(Exception):
+    """A command line that cannot run; exit code 2."""
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", help="a folder, a file, a .jsonl file (optionally .gz), or - for JSON Lines on stdin")
+    parser.add_argument("--config", metavar="FILE", help="settings file (default: cleancorpus.toml or "
+                        "pyproject.toml [tool.cleancorpus] found from the input upwards)")
+    parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
+    parser.add_argument("--text-field", help="JSON Lines: the field holding the text (default: text)")
+    parser.add_argument("--id-field", help="JSON Lines: the field holding the id (default: id)")
+    cruft = parser.add_argument_group("cruft")
+    cruft.add_argument("--rules", action="append", metavar="FILE", default=[], help="extra cruft rules (TOML)")
+    cruft.add_argument("--disable", action="append", metavar="RULE", default=[], help="switch a cruft rule off")
+    cruft.add_argument("--no-shipped-rules", action="store_true", help="use only your own rules")
+    cruft.add_argument("--no-recurrence", action="store_true", help="do not learn recurring lines")
+    cruft.add_argument("--min-docs", type=int, help="recurring: seen in at least N documents of a source")
+    cruft.add_argument("--min-share", type=float, help="recurring: and in at least this share of them")
+    names = parser.add_argument_group("names")
+    names.add_argument("--names-table", action="append", metavar="FILE", default=[], help="your alias table (TOML)")
+    names.add_argument("--no-shipped-names", action="store_true", help="do not use the shipped alias table")
+    dedup = parser.add_argument_group("near-duplicates")
+    dedup.add_argument("--threshold", type=float, help="exact Jaccard that flags a duplicate (default 0.5)")
+    dedup.add_argument("--jobs", type=int, help="processes for signatures (default: all cores)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = discover_settings(args.input, args.config, args.isolated)
+    read = settings.read
+    if args.text_field:
+        read = replace(read, text_field=args.text_field)
+    if args.id_field:
+        read = replace(read, id_field=args.id_field)
+    cruft = settings.cruft
+    rec = cruft.recurrence_settings
+    if args.min_docs is not None:
+        rec = replace(rec, min_docs=args.min_docs)
+    if args.min_share is not None:
+        rec = replace(rec, min_share=args.min_share)
+    cruft = replace(cruft, recurrence_settings=rec,
+                    rule_files=cruft.rule_files + tuple(args.rules),
+                    disable=cruft.disable + tuple(args.disable),
+                    use_shipped_rules=cruft.use_shipped_rules and not args.no_shipped_rules,
+                    recurrence=cruft.recurrence and not args.no_recurrence)
+    names = replace(settings.names, tables=settings.names.tables + tuple(args.names_table),
+                    use_shipped_table=settings.names.use_shipped_table and not args.no_shipped_names)
+    dedup = settings.dedup
+    if args.threshold is not None:
+        if not 0 < args.threshold <= 1:
+            raise UsageError("--threshold must be in (0, 1]")
+        dedup = replace(dedup, threshold=args.threshold, lsh_threshold=min(dedup.lsh_threshold, args.threshold))
+    dedup = replace(dedup, jobs=args.jobs if args.jobs is not None else 0)
+    return replace(settings, read=read, cruft=cruft, names=names, dedup=dedup)
+
+
+def _print_problems(problems, stream=sys.stderr) -> None:
+    for problem in problems:
+        print(str(problem), file=stream)
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_normalize(args: argparse.Namespace) -> int:
+    from .pipeline import normalize_corpus
+    from .progress import Progress
+
+    settings = _settings(args)
+    progress = Progress(enabled=not args.quiet)
+    try:
+        report = normalize_corpus(args.input, args.output, settings=settings, format=args.format,
+                                  drop_duplicates=args.drop_duplicates, progress=progress)
+    finally:
+        progress.close()
+    _print_problems(report.problems)
+    for failure in report.write_failures:
+        print(f"{failure}", file=sys.stderr)
+    if not args.quiet:
+        print(report.summary(), file=sys.stderr)
+        if report.overwritten:
+            print(f"note: replaced {report.overwritten} file(s) an earlier run had written in {report.output}; "
+                  "other files there were left alone", file=sys.stderr)
+        print(f"wrote {report.output} (report: {Path(report.output) / 'cleancorpus-report.json'})", file=sys.stderr)
+    return EXIT_FINDINGS if report.failed or report.write_failures else EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .document import LineRemoval, WordChange
+    from .io import read_corpus
+    from .pipeline import Pipeline
+
+    settings = _settings(args)
+    problems: list = []
+    wanted = set(args.documents)
+    pipeline = Pipeline(settings, stages=("cruft", "names"))
+    originals: dict[str, str] = {}
+
+    def remember(stream):
+        for doc in stream:
+            if doc.id in wanted:
+                originals[doc.id] = doc.text
+            yield doc
+
+    found = set()
+    for doc in pipeline.run(remember(read_corpus(args.input, settings.read, problems=problems))):
+        if doc.id not in wanted:
+            continue
+        found.add(doc.id)
+        removed = {r.line: r for r in doc.records_of(LineRemoval)}
+        print(f"=== {doc.id} (source: {doc.source or '-'})")
+        for number, line in enumerate(originals[doc.id].split("\n"), start=1):
+            if number in removed:
+                r = removed[number]
+                print(f"- {number:4d} [{r.rule}{': ' + r.detail if r.detail else ''}] {line}")
+            else:
+                print(f"  {number:4d} {line}")
+        for change in doc.records_of(WordChange):
+            print(f"~ line {change.line}: {change.old} -> {change.new} [{change.entry}]")
+    _print_problems(problems)
+    missing = wanted - found
+    for doc_id in sorted(missing):
+        print(f"{args.input}: no document with id {doc_id!r}", file=sys.stderr)
+    return EXIT_USAGE if missing else EXIT_OK
+
+
+def cmd_dedup(args: argparse.Namespace) -> int:
+    from .dedup.cli import run_dedup
+
+    settings = _settings(args)
+    return run_dedup(args, settings)
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cleancorpus", description="Clean a scraped news corpus: strip cruft, normalize name spellings, "
+        "flag near-duplicate stories, and check it in CI.", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"cleancorpus {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    normalize = sub.add_parser("normalize", help="clean a corpus and write it with a report",
+                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_common(normalize)
+    normalize.add_argument("-o", "--output", help="output folder (default: <INPUT>-clean beside the input)")
+    normalize.add_argument("--format", choices=("files", "jsonl"), help="files mirror the input layout "
+                           "(default for folders and files); jsonl writes one JSON Lines file")
+    normalize.add_argument("--drop-duplicates", action="store_true", help="write only cluster representatives")
+    normalize.set_defaults(func=cmd_normalize)
+
+    explain = sub.add_parser("explain", help="show documents with their removed lines and changed words marked")
+    _add_common(explain)
+    explain.add_argument("documents", nargs="+", metavar="DOC_ID", help="document ids (paths relative to INPUT)")
+    explain.set_defaults(func=cmd_explain)
+
+    dedup = sub.add_parser("dedup", help="list clusters of near-duplicate stories")
+    _add_common(dedup)
+    dedup.add_argument("--json", action="store_true", help="print the clusters as JSON")
+    dedup.add_argument("--explain", nargs=2, metavar=("A", "B"), help="why two documents are (not) duplicates")
+    dedup.add_argument("--index", metavar="FILE", help="an on-disk index: check INPUT against it, then add INPUT")
+    dedup.set_defaults(func=cmd_dedup)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except (UsageError, ConfigError, RuleError, TableError, CorpusError) as exc:
+        print(f"cleancorpus: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("cleancorpus: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

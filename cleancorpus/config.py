@@ -1,0 +1,223 @@
+"""One settings object, read from ``[tool.cleancorpus]`` in pyproject.toml or ``cleancorpus.toml``.
+
+The file is found from the input upwards (the first folder holding a ``cleancorpus.toml``,
+or a ``pyproject.toml`` with a ``[tool.cleancorpus]`` table). Command-line flags then
+override single values. Settings are passed down explicitly; there are no globals.
+An unknown key is an error, never silently ignored: a typo must not switch a check off.
+
+Example ``cleancorpus.toml`` (the same keys go under ``[tool.cleancorpus]`` in pyproject)::
+
+    [cruft]
+    disable = ["share-button"]
+    min_docs = 3
+    min_share = 0.05
+
+    [names]
+    tables = ["names.toml"]
+
+    [dedup]
+    threshold = 0.5
+
+    [check]
+    ignore = ["CC201"]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ._toml import load_toml
+from .cruft import CruftSettings, RecurrenceSettings
+from .dedup import DedupSettings, SketchSettings
+from .io import ReadOptions
+from .names import NameSettings
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used: unknown key, wrong type, unreadable file."""
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """What ``cleancorpus check`` reports and when it fails (see :mod:`cleancorpus.check`)."""
+
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    max_cruft_share: float = 0.0
+    min_words: int = 50
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs, one frozen object per run."""
+
+    read: ReadOptions = field(default_factory=ReadOptions)
+    cruft: CruftSettings = field(default_factory=CruftSettings)
+    names: NameSettings = field(default_factory=NameSettings)
+    names_entities: tuple[dict, ...] = ()
+    dedup: DedupSettings = field(default_factory=DedupSettings)
+    check: CheckSettings = field(default_factory=CheckSettings)
+    origin: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain data (for the report)."""
+        from dataclasses import asdict
+
+        data = asdict(self)
+        data.pop("names_entities")
+        data["names"]["inline_entities"] = len(self.names_entities)
+        return data
+
+
+_TYPES = (bool, int, float, str)
+
+
+def _check_keys(section: str, data: dict, allowed: set[str], origin: str) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ConfigError(f"{origin}: unknown key(s) in [{section}]: {', '.join(sorted(unknown))}; "
+                          f"allowed: {', '.join(sorted(allowed))}")
+
+
+def _typed(value: Any, like: Any, key: str, origin: str) -> Any:
+    if isinstance(like, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{origin}: {key} must be true or false")
+        return value
+    if isinstance(like, (int, float)) and not isinstance(like, bool):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{origin}: {key} must be a number")
+        return type(like)(value) if isinstance(like, float) else value
+    if isinstance(like, tuple):
+        if isinstance(value, str) or not isinstance(value, list):
+            raise ConfigError(f"{origin}: {key} must be a list")
+        return tuple(value)
+    return value
+
+
+def _resolve(paths: list[str], base: Path) -> tuple[str, ...]:
+    return tuple(str((base / p).resolve()) if not Path(p).is_absolute() else p for p in paths)
+
+
+def settings_from_mapping(data: dict, origin: str = "configuration", base: Path | None = None) -> Settings:
+    """Settings from a parsed ``[tool.cleancorpus]`` table; relative paths are taken from ``base``."""
+    base = base or Path.cwd()
+    _check_keys("tool.cleancorpus", data, {"read", "cruft", "names", "dedup", "check"}, origin)
+    settings = Settings(origin=origin)
+
+    read = data.get("read", {})
+    allowed = {f.name for f in fields(ReadOptions)}
+    _check_keys("read", read, allowed, origin)
+    settings = replace(settings, read=replace(settings.read, **{
+        k: _typed(v, getattr(settings.read, k), f"read.{k}", origin) for k, v in read.items()}))
+
+    cruft = dict(data.get("cruft", {}))
+    recurrence_keys = {f.name for f in fields(RecurrenceSettings)}
+    _check_keys("cruft", cruft, {"shipped", "rules", "disable", "recurrence", "repeats",
+                                 "section_min_line"} | recurrence_keys, origin)
+    rec = settings.cruft.recurrence_settings
+    rec = replace(rec, **{k: _typed(cruft.pop(k), getattr(rec, k), f"cruft.{k}", origin)
+                          for k in list(cruft) if k in recurrence_keys})
+    cs = settings.cruft
+    cs = replace(
+        cs,
+        use_shipped_rules=_typed(cruft.get("shipped", cs.use_shipped_rules), True, "cruft.shipped", origin),
+        rule_files=_resolve(list(_typed(cruft.get("rules", []), (), "cruft.rules", origin)), base),
+        disable=_typed(cruft.get("disable", []), (), "cruft.disable", origin),
+        recurrence=_typed(cruft.get("recurrence", cs.recurrence), True, "cruft.recurrence", origin),
+        repeats=_typed(cruft.get("repeats", cs.repeats), True, "cruft.repeats", origin),
+        section_min_line=_typed(cruft.get("section_min_line", cs.section_min_line), 1,
+                                "cruft.section_min_line", origin),
+        recurrence_settings=rec,
+    )
+    settings = replace(settings, cruft=cs)
+
+    names = data.get("names", {})
+    _check_keys("names", names, {"shipped", "tables", "inside_quotes", "entity"}, origin)
+    ns = settings.names
+    ns = replace(
+        ns,
+        use_shipped_table=_typed(names.get("shipped", True), True, "names.shipped", origin),
+        tables=_resolve(list(_typed(names.get("tables", []), (), "names.tables", origin)), base),
+        inside_quotes=_typed(names.get("inside_quotes", True), True, "names.inside_quotes", origin),
+    )
+    entities = names.get("entity", [])
+    if not isinstance(entities, list):
+        raise ConfigError(f"{origin}: names.entity must be a list of tables ([[...names.entity]])")
+    settings = replace(settings, names=ns, names_entities=tuple(entities))
+
+    dedup = dict(data.get("dedup", {}))
+    sketch_keys = {f.name for f in fields(SketchSettings)}
+    dedup_keys = {f.name for f in fields(DedupSettings)} - {"sketch", "batch_size"}
+    _check_keys("dedup", dedup, sketch_keys | dedup_keys, origin)
+    sk = settings.dedup.sketch
+    sk = replace(sk, **{k: _typed(dedup.pop(k), getattr(sk, k), f"dedup.{k}", origin)
+                        for k in list(dedup) if k in sketch_keys})
+    ds = settings.dedup
+    if "containment" in dedup and dedup["containment"] is False:
+        dedup["containment"] = None
+    ds = replace(ds, sketch=sk, **{k: _typed(v, getattr(ds, k), f"dedup.{k}", origin) if getattr(ds, k) is not None
+                                   else v for k, v in dedup.items()})
+    settings = replace(settings, dedup=ds)
+
+    check = dict(data.get("check", {}))
+    check_keys = {"select", "ignore", "per-path-ignores", "max_cruft_share", "min_words", "language"}
+    _check_keys("check", check, check_keys, origin)
+    ck = settings.check
+    per_path = check.pop("per-path-ignores", {})
+    if not isinstance(per_path, dict):
+        raise ConfigError(f"{origin}: check.per-path-ignores must be a table of glob = [codes]")
+    ck = replace(ck, per_path_ignores={k: tuple(v) for k, v in per_path.items()},
+                 **{k: _typed(v, getattr(ck, k), f"check.{k}", origin) if getattr(ck, k) is not None else v
+                    for k, v in check.items()})
+    return replace(settings, check=ck)
+
+
+def find_config(start: str | Path) -> Path | None:
+    """The nearest ``cleancorpus.toml`` or pyproject.toml with ``[tool.cleancorpus]``, from ``start`` upwards."""
+    if str(start) == "-":
+        start = Path.cwd()
+    path = Path(start).resolve()
+    folder = path if path.is_dir() else path.parent
+    for candidate in (folder, *folder.parents):
+        own = candidate / "cleancorpus.toml"
+        if own.is_file():
+            return own
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = load_toml(pyproject.read_text(encoding="utf-8"), str(pyproject), ConfigError)
+            except (ConfigError, OSError):
+                continue
+            if "cleancorpus" in data.get("tool", {}):
+                return pyproject
+    return None
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    """Settings from a config file (``cleancorpus.toml`` or a pyproject.toml); defaults for ``None``."""
+    if path is None:
+        return Settings()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    data = load_toml(text, str(path), ConfigError)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("cleancorpus", {})
+    return settings_from_mapping(data, str(path), path.parent)
+
+
+def discover_settings(input_path: str | Path, config: str | Path | None = None,
+                      isolated: bool = False) -> Settings:
+    """Settings for a run: an explicit ``config`` file, else the one found from the input upwards."""
+    if isolated:
+        return Settings()
+    if config is not None:
+        return load_settings(config)
+    return load_settings(find_config(input_path))

@@ -1,0 +1,56 @@
+"""What a line looks like: the shape tests that keep the article safe.
+
+Recurrence (a line seen on many pages of a site) is strong evidence of cruft for short
+lines and weak evidence for prose: wire stories and follow-ups repeat whole background
+paragraphs, and those are content. So a line that *reads like prose* is never removed
+for recurring, only for matching a rule or repeating inside its own document.
+"""
+
+from __future__ import annotations
+
+import regex
+
+_WORD = regex.compile(r"\p{L}[\p{L}\p{M}'’\-]*|\d+")
+_SPACE = regex.compile(r"\s+")
+_DIGITS = regex.compile(r"\d+")
+_SENTENCE_END = regex.compile(r"[.!?…:;]['\"”’»)\]]*$")
+_BYLINE = regex.compile(r"^(by|von|par|por|di|door|av|від|автор)\s+\p{Lu}", regex.IGNORECASE)
+_QUOTE_START = regex.compile(r"^[\"“”„«‘'‹「『]")
+
+#: Lines with at least this many words that end like a sentence read as prose.
+PROSE_MIN_WORDS = 12
+#: Lines with at least this many words read as prose whatever their ending.
+PROSE_ALWAYS_WORDS = 25
+
+
+def word_count(line: str) -> int:
+    """Number of words (letter runs, with inner apostrophes and hyphens, or digit runs)."""
+    return len(_WORD.findall(line))
+
+
+def looks_like_prose(line: str, min_words: int = PROSE_MIN_WORDS) -> bool:
+    """True for sentence-like paragraphs: many words ending in sentence punctuation, or very many words."""
+    words = word_count(line)
+    if words >= PROSE_ALWAYS_WORDS:
+        return True
+    return words >= min_words and _SENTENCE_END.search(line.strip()) is not None
+
+
+def is_protected(line: str) -> bool:
+    """Bylines and quotations: content even when a site prints them on many pages."""
+    stripped = line.strip()
+    return bool(_BYLINE.match(stripped) or _QUOTE_START.match(stripped))
+
+
+def line_key(line: str) -> str:
+    """The form under which lines count as 'the same' across documents.
+
+    Whitespace collapsed, case folded, and every digit run replaced by ``0`` so that
+    "3 Min Read" and "5 Min Read", or "Posted 12 May" and "Posted 3 May", share a key.
+    """
+    return _DIGITS.sub("0", _SPACE.sub(" ", line.strip()).casefold())
+
+
+def repeat_key(line: str) -> str:
+    """The form under which two lines of one document are 'the same': whitespace and case folded."""
+    return _SPACE.sub(" ", line.strip()).casefold()

@@ -1,0 +1,104 @@
+"""Lines that recur across many documents of one source: learned from the corpus itself.
+
+``fit`` streams the corpus once and counts, per source, in how many documents each
+short line occurs (a line counts once per document). Only lines that could ever be
+removed are counted (not prose, not protected, not longer than ``max_line_chars``), and
+they are kept as 8-byte digests, so memory grows with the number of distinct short
+lines of the corpus, not with its size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..document import Document
+from ..io import host_of
+from .lines import is_protected, line_key, looks_like_prose
+
+WHOLE_CORPUS = "*"
+
+
+def source_of(doc: Document) -> str:
+    """The group a document's recurrence is learned in.
+
+    Its ``source`` (site, outlet or folder), else its URL's host, else the whole corpus.
+    """
+    if doc.source:
+        return doc.source
+    return host_of(doc.meta.get("url")) or WHOLE_CORPUS
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+
+
+@dataclass(frozen=True)
+class RecurrenceSettings:
+    """When a line counts as recurring cruft.
+
+    A line is recurring in a source when it occurs in at least ``min_docs`` documents
+    *and* in at least ``min_share`` of the source's documents. Defaults were chosen on
+    the Dragnet benchmark (see ``benchmarks/README.md``).
+    """
+
+    min_docs: int = 3
+    min_share: float = 0.05
+    max_line_chars: int = 200
+
+
+class RecurrenceModel:
+    """Counts of short lines per source; answers 'is this line recurring cruft here?'.
+
+    Cost: one pass, O(total lines) time, memory O(distinct short lines) (8 bytes + dict
+    overhead per line and source).
+    """
+
+    def __init__(self, settings: RecurrenceSettings | None = None) -> None:
+        self.settings = settings or RecurrenceSettings()
+        self.doc_counts: Counter[str] = Counter()
+        self.line_counts: dict[str, Counter[bytes]] = defaultdict(Counter)
+
+    def candidate(self, line: str) -> bool:
+        """Could recurrence ever remove this line? (short, not prose, not a byline or quote)."""
+        stripped = line.strip()
+        return (
+            0 < len(stripped) <= self.settings.max_line_chars
+            and not looks_like_prose(stripped)
+            and not is_protected(stripped)
+        )
+
+    def add(self, doc: Document) -> None:
+        """Count one document's distinct candidate lines."""
+        source = source_of(doc)
+        self.doc_counts[source] += 1
+        keys = {_digest(line_key(line)) for line in doc.text.split("\n") if self.candidate(line)}
+        self.line_counts[source].update(keys)
+
+    def fit(self, documents: Iterable[Document]) -> "RecurrenceModel":
+        """Count every document of the corpus (one streaming pass)."""
+        for doc in documents:
+            self.add(doc)
+        return self
+
+    def merge(self, other: "RecurrenceModel") -> "RecurrenceModel":
+        """Add another model's counts (the reduce step when fitting shards in parallel)."""
+        self.doc_counts.update(other.doc_counts)
+        for source, counts in other.line_counts.items():
+            self.line_counts[source].update(counts)
+        return self
+
+    def documents_with(self, source: str, line: str) -> int:
+        """In how many documents of ``source`` this line (by its key) occurs."""
+        return self.line_counts.get(source, Counter()).get(_digest(line_key(line)), 0)
+
+    def is_recurring(self, source: str, line: str) -> tuple[bool, int]:
+        """``(recurring?, document count)`` for a line of a document of ``source``."""
+        if not self.candidate(line):
+            return False, 0
+        count = self.documents_with(source, line)
+        total = self.doc_counts.get(source, 0)
+        recurring = count >= self.settings.min_docs and count >= self.settings.min_share * total
+        return recurring, count

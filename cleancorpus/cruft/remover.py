@@ -1,0 +1,203 @@
+"""The cruft stage: rules, recurrence and in-document repeats, composed.
+
+:class:`CruftRemover` follows the fit/apply shape: ``fit`` learns recurring lines per
+source in one streaming pass; ``apply`` is a pure function of one document and that
+state, returning a new document with a :class:`~cleancorpus.document.LineRemoval`
+record for every line it removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from ..document import Document, LineRemoval
+from .lines import repeat_key
+from .recurrence import RecurrenceModel, RecurrenceSettings, source_of
+from .rules import Rule, build_rules
+
+REPEAT_RULE = "repeat"
+#: ``meta`` key: for each line of the cleaned text, its line number in the text as read.
+SOURCE_LINES = "source_lines"
+SECTION_RULE = "comment-section"
+
+
+@dataclass(frozen=True)
+class CruftSettings:
+    """What the cruft stage does.
+
+    - ``use_shipped_rules`` / ``rule_files`` / ``disable``: the rule library.
+    - ``recurrence``: learn recurring lines per source (needs ``fit``); its thresholds.
+    - ``repeats``: remove a line that repeats an earlier line of the same document.
+    - ``section_min_line``: a comment-section heading among the first this-many
+      non-empty lines is not taken as the start of the comments.
+    """
+
+    use_shipped_rules: bool = True
+    rule_files: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    recurrence: bool = True
+    recurrence_settings: RecurrenceSettings = field(default_factory=RecurrenceSettings)
+    repeats: bool = True
+    section_min_line: int = 3
+
+
+class CruftRemover:
+    """Removes cruft lines from documents and records each removal with its rule.
+
+    >>> remover = CruftRemover().fit(docs)        # doctest: +SKIP
+    >>> clean = [remover.apply(d) for d in docs]  # doctest: +SKIP
+    """
+
+    name = "cruft"
+
+    def __init__(self, settings: CruftSettings | None = None, rules: list[Rule] | None = None) -> None:
+        self.settings = settings or CruftSettings()
+        s = self.settings
+        self.rules = rules if rules is not None else build_rules(
+            use_shipped=s.use_shipped_rules, extra_files=s.rule_files, disable=s.disable)
+        self.line_rules = [r for r in self.rules if r.scope == "line"]
+        self.section_rules = [r for r in self.rules if r.scope == "section"]
+        self.recurrence = RecurrenceModel(s.recurrence_settings)
+
+    @property
+    def needs_fit(self) -> bool:
+        """True when ``apply`` depends on corpus-wide counts (recurrence is on)."""
+        return self.settings.recurrence
+
+    def fit(self, documents: Iterable[Document]) -> "CruftRemover":
+        """Learn recurring lines per source from the whole corpus (one pass)."""
+        if self.settings.recurrence:
+            self.recurrence.fit(documents)
+        else:
+            for _ in documents:
+                pass
+        return self
+
+    # ------------------------------------------------------------------ per document
+
+    def _line_rule(self, stripped: str) -> Rule | None:
+        for rule in self.line_rules:
+            if rule.matches(stripped):
+                return rule
+        return None
+
+    def _section_start(self, lines: list[str]) -> tuple[int, Rule] | None:
+        nonempty = 0
+        for index, line in enumerate(lines):
+            stripped = line.strip()
+            if not stripped:
+                continue
+            nonempty += 1
+            if nonempty <= self.settings.section_min_line:
+                continue
+            for rule in self.section_rules:
+                if rule.matches(stripped):
+                    return index, rule
+        return None
+
+    def _runs_ok(self, lines: list[str], decisions: list[tuple[str, str] | None], rules: list[Rule | None]) -> None:
+        """Undo matches of ``needs_run`` rules whose run of lines (or tokens) is too short."""
+        index = 0
+        while index < len(lines):
+            rule = rules[index]
+            if rule is None or rule.needs_run <= 1:
+                index += 1
+                continue
+            end = index
+            tokens = 0
+            while end < len(lines) and rules[end] is rule:
+                tokens += len(lines[end].split())
+                end += 1
+            if end - index < rule.needs_run and tokens < rule.needs_run:
+                for k in range(index, end):
+                    decisions[k] = None
+            index = end
+
+    def removals(self, doc: Document) -> dict[int, tuple[str, str]]:
+        """The lines of ``doc`` to remove: ``{line index: (rule id, detail)}``."""
+        lines = doc.text.split("\n")
+        decisions: list[tuple[str, str] | None] = [None] * len(lines)
+        matched: list[Rule | None] = [None] * len(lines)
+        source = source_of(doc)
+        total = self.recurrence.doc_counts.get(source, 0)
+        section = self._section_start(lines)
+        seen: dict[str, int] = {}
+        for index, line in enumerate(lines):
+            stripped = line.strip()
+            if not stripped:
+                continue
+            rule = self._line_rule(stripped)
+            if rule is not None:
+                matched[index] = rule
+                decisions[index] = (rule.id, "")
+        self._runs_ok(lines, decisions, matched)
+        for index, line in enumerate(lines):
+            stripped = line.strip()
+            if not stripped or decisions[index] is not None:
+                continue
+            if section is not None and index >= section[0]:
+                detail = "" if index == section[0] else f"in the comment section opened on line {section[0] + 1}"
+                decisions[index] = (SECTION_RULE if index != section[0] else section[1].id, detail)
+                continue
+            if self.settings.recurrence:
+                recurring, count = self.recurrence.is_recurring(source, stripped)
+                if recurring:
+                    decisions[index] = (f"recurring:{source}", f"in {count} of {total} documents")
+                    continue
+            if self.settings.repeats:
+                key = repeat_key(stripped)
+                if key in seen:
+                    decisions[index] = (REPEAT_RULE, f"repeats line {seen[key] + 1}")
+                    continue
+                seen[key] = index
+        return {i: d for i, d in enumerate(decisions) if d is not None}
+
+    def apply(self, doc: Document) -> Document:
+        """A new document without its cruft lines, with a record for each removed line.
+
+        A blank line left next to a removed one is dropped when it would double an
+        existing blank line, so paragraphs stay separated by one blank line as before.
+        """
+        removed = self.removals(doc)
+        if not removed:
+            return doc
+        lines = doc.text.split("\n")
+        kept: list[str] = []
+        origins: list[int] = []
+        records = []
+        previous_removed = False
+        for index, line in enumerate(lines):
+            if index in removed:
+                rule, detail = removed[index]
+                records.append(LineRemoval(doc.id, self._origin(doc, index), line.strip(), rule, detail))
+                previous_removed = True
+                continue
+            if not line.strip() and previous_removed and (not kept or not kept[-1].strip()):
+                continue
+            kept.append(line)
+            origins.append(self._origin(doc, index))
+            previous_removed = False
+        meta = {**doc.meta, SOURCE_LINES: tuple(origins)}
+        return doc.evolve(text="\n".join(kept), records=tuple(records), meta=meta)
+
+    @staticmethod
+    def _origin(doc: Document, index: int) -> int:
+        """The input line number of line ``index`` of ``doc`` (through earlier cleaning, if any)."""
+        earlier = doc.meta.get(SOURCE_LINES)
+        return earlier[index] if earlier else index + 1
+
+    def run(self, documents: Iterable[Document]) -> Iterator[Document]:
+        """Apply to each document lazily (call ``fit`` first when recurrence is on)."""
+        for doc in documents:
+            yield self.apply(doc)
+
+
+def remove_cruft(documents: Iterable[Document], settings: CruftSettings | None = None) -> list[Document]:
+    """Fit on ``documents`` and return them cleaned: the one-call form for a list.
+
+    For a corpus too large for memory, use ``CruftRemover().fit(stream)`` then ``run(stream_again)``.
+    """
+    docs = list(documents)
+    remover = CruftRemover(settings).fit(docs)
+    return [remover.apply(d) for d in docs]

@@ -1,0 +1,103 @@
+"""The cruft rule library: patterns with ids, kept as data in TOML.
+
+The shipped rules live in ``rules.toml`` beside this module. A user adds rules in a
+file of the same shape and switches shipped rules off by id. Patterns are compiled
+with the ``regex`` module (Unicode classes such as ``\\p{P}``), case-insensitive, and
+must match a whole stripped line: a rule never removes part of a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+import regex
+
+from .._toml import load_toml
+
+VALID_SCOPES = ("line", "section")
+
+
+class RuleError(ValueError):
+    """A rules file that cannot be used: bad TOML, a missing key, an invalid pattern."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One cruft pattern.
+
+    ``scope="line"`` removes a matching line; ``scope="section"`` removes the matching
+    line and everything after it (a comment section). ``needs_run`` asks for at least
+    that many consecutive matching lines (or tokens on one line), for patterns such as
+    size pickers that are harmless alone.
+    """
+
+    id: str
+    family: str
+    pattern: str
+    scope: str = "line"
+    needs_run: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", regex.compile(self.pattern, regex.IGNORECASE | regex.V1))
+
+    def matches(self, stripped_line: str) -> bool:
+        """True when the pattern matches the whole (already stripped) line."""
+        return self._compiled.fullmatch(stripped_line) is not None  # type: ignore[attr-defined]
+
+
+def _parse_rules(data: dict, origin: str) -> list[Rule]:
+    rules = []
+    for number, entry in enumerate(data.get("rule", []), start=1):
+        missing = [k for k in ("id", "pattern") if k not in entry]
+        if missing:
+            raise RuleError(f"{origin}: rule {number} lacks {', '.join(missing)}")
+        unknown = set(entry) - {"id", "family", "pattern", "scope", "needs_run"}
+        if unknown:
+            raise RuleError(f"{origin}: rule {entry['id']!r} has unknown keys {sorted(unknown)}")
+        scope = entry.get("scope", "line")
+        if scope not in VALID_SCOPES:
+            raise RuleError(f"{origin}: rule {entry['id']!r}: scope must be one of {VALID_SCOPES}")
+        try:
+            rules.append(Rule(id=entry["id"], family=entry.get("family", "user"), pattern=entry["pattern"],
+                              scope=scope, needs_run=int(entry.get("needs_run", 1))))
+        except regex.error as exc:
+            raise RuleError(f"{origin}: rule {entry['id']!r}: invalid pattern: {exc}") from None
+    return rules
+
+
+def shipped_rules() -> list[Rule]:
+    """The rules that ship with cleancorpus."""
+    text = resources.files(__package__).joinpath("rules.toml").read_text(encoding="utf-8")
+    return _parse_rules(load_toml(text, "rules.toml"), "shipped rules.toml")
+
+
+def load_rules_file(path: str | Path) -> list[Rule]:
+    """Rules from a user's TOML file (same shape as the shipped ``rules.toml``)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read rules: {exc.strerror or exc}") from None
+    return _parse_rules(load_toml(text, str(path), error=RuleError), str(path))
+
+
+def build_rules(*, use_shipped: bool = True, extra_files: Iterable[str | Path] = (),
+                disable: Iterable[str] = ()) -> list[Rule]:
+    """The active rule list: shipped rules (unless off), then the user's, minus disabled ids.
+
+    A user rule with the id of a shipped rule replaces it. Disabling an id that no
+    rule has is an error, so a typo does not silently keep a rule on.
+    """
+    rules: dict[str, Rule] = {}
+    if use_shipped:
+        rules.update((r.id, r) for r in shipped_rules())
+    for file in extra_files:
+        rules.update((r.id, r) for r in load_rules_file(file))
+    disabled = set(disable)
+    unknown = disabled - set(rules)
+    if unknown:
+        raise RuleError(f"cannot disable unknown cruft rule(s): {', '.join(sorted(unknown))}")
+    return [r for r in rules.values() if r.id not in disabled]

@@ -1,0 +1,73 @@
+"""``cleancorpus dedup``: list clusters, explain a pair, or check a batch against an index."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from difflib import SequenceMatcher
+
+from ..config import Settings
+from ..document import Document
+from ..io import read_corpus
+from ..pipeline import Pipeline
+from .detector import NearDuplicateDetector
+from .shingles import fold_words
+
+
+def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[str]:
+    """The longest word runs two texts share (case and punctuation folded), longest first."""
+    words_a, words_b = fold_words(a).split(), fold_words(b).split()
+    matcher = SequenceMatcher(None, words_a, words_b, autojunk=False)
+    blocks = sorted((m for m in matcher.get_matching_blocks() if m.size >= min_words), key=lambda m: -m.size)
+    return [" ".join(words_a[m.a:m.a + m.size]) for m in blocks[:limit]]
+
+
+def _prepared(args: argparse.Namespace, settings: Settings, problems: list) -> list[Document]:
+    """Cleaned, normalized documents (duplicates are judged on what would be written)."""
+    return list(Pipeline(settings, stages=("cruft", "names")).run(read_corpus(args.input, settings.read, problems)))
+
+
+def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
+    by_id = {d.id: d for d in docs}
+    missing = [x for x in (a, b) if x not in by_id]
+    if missing:
+        print(f"cleancorpus: error: no document with id {', '.join(map(repr, missing))}", file=sys.stderr)
+        return 2
+    detector = NearDuplicateDetector(settings.dedup)
+    detector.add([by_id[a], by_id[b]])
+    jaccard, containment = detector.similarity(0, 1)
+    verdict = "duplicates" if detector.is_duplicate(jaccard, containment) else "not duplicates"
+    s = settings.dedup
+    print(f"{a}\n{b}\n  jaccard {jaccard:.3f} (threshold {s.threshold}), containment {containment:.3f} "
+          f"(threshold {s.containment}): {verdict}")
+    print(f"  shingles: {len(detector.shingles[0])} and {len(detector.shingles[1])} distinct "
+          f"{s.sketch.shingle_size}-word shingles")
+    for passage in shared_passages(by_id[a].text, by_id[b].text):
+        print(f"  shared: \"{passage[:300]}{'...' if len(passage) > 300 else ''}\"")
+    return 0
+
+
+def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
+    problems: list = []
+    docs = _prepared(args, settings, problems)
+    for problem in problems:
+        print(str(problem), file=sys.stderr)
+    if args.explain:
+        return _explain(docs, settings, *args.explain)
+    if args.index:
+        from .index import run_index
+
+        return run_index(args, settings, docs, problems)
+    result = NearDuplicateDetector(settings.dedup).fit(docs).result
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+    else:
+        for cluster in result.clusters:
+            print(f"{cluster.representative} (kept)")
+            for m in cluster.members:
+                print(f"  {m.id}  jaccard {m.jaccard:.3f}  containment {m.containment:.3f}")
+        if not args.quiet:
+            print(f"{result.documents} documents, {len(result.clusters)} clusters, "
+                  f"{sum(len(c.members) for c in result.clusters)} duplicates", file=sys.stderr)
+    return 1 if any(p.fatal for p in problems) else 0

@@ -1,0 +1,229 @@
+"""The near-duplicate stage: signatures, LSH candidates, exact verification, clusters.
+
+``fit`` streams the (cleaned, normalized) corpus once: texts are sketched in batches
+(in parallel with ``jobs``), signatures go into a datasketch ``MinHashLSH``, and every
+candidate pair the LSH proposes is verified on the exact shingle sets before it counts.
+``apply`` then marks each document that duplicates its cluster's representative.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from typing import Iterable, Iterator
+
+import numpy as np
+from datasketch import MinHashLSH
+from datasketch.lean_minhash import LeanMinHash
+
+from ..document import Document, DuplicateOf
+from .clusters import Cluster, DocInfo, Member, UnionFind, choose_representative
+from .signatures import SketchBatch, SketchSettings, exact_similarity, sketch_texts
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """When two documents are duplicates, and how they are found.
+
+    - ``threshold``: exact Jaccard of the shingle sets at or above which a pair is flagged.
+    - ``containment``: or this share of the smaller document found in the larger (a
+      trimmed or excerpted version); ``None`` turns the containment test off.
+    - ``lsh_threshold``: the Jaccard the LSH is tuned for when proposing candidates; lower
+      than ``threshold`` so trimmed versions (low Jaccard, high containment) are proposed.
+    - ``min_shingles``: texts with fewer distinct shingles are never flagged (too short to tell).
+    - ``representative`` / ``preferred_sources``: see :func:`choose_representative`.
+    - ``jobs``: processes for signatures (0 = all cores); results do not depend on it.
+    Defaults chosen on ``benchmarks/dedup_quality.py`` (see ``benchmarks/README.md``).
+    """
+
+    threshold: float = 0.5
+    containment: float | None = 0.8
+    lsh_threshold: float = 0.3
+    sketch: SketchSettings = field(default_factory=SketchSettings)
+    min_shingles: int = 20
+    representative: str = "longest"
+    preferred_sources: tuple[str, ...] = ()
+    batch_size: int = 2000
+    jobs: int = 1
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("batch_size")
+        data.pop("jobs")
+        return data
+
+
+def _sketch_worker(args: tuple[list[str], SketchSettings]) -> SketchBatch:
+    texts, settings = args
+    return sketch_texts(texts, settings)
+
+
+def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    iterator = iter(documents)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+@dataclass
+class DedupResult:
+    """Clusters found in a corpus, with the settings that found them (the stable JSON shape)."""
+
+    clusters: list[Cluster]
+    settings: DedupSettings
+    documents: int = 0
+    candidates: int = 0
+    verified: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "clusters": [c.to_dict() for c in self.clusters],
+            "settings": self.settings.to_dict(),
+            "documents": self.documents,
+            "candidate_pairs": self.candidates,
+            "verified_pairs": self.verified,
+        }
+
+    def duplicate_of(self) -> dict[str, tuple[str, Member]]:
+        """``{member id: (representative id, member)}`` for every non-representative."""
+        return {m.id: (c.representative, m) for c in self.clusters for m in c.members}
+
+
+class NearDuplicateDetector:
+    """Finds near-duplicate documents with MinHash LSH and exact verification.
+
+    Memory: per document one signature (``num_perm`` x 8 bytes) and its distinct shingle
+    set (4 bytes a shingle), plus the LSH tables. Time: linear in the corpus, plus
+    one exact set intersection per candidate pair.
+    """
+
+    name = "dedup"
+    needs_fit = True
+
+    def __init__(self, settings: DedupSettings | None = None) -> None:
+        self.settings = settings or DedupSettings()
+        self.infos: list[DocInfo] = []
+        self.signatures: list[np.ndarray] = []
+        self.shingles: list[np.ndarray] = []
+        self.index_of: dict[str, int] = {}
+        self.result: DedupResult | None = None
+        self._duplicate_of: dict[str, tuple[str, Member]] = {}
+
+    # ------------------------------------------------------------------ sketching
+
+    def _sketched(self, documents: Iterable[Document]) -> Iterator[tuple[list[Document], SketchBatch]]:
+        s = self.settings
+        jobs = s.jobs or os.cpu_count() or 1
+        batches = _batches(documents, s.batch_size)
+        if jobs <= 1:
+            for batch in batches:
+                yield batch, sketch_texts([d.text for d in batch], s.sketch)
+            return
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            pending: list = []
+            for batch in batches:
+                pending.append((batch, pool.submit(_sketch_worker, ([d.text for d in batch], s.sketch))))
+                if len(pending) > 2 * jobs:
+                    done_batch, future = pending.pop(0)
+                    yield done_batch, future.result()
+            for done_batch, future in pending:
+                yield done_batch, future.result()
+
+    def add(self, documents: Iterable[Document]) -> None:
+        """Sketch documents and keep their signatures and shingle sets."""
+        for batch, sketch in self._sketched(documents):
+            for doc, signature, shingles in zip(batch, sketch.signatures, sketch.shingle_sets):
+                if doc.id in self.index_of:
+                    raise ValueError(f"duplicate document id {doc.id!r}: ids must be unique")
+                self.index_of[doc.id] = len(self.infos)
+                date = doc.meta.get("date")
+                self.infos.append(DocInfo(doc.id, len(doc.text), str(date) if date else None, doc.source))
+                self.signatures.append(signature)
+                self.shingles.append(shingles)
+
+    # ------------------------------------------------------------------ pairs and clusters
+
+    def _lsh(self) -> MinHashLSH:
+        s = self.settings
+        lsh = MinHashLSH(threshold=s.lsh_threshold, num_perm=s.sketch.num_perm)
+        with lsh.insertion_session() as session:
+            for index, signature in enumerate(self.signatures):
+                if len(self.shingles[index]) >= s.min_shingles:
+                    session.insert(index, self._lean(signature), check_duplication=False)
+        return lsh
+
+    def _lean(self, signature: np.ndarray) -> LeanMinHash:
+        return LeanMinHash(seed=self.settings.sketch.seed, hashvalues=signature, scheme="affine64")
+
+    def candidate_pairs(self, lsh: MinHashLSH | None = None) -> set[tuple[int, int]]:
+        """Pairs of document indexes that share at least one LSH band."""
+        lsh = lsh or self._lsh()
+        pairs: set[tuple[int, int]] = set()
+        for index, signature in enumerate(self.signatures):
+            if len(self.shingles[index]) < self.settings.min_shingles:
+                continue
+            for other in lsh.query(self._lean(signature)):
+                if other != index:
+                    pairs.add((min(index, other), max(index, other)))
+        return pairs
+
+    def is_duplicate(self, jaccard: float, containment: float) -> bool:
+        """The verification rule: exact Jaccard, or containment, at or above its threshold."""
+        s = self.settings
+        return jaccard >= s.threshold or (s.containment is not None and containment >= s.containment)
+
+    def similarity(self, a: int, b: int) -> tuple[float, float]:
+        """Exact ``(jaccard, containment)`` of two documents by index."""
+        return exact_similarity(self.shingles[a], self.shingles[b])
+
+    def cluster(self) -> DedupResult:
+        """Verify every LSH candidate, join verified pairs, choose representatives."""
+        candidates = self.candidate_pairs()
+        groups = UnionFind()
+        verified = 0
+        for a, b in sorted(candidates):
+            jaccard, containment = self.similarity(a, b)
+            if self.is_duplicate(jaccard, containment):
+                verified += 1
+                groups.union(self.infos[a].id, self.infos[b].id)
+        clusters = []
+        for ids in groups.groups():
+            infos = [self.infos[self.index_of[i]] for i in ids]
+            rep = choose_representative(infos, self.settings.representative, self.settings.preferred_sources)
+            members = []
+            for info in infos:
+                if info.id == rep.id:
+                    continue
+                jaccard, containment = self.similarity(self.index_of[rep.id], self.index_of[info.id])
+                members.append(Member(info.id, jaccard, containment))
+            clusters.append(Cluster(rep.id, members))
+        clusters.sort(key=lambda c: c.representative)
+        self.result = DedupResult(clusters, self.settings, len(self.infos), len(candidates), verified)
+        self._duplicate_of = self.result.duplicate_of()
+        return self.result
+
+    # ------------------------------------------------------------------ stage protocol
+
+    def fit(self, documents: Iterable[Document]) -> "NearDuplicateDetector":
+        """Sketch the whole corpus, then find and verify its duplicate clusters."""
+        self.add(documents)
+        self.cluster()
+        return self
+
+    def apply(self, doc: Document) -> Document:
+        """The document, with a :class:`DuplicateOf` record if it repeats its cluster's representative."""
+        found = self._duplicate_of.get(doc.id)
+        if found is None:
+            return doc
+        representative, member = found
+        return doc.evolve(records=(DuplicateOf(doc.id, representative, member.jaccard, member.containment),))
+
+    def is_representative_or_unique(self, doc: Document) -> bool:
+        """True unless the document duplicates another one (what ``--drop-duplicates`` keeps)."""
+        return doc.id not in self._duplicate_of
+
+
+def find_duplicates(documents: Iterable[Document], settings: DedupSettings | None = None) -> DedupResult:
+    """Clusters of near-duplicate documents in ``documents`` (one call)."""
+    return NearDuplicateDetector(settings).fit(documents).result  # type: ignore[return-value]

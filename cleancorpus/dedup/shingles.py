@@ -1,0 +1,121 @@
+"""Word shingles of a text, hashed with numpy instead of a Python loop per shingle.
+
+The text is case-folded and split into words (punctuation dropped). Each word gets a
+64-bit polynomial hash computed for all words at once from prefix sums over the UTF-8
+bytes (a modular-inverse trick keeps it one ``cumsum``), then ``k`` consecutive word
+hashes are combined into a shingle hash and mixed with splitmix64. The hashes are
+deterministic across processes and platforms (no use of Python's salted ``hash``), so
+signatures agree between runs, ``--jobs`` settings and the on-disk index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import regex
+
+_NON_WORD = regex.compile(r"[^\p{L}\p{N}]+")
+_MASK64 = (1 << 64) - 1
+_BASE = 0x100000001B3  # odd: invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 1 << 64)
+_POSITION_MULTIPLIERS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5,
+     0x94D049BB133111EB, 0xBF58476D1CE4E5B9, 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD],
+    dtype=np.uint64)
+
+_powers = np.ones(1, dtype=np.uint64)
+_inverse_powers = np.ones(1, dtype=np.uint64)
+
+
+def _ensure_powers(n: int) -> None:
+    """Grow the cached tables of BASE**i and BASE**-i (mod 2**64) to at least ``n`` entries."""
+    global _powers, _inverse_powers
+    if len(_powers) >= n:
+        return
+    size = max(n, 2 * len(_powers), 1 << 16)
+    with np.errstate(over="ignore"):
+        _powers = np.cumprod(np.full(size, _BASE, dtype=np.uint64), dtype=np.uint64)
+        _powers = np.concatenate([[np.uint64(1)], _powers[:-1]]).astype(np.uint64)
+        _inverse_powers = np.cumprod(np.full(size, _BASE_INV, dtype=np.uint64), dtype=np.uint64)
+        _inverse_powers = np.concatenate([[np.uint64(1)], _inverse_powers[:-1]]).astype(np.uint64)
+
+
+def mix64(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer over an array: spreads every input bit over the output."""
+    with np.errstate(over="ignore"):
+        z = values.astype(np.uint64, copy=True)
+        z ^= z >> np.uint64(30)
+        z *= np.uint64(0xBF58476D1CE4E5B9)
+        z ^= z >> np.uint64(27)
+        z *= np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+    return z
+
+
+def fold_words(text: str) -> str:
+    """Case-folded words joined by single spaces: punctuation and layout removed."""
+    return _NON_WORD.sub(" ", text.casefold()).strip()
+
+
+_SEPARATOR_BYTES = np.ones(256, dtype=bool)
+for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
+    _SEPARATOR_BYTES[_c] = False
+_SEPARATOR_BYTES[0x80:] = False  # bytes of non-ASCII characters: letters unless marked below
+
+
+def _separator_mask(data: np.ndarray) -> np.ndarray:
+    """True where a byte separates words: ASCII punctuation and space, and the UTF-8 bytes of
+    general punctuation (U+2000-U+206F: curly quotes, dashes, ellipsis), no-break space,
+    guillemets and the inverted marks."""
+    mask = _SEPARATOR_BYTES[data]
+    lead = np.flatnonzero((data[:-2] == 0xE2) & ((data[1:-1] == 0x80) | (data[1:-1] == 0x81)))
+    for shift in (0, 1, 2):
+        mask[lead + shift] = True
+    two = np.flatnonzero((data[:-1] == 0xC2) & np.isin(data[1:], (0xA0, 0xAB, 0xBB, 0xA1, 0xBF, 0xB7)))
+    mask[two] = True
+    mask[two + 1] = True
+    return mask
+
+
+def word_hashes(text: str) -> np.ndarray:
+    """A 64-bit hash per word of ``text`` (case and punctuation folded), in order.
+
+    Vectorized over the UTF-8 bytes: no Python loop per word. Equivalent to hashing the
+    words of :func:`fold_words` for Latin-script text.
+    """
+    data = np.frombuffer(text.lower().encode("utf-8"), dtype=np.uint8)
+    n = len(data)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    _ensure_powers(n + 1)
+    is_word = ~_separator_mask(data)
+    edges = np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # exclusive
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        weighted = data.astype(np.uint64) * _inverse_powers[:n]
+        prefix = np.concatenate([[np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)])
+        # sum_{j in [s, e)} data[j] * BASE**(e-1-j)
+        hashes = (prefix[ends] - prefix[starts]) * _powers[ends - 1]
+        hashes += (ends - starts).astype(np.uint64)
+    return mix64(hashes)
+
+
+def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
+    """The sorted, distinct 64-bit hashes of the ``size``-word shingles of ``text``.
+
+    A text shorter than ``size`` words gives one shingle of all its words; an empty text none.
+    """
+    if not 1 <= size <= len(_POSITION_MULTIPLIERS):
+        raise ValueError(f"shingle size must be between 1 and {len(_POSITION_MULTIPLIERS)}")
+    words = word_hashes(text)
+    if len(words) == 0:
+        return words
+    k = min(size, len(words))
+    count = len(words) - k + 1
+    with np.errstate(over="ignore"):
+        combined = words[:count] * _POSITION_MULTIPLIERS[0]
+        for offset in range(1, k):
+            combined = combined + words[offset:offset + count] * _POSITION_MULTIPLIERS[offset]
+    return np.unique(mix64(combined))

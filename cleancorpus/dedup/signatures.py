@@ -1,0 +1,145 @@
+"""MinHash signatures for a whole batch of documents at once.
+
+The default method is one-permutation MinHash (Li, Owen & Zhang 2012) with optimal
+densification (Shrivastava 2017): each shingle hash is hashed once; its top bits choose
+one of ``num_perm`` bins and the signature keeps the smallest hash per bin. An empty bin
+(short texts) borrows the value of a non-empty bin chosen by a seeded probe sequence,
+which keeps the collision probability equal to the Jaccard similarity. The whole batch
+is one sort, so the cost is O(shingles) instead of the O(shingles x num_perm) of
+classic MinHash; the estimate is only used to pick LSH candidates, which are then
+verified exactly on the shingle sets.
+
+``method="datasketch"`` computes classic datasketch ``MinHash`` signatures
+(``update_batch`` over the shingle hashes) for users who need them; it is slower.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .shingles import mix64, shingle_hashes
+
+HASH_BITS = 44          # bits of a shingle hash kept for sorting per document
+SET_SHIFT = HASH_BITS - 32  # stored shingle sets keep the top 32 of those bits (order kept)
+_EMPTY = np.uint64((1 << 64) - 1)
+
+
+@dataclass(frozen=True)
+class SketchSettings:
+    """How texts become shingle sets and signatures (must match to compare signatures)."""
+
+    shingle_size: int = 5
+    num_perm: int = 128
+    seed: int = 1
+    method: str = "oph"
+
+    def __post_init__(self) -> None:
+        if self.method not in ("oph", "datasketch"):
+            raise ValueError(f"unknown signature method {self.method!r} (oph or datasketch)")
+        if not 2 <= self.num_perm <= 4096:
+            raise ValueError("num_perm must be between 2 and 4096")
+
+
+@dataclass
+class SketchBatch:
+    """Signatures (``n x num_perm`` uint64) and sorted distinct shingle sets (uint32) of a batch."""
+
+    signatures: np.ndarray
+    shingle_sets: list[np.ndarray]
+
+
+def _seeded(hashes: np.ndarray, seed: int) -> np.ndarray:
+    if seed == 1:
+        return hashes
+    return mix64(hashes ^ np.uint64(mix64(np.array([seed], dtype=np.uint64))[0]))
+
+
+def sketch_texts(texts: Sequence[str], settings: SketchSettings) -> SketchBatch:
+    """Shingle sets and signatures for a batch of texts (one numpy pass for the whole batch)."""
+    k = settings.num_perm
+    per_doc = [_seeded(shingle_hashes(t, settings.shingle_size), settings.seed) >> np.uint64(64 - HASH_BITS)
+               for t in texts]
+    n = len(texts)
+    lengths = np.fromiter((len(h) for h in per_doc), dtype=np.int64, count=n)
+    if n == 0:
+        return SketchBatch(np.zeros((0, k), dtype=np.uint64), [])
+    doc_index = np.repeat(np.arange(n, dtype=np.uint64), lengths)
+    hashes = np.concatenate(per_doc) if lengths.sum() else np.zeros(0, dtype=np.uint64)
+    # One sort for the batch: by document, then by hash.
+    combined = np.sort((doc_index << np.uint64(HASH_BITS)) | hashes)
+    hashes = combined & np.uint64((1 << HASH_BITS) - 1)
+    doc_of = (combined >> np.uint64(HASH_BITS)).astype(np.int64)
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+
+    top = (hashes >> np.uint64(SET_SHIFT)).astype(np.uint32)
+    keep = np.ones(len(top), dtype=bool)
+    keep[1:] = (top[1:] != top[:-1]) | (doc_of[1:] != doc_of[:-1])
+    shingle_sets = []
+    for i in range(n):
+        segment = slice(bounds[i], bounds[i + 1])
+        shingle_sets.append(top[segment][keep[segment]])
+
+    if settings.method == "datasketch":
+        signatures = _datasketch_signatures(shingle_sets, settings)
+    else:
+        signatures = _oph_signatures(hashes, doc_of, n, settings)
+    return SketchBatch(signatures, shingle_sets)
+
+
+def _oph_signatures(hashes: np.ndarray, doc_of: np.ndarray, n: int, settings: SketchSettings) -> np.ndarray:
+    k = settings.num_perm
+    bins = ((hashes * np.uint64(k)) >> np.uint64(HASH_BITS)).astype(np.int64)
+    keys = doc_of * k + bins  # non-decreasing: sorted by document, then hash (bins grow with hash)
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    signatures = np.full(n * k, _EMPTY, dtype=np.uint64)
+    signatures[keys[first]] = hashes[first]
+    signatures = signatures.reshape(n, k)
+    empty_rows = np.flatnonzero((signatures == _EMPTY).any(axis=1))
+    for row in empty_rows:
+        _densify(signatures[row], settings.seed)
+    return signatures
+
+
+def _densify(signature: np.ndarray, seed: int) -> None:
+    """Fill empty bins in place from non-empty ones along a seeded probe sequence per bin."""
+    k = len(signature)
+    filled = signature != _EMPTY
+    if not filled.any():
+        return  # empty text: leave the signature empty (it matches nothing but other empty texts)
+    source = signature.copy()
+    for b in np.flatnonzero(~filled):
+        attempt = 0
+        while True:
+            attempt += 1
+            probe = int(mix64(np.array([(seed << 40) ^ (int(b) << 20) ^ attempt], dtype=np.uint64))[0]) % k
+            if filled[probe]:
+                signature[b] = source[probe]
+                break
+
+
+def _datasketch_signatures(shingle_sets: list[np.ndarray], settings: SketchSettings) -> np.ndarray:
+    from datasketch import MinHash
+
+    rows = []
+    for shingles in shingle_sets:
+        m = MinHash(num_perm=settings.num_perm, seed=settings.seed)
+        m.update_batch([int(x).to_bytes(4, "little") for x in shingles])
+        rows.append(np.asarray(m.hashvalues, dtype=np.uint64))
+    return np.vstack(rows) if rows else np.zeros((0, settings.num_perm), dtype=np.uint64)
+
+
+def exact_similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Exact ``(jaccard, containment)`` of two sorted distinct shingle sets.
+
+    Containment is the share of the smaller set found in the larger one, so a version
+    that trims the last paragraphs of another scores near 1.
+    """
+    if len(a) == 0 or len(b) == 0:
+        return (1.0, 1.0) if len(a) == len(b) else (0.0, 0.0)
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    union = len(a) + len(b) - common
+    return common / union, common / min(len(a), len(b))

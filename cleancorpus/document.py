@@ -1,0 +1,99 @@
+"""The one document type every stage shares, and the records stages leave behind.
+
+A :class:`Document` is immutable: a stage returns a new document (``doc.evolve(...)``)
+and appends the records of what it changed, so a document always carries its own
+audit trail. The report, ``--explain`` and ``check`` are three views of those records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Mapping, Union
+
+
+@dataclass(frozen=True)
+class LineRemoval:
+    """A line a cruft rule removed.
+
+    ``line`` is 1-based and counts lines of the text as it was read (after HTML
+    extraction), so it points into what the user can open. ``rule`` is a shipped or
+    user rule id, ``recurring:<source>``, ``repeat`` or ``comment-section``.
+    """
+
+    doc_id: str
+    line: int
+    text: str
+    rule: str
+    detail: str = ""
+
+    kind = "line-removed"
+
+
+@dataclass(frozen=True)
+class WordChange:
+    """A word the name stage respelled.
+
+    ``offset`` is the character offset of ``old`` in the text the name stage received
+    (the cruft-cleaned text); ``line`` is its 1-based line in the text as read, so it
+    points into the input file like :class:`LineRemoval` does. ``entry`` names the
+    table entry (its canonical form and table) that asked for the change.
+    """
+
+    doc_id: str
+    offset: int
+    line: int
+    old: str
+    new: str
+    entry: str
+
+    kind = "word-changed"
+
+
+@dataclass(frozen=True)
+class DuplicateOf:
+    """This document repeats ``representative``, with the exact similarities measured."""
+
+    doc_id: str
+    representative: str
+    jaccard: float
+    containment: float
+
+    kind = "duplicate"
+
+
+Record = Union[LineRemoval, WordChange, DuplicateOf]
+
+
+def record_to_dict(record: Record) -> dict[str, Any]:
+    """A JSON-ready dict of a record, with its ``kind``."""
+    data = asdict(record)
+    data["kind"] = record.kind
+    return data
+
+
+@dataclass(frozen=True)
+class Document:
+    """A text with an id, the source it came from and free-form metadata.
+
+    - ``id``: stable and unique in a corpus; for a file, its path relative to the input root.
+    - ``source``: the site, outlet or folder the text came from, or ``None`` when unknown.
+      Cruft recurrence is learned per source.
+    - ``meta``: what the reader knew (url, title, date, author, original JSON fields...).
+    - ``records``: what stages changed, in order.
+    """
+
+    id: str
+    text: str
+    source: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    records: tuple[Record, ...] = ()
+
+    def evolve(self, *, text: str | None = None, records: tuple[Record, ...] = (), **changes: Any) -> "Document":
+        """A copy with a new text (if given) and ``records`` appended to the audit trail."""
+        if text is not None:
+            changes["text"] = text
+        return replace(self, records=self.records + tuple(records), **changes)
+
+    def records_of(self, kind: type) -> list:
+        """The records of one type, e.g. ``doc.records_of(LineRemoval)``."""
+        return [r for r in self.records if isinstance(r, kind)]

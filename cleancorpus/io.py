@@ -1,0 +1,422 @@
+"""Reading and writing corpora.
+
+Readers turn a directory, a file, JSON Lines or standard input into a stream of
+:class:`~cleancorpus.document.Document`; a file that cannot be read becomes a
+:class:`ReadProblem` (named file, one-line reason) and the stream goes on. Writers
+mirror the input layout or write JSON Lines, always atomically (temporary file in the
+target folder, fsync, then rename), so an interrupted or failed write never leaves a
+partial file behind and never touches the input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+from urllib.parse import urlsplit
+
+from .document import Document
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+DIRECTORY_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+STDIN = "-"
+
+
+class CorpusError(Exception):
+    """A problem with the corpus as a whole (missing input, output inside input...)."""
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """A file (or one JSON line) that could not be read as it should.
+
+    ``fatal`` problems lose the document (it is skipped); the others are warnings
+    about a document that was still read (for example a non-UTF-8 file decoded as cp1252).
+    """
+
+    path: str
+    message: str
+    line: int | None = None
+    fatal: bool = True
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {'error' if self.fatal else 'warning'}: {self.message}"
+
+
+@dataclass
+class ReadOptions:
+    """How to read a corpus.
+
+    The JSON field names are configurable for JSON Lines input; ``html_comments``
+    asks trafilatura to keep readers' comments (off by default: they are cruft to us).
+    """
+
+    text_field: str = "text"
+    id_field: str = "id"
+    url_field: str = "url"
+    source_field: str = "source"
+    html_comments: bool = False
+    html_favor_precision: bool = False
+
+
+def _base_suffix(path: Path) -> str:
+    """The suffix that says the format, looking through a trailing ``.gz``."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return os.path.splitext(name)[1]
+
+
+def is_jsonl_input(path: str | Path) -> bool:
+    """True for ``-`` (stdin) and ``*.jsonl`` / ``*.ndjson`` files, gzipped or not."""
+    return str(path) == STDIN or (Path(path).is_file() and _base_suffix(Path(path)) in JSONL_SUFFIXES)
+
+
+def host_of(url: str | None) -> str | None:
+    """The host of a URL without ``www.``, or ``None``."""
+    if not url:
+        return None
+    host = urlsplit(url if "//" in url else "//" + url).hostname
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.name.lower().endswith(".gz"):
+        with gzip.open(path, "rb") as handle:
+            return handle.read()
+    return path.read_bytes()
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (BOM allowed), else cp1252, else latin-1.
+
+    Returns ``(text, encoding)``; raises ``ValueError`` for binary data (NUL bytes),
+    which no text encoding would make sense of.
+    """
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file (contains NUL bytes), not text")
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("undecodable")  # pragma: no cover - latin-1 decodes any bytes
+
+
+def extract_html(html: str, url: str | None = None, options: ReadOptions | None = None) -> tuple[str, dict[str, Any]]:
+    """The main text of an HTML page with trafilatura, and the metadata it found.
+
+    Returns ``("", {})`` when trafilatura finds no main text.
+    """
+    import trafilatura  # imported lazily: slow to import, and only HTML needs it
+
+    options = options or ReadOptions()
+    result = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=options.html_comments,
+        favor_precision=options.html_favor_precision,
+    )
+    if result is None:
+        return "", {}
+    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    meta = {k: data.get(k) for k in ("title", "date", "author", "sitename", "hostname", "url") if data.get(k)}
+    return data.get("text") or "", meta
+
+
+def _folder_source(relative: Path) -> str | None:
+    parent = relative.parent.as_posix()
+    return None if parent in ("", ".") else parent
+
+
+def _read_file_document(path: Path, doc_id: str, source: str | None, options: ReadOptions,
+                        problems: list[ReadProblem]) -> Document | None:
+    try:
+        data = _read_bytes(path)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        problems.append(ReadProblem(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
+        return None
+    try:
+        text, encoding = decode_text(data)
+    except ValueError as exc:
+        problems.append(ReadProblem(str(path), str(exc)))
+        return None
+    meta: dict[str, Any] = {"path": str(path)}
+    if encoding not in ("utf-8-sig",):
+        meta["encoding"] = encoding
+        problems.append(ReadProblem(str(path), f"not valid UTF-8; decoded as {encoding}", fatal=False))
+    if _base_suffix(path) in HTML_SUFFIXES:
+        text, found = extract_html(text, options=options)
+        meta.update(found)
+        source = found.get("hostname") or host_of(found.get("url")) or source
+        if not text.strip():
+            problems.append(ReadProblem(str(path), "no main text found in the HTML", fatal=False))
+    elif not text.strip():
+        problems.append(ReadProblem(str(path), "empty file", fatal=False))
+    return Document(id=doc_id, text=text, source=source, meta=meta)
+
+
+def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: list[ReadProblem]) -> Iterator[Document]:
+    for number, raw in enumerate(handle, start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            problems.append(ReadProblem(name, f"malformed JSON: {exc}", line=number))
+            continue
+        if not isinstance(obj, dict):
+            problems.append(ReadProblem(name, "a JSON object was expected", line=number))
+            continue
+        text = obj.get(options.text_field)
+        if not isinstance(text, str):
+            problems.append(ReadProblem(name, f"no string field {options.text_field!r}", line=number))
+            continue
+        doc_id = obj.get(options.id_field)
+        doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
+        url = obj.get(options.url_field)
+        source = obj.get(options.source_field) or host_of(url if isinstance(url, str) else None)
+        meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field}, "line": number}
+        if isinstance(url, str):
+            meta["url"] = url
+        yield Document(id=doc_id, text=text, source=str(source) if source else None, meta=meta)
+
+
+def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProblem]) -> Iterator[Document]:
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            yield from _iter_jsonl(handle, path.name, options, problems)
+    except (OSError, EOFError) as exc:
+        problems.append(ReadProblem(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
+
+
+def list_corpus_files(root: Path) -> list[Path]:
+    """The readable files under ``root``: recursive, sorted, hidden files skipped."""
+    files = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_file() and _base_suffix(path) in DIRECTORY_SUFFIXES:
+            files.append(path)
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def read_corpus(path: str | Path, options: ReadOptions | None = None,
+                problems: list[ReadProblem] | None = None) -> Iterator[Document]:
+    """Read documents from a directory, a file, a JSON Lines file or ``-`` (stdin).
+
+    Lazy: one document at a time. Problems are appended to ``problems`` (and the
+    document skipped when fatal); without a list, the first fatal problem raises
+    :class:`CorpusError`. A missing input always raises :class:`CorpusError`.
+
+    >>> docs = list(read_corpus("seeds"))            # doctest: +SKIP
+    >>> docs[0].id
+    '000_4dc42c2cc4e86bcb.txt'
+    """
+    options = options or ReadOptions()
+    collect = problems if problems is not None else []
+    stream = _read_any(path, options, collect)
+    if problems is not None:
+        yield from stream
+        return
+    for doc in stream:
+        fatal = [p for p in collect if p.fatal]
+        if fatal:
+            raise CorpusError(str(fatal[0]))
+        yield doc
+    fatal = [p for p in collect if p.fatal]
+    if fatal:
+        raise CorpusError(str(fatal[0]))
+
+
+def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem]) -> Iterator[Document]:
+    if str(path) == STDIN:
+        yield from _iter_jsonl(sys.stdin.buffer, "<stdin>", options, problems)
+        return
+    root = Path(path)
+    if not root.exists():
+        raise CorpusError(f"{root}: no such file or directory")
+    if root.is_dir():
+        for file in list_corpus_files(root):
+            relative = file.relative_to(root)
+            doc = _read_file_document(file, relative.as_posix(), _folder_source(relative), options, problems)
+            if doc is not None:
+                yield doc
+    elif _base_suffix(root) in JSONL_SUFFIXES:
+        yield from _iter_jsonl_file(root, options, problems)
+    else:
+        doc = _read_file_document(root, root.name, None, options, problems)
+        if doc is not None:
+            yield doc
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one.
+
+    The data goes to a temporary file in the same folder, is flushed to disk, then
+    renamed over ``path``. On any error the temporary file is removed and the error raised.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path) -> Iterator[IO[bytes]]:
+    """A binary handle whose content replaces ``path`` only when the block ends without error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def output_relative_path(doc_id: str) -> str:
+    """Where a document goes in a mirrored output: its id, with ``.html``/``.htm`` as ``.txt``."""
+    gz = doc_id.lower().endswith(".gz")
+    stem = doc_id[:-3] if gz else doc_id
+    base, ext = os.path.splitext(stem)
+    if ext.lower() in HTML_SUFFIXES:
+        stem = base + ".txt"
+    return stem + (".gz" if gz else "")
+
+
+def check_output_location(input_path: str | Path, output: Path) -> None:
+    """Refuse an output that is the input or lies inside it (the input is never touched)."""
+    if str(input_path) == STDIN:
+        return
+    source = Path(input_path).resolve()
+    target = output.resolve()
+    if target == source or (source.is_dir() and source in target.parents):
+        raise CorpusError(f"output {output} is inside the input {input_path}; choose a folder outside it")
+    if source.is_file() and target == source.parent and output_relative_path(source.name) == source.name:
+        raise CorpusError(f"output {output} would overwrite the input {input_path}")
+
+
+def default_output(input_path: str | Path) -> Path:
+    """``<INPUT>-clean`` beside the input (for a file, its name without suffixes)."""
+    path = Path(input_path)
+    if str(input_path) == STDIN:
+        raise CorpusError("reading from stdin needs an output folder: give -o OUTPUT")
+    name = path.resolve().name
+    if path.is_file():
+        name = name.split(".")[0] or name
+    return path.resolve().parent / f"{name}-clean"
+
+
+@dataclass
+class WriteSummary:
+    """What a write did: files written, files from an earlier run it replaced, failures."""
+
+    written: int = 0
+    overwritten: int = 0
+    failures: list[str] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+
+
+def _encode_text(text: str, gz: bool) -> bytes:
+    data = text.encode("utf-8")
+    return gzip.compress(data, mtime=0) if gz else data
+
+
+def write_files(documents: Iterable[Document], output: Path) -> WriteSummary:
+    """Mirror the input layout under ``output``: one file per document, at its id's relative path."""
+    summary = WriteSummary()
+    for doc in documents:
+        relative = output_relative_path(doc.id)
+        target = output / relative
+        if not target.resolve().is_relative_to(output.resolve()):
+            summary.failures.append(f"{doc.id}: id escapes the output folder, not written")
+            continue
+        existed = target.exists()
+        try:
+            atomic_write_bytes(target, _encode_text(doc.text, relative.lower().endswith(".gz")))
+        except OSError as exc:
+            summary.failures.append(f"{target}: cannot write: {exc.strerror or exc}")
+            continue
+        summary.written += 1
+        summary.overwritten += existed
+        summary.paths.append(target)
+    return summary
+
+
+def document_to_json(doc: Document, options: ReadOptions | None = None) -> dict[str, Any]:
+    """A JSON Lines record for a document: the original fields, with the cleaned text."""
+    options = options or ReadOptions()
+    obj = dict(doc.meta.get("fields") or {})
+    obj.setdefault(options.id_field, doc.id)
+    if doc.source and options.source_field not in obj:
+        obj[options.source_field] = doc.source
+    obj[options.text_field] = doc.text
+    return obj
+
+
+def write_jsonl(documents: Iterable[Document], target: Path, options: ReadOptions | None = None) -> WriteSummary:
+    """Write all documents to one JSON Lines file, atomically (all or nothing)."""
+    summary = WriteSummary()
+    existed = target.exists()
+    count = 0
+    try:
+        with atomic_open(target) as handle:
+            for doc in documents:
+                handle.write(json.dumps(document_to_json(doc, options), ensure_ascii=False).encode("utf-8") + b"\n")
+                count += 1
+    except OSError as exc:
+        summary.failures.append(f"{target}: cannot write: {exc.strerror or exc}")
+        return summary
+    summary.written = count
+    summary.overwritten = int(existed)
+    summary.paths.append(target)
+    return summary
+
+
+def jsonl_output_name(input_path: str | Path) -> str:
+    """The JSON Lines file name in the output folder: the input's name, or ``corpus.jsonl``."""
+    path = Path(input_path)
+    if str(input_path) == STDIN or not is_jsonl_input(path):
+        return "corpus.jsonl"
+    return path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+
+
+def write_corpus(documents: Iterable[Document], output: str | Path, *, format: str = "files",
+                 jsonl_name: str = "corpus.jsonl", options: ReadOptions | None = None) -> WriteSummary:
+    """Write documents under ``output``: mirrored files (``format="files"``) or one JSON Lines file."""
+    output = Path(output)
+    if format == "jsonl":
+        return write_jsonl(documents, output / jsonl_name, options)
+    if format != "files":
+        raise ValueError(f"unknown output format {format!r} (files or jsonl)")
+    return write_files(documents, output)

@@ -1,0 +1,210 @@
+"""Composing the stages: cruft, then names, then near-duplicates.
+
+Every stage has the same small shape: ``needs_fit``, ``fit(documents)`` and
+``apply(document)``. :func:`run_stages` streams documents through them: a stage that
+must see the whole corpus first is fitted on one pass while the documents are spooled
+to a temporary file (so standard input and HTML extraction are read only once), and
+the stages after it continue from the spool. Memory stays bounded by the stages'
+own state, not by the corpus.
+
+>>> from cleancorpus import read_corpus, Pipeline
+>>> docs = Pipeline().run(read_corpus("seeds"))      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Protocol, Sequence
+
+from .config import Settings
+from .cruft import CruftRemover
+from .dedup import NearDuplicateDetector
+from .document import Document, DuplicateOf
+from .names import NameNormalizer
+from .names.tables import parse_entities
+
+ProgressCallback = Callable[[str, int], None]
+
+
+class Stage(Protocol):
+    """What the pipeline needs of a stage."""
+
+    name: str
+
+    @property
+    def needs_fit(self) -> bool: ...
+
+    def fit(self, documents: Iterable[Document]) -> "Stage": ...
+
+    def apply(self, doc: Document) -> Document: ...
+
+
+class Spool:
+    """Documents parked on disk between two passes (pickled one after another)."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        handle = tempfile.NamedTemporaryFile(prefix="cleancorpus-spool-", suffix=".pickle",
+                                             dir=folder, delete=False)
+        self.path = Path(handle.name)
+        handle.close()
+        self.count = 0
+
+    def record(self, documents: Iterable[Document]) -> Iterator[Document]:
+        """Pass documents through while writing each to the spool."""
+        with open(self.path, "wb") as out:
+            for doc in documents:
+                pickle.dump(doc, out, protocol=pickle.HIGHEST_PROTOCOL)
+                self.count += 1
+                yield doc
+
+    def __iter__(self) -> Iterator[Document]:
+        with open(self.path, "rb") as source:
+            for _ in range(self.count):
+                yield pickle.load(source)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _apply_all(documents: Iterable[Document], stages: Sequence[Stage]) -> Iterator[Document]:
+    for doc in documents:
+        for stage in stages:
+            doc = stage.apply(doc)
+        yield doc
+
+
+def _counted(documents: Iterable[Document], label: str, progress: ProgressCallback | None) -> Iterator[Document]:
+    if progress is None:
+        yield from documents
+        return
+    count = 0
+    for doc in documents:
+        count += 1
+        progress(label, count)
+        yield doc
+
+
+def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
+               workdir: str | Path | None = None, progress: ProgressCallback | None = None) -> Iterator[Document]:
+    """Stream ``documents`` through ``stages`` in order, fitting those that need it.
+
+    Lazy: nothing is read until the result is iterated. A list input is fitted on
+    directly; any other iterable is spooled to ``workdir`` (a temporary folder by default).
+    """
+    current: Iterable[Document] = documents
+    pending: list[Stage] = []
+    spools: list[Spool] = []
+    reusable = isinstance(documents, (list, tuple))
+    try:
+        for stage in stages:
+            if stage.needs_fit:
+                if reusable and not pending:
+                    stage.fit(_counted(current, f"fitting {stage.name}", progress))
+                else:
+                    spool = Spool(workdir)
+                    stage.fit(spool.record(_counted(_apply_all(current, pending), f"fitting {stage.name}", progress)))
+                    for old in spools:
+                        old.remove()
+                    spools = [spool]
+                    current, pending = spool, []
+            pending.append(stage)
+        yield from _apply_all(_counted(current, "writing", progress), pending)
+    finally:
+        for spool in spools:
+            spool.remove()
+
+
+def build_stages(settings: Settings | None = None, *, cruft: bool = True, names: bool = True,
+                 dedup: bool = True) -> list[Stage]:
+    """The stages a settings object describes, in pipeline order."""
+    settings = settings or Settings()
+    stages: list[Stage] = []
+    if cruft:
+        stages.append(CruftRemover(settings.cruft))
+    if names:
+        entries = parse_entities(settings.names_entities, "[tool.cleancorpus.names]")
+        stages.append(NameNormalizer(settings.names, extra_entries=entries))
+    if dedup:
+        stages.append(NearDuplicateDetector(settings.dedup))
+    return stages
+
+
+class Pipeline:
+    """The whole cleaning pipeline as one object: ``Pipeline(settings).run(documents)``.
+
+    ``stages`` lets a caller run a subset (e.g. ``stages=("cruft", "names")``).
+    After ``run`` has been consumed, ``self.dedup`` holds the near-duplicate result.
+    """
+
+    def __init__(self, settings: Settings | None = None,
+                 stages: Sequence[str] = ("cruft", "names", "dedup")) -> None:
+        unknown = set(stages) - {"cruft", "names", "dedup"}
+        if unknown:
+            raise ValueError(f"unknown stage(s): {', '.join(sorted(unknown))}")
+        self.settings = settings or Settings()
+        self.stages = build_stages(self.settings, cruft="cruft" in stages, names="names" in stages,
+                                   dedup="dedup" in stages)
+
+    @property
+    def detector(self) -> NearDuplicateDetector | None:
+        return next((s for s in self.stages if isinstance(s, NearDuplicateDetector)), None)
+
+    def run(self, documents: Iterable[Document], *, workdir: str | Path | None = None,
+            progress: ProgressCallback | None = None) -> Iterator[Document]:
+        """Cleaned, normalized documents with their records, lazily and in input order."""
+        return run_stages(documents, self.stages, workdir=workdir, progress=progress)
+
+
+def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *,
+                     settings: Settings | None = None, format: str | None = None,
+                     drop_duplicates: bool = False, progress: ProgressCallback | None = None):
+    """Read a corpus, clean it, write it and its report: what ``cleancorpus normalize`` does.
+
+    Returns the :class:`~cleancorpus.report.RunReport` (also written as
+    ``OUTPUT/cleancorpus-report.json``). Raises :class:`~cleancorpus.io.CorpusError` for a
+    missing input or an output inside the input; unreadable documents are recorded
+    in the report's ``problems`` and the run goes on.
+    """
+    import json
+
+    from .io import (CorpusError, atomic_write_bytes, check_output_location, default_output, is_jsonl_input,
+                     jsonl_output_name, read_corpus, write_corpus)
+    from .report import RunReport
+
+    settings = settings or Settings()
+    if str(input_path) != "-" and not Path(input_path).exists():
+        raise CorpusError(f"{input_path}: no such file or directory")
+    out = Path(output) if output is not None else default_output(input_path)
+    check_output_location(input_path, out)
+    if format is None:
+        format = "jsonl" if is_jsonl_input(input_path) else "files"
+    report = RunReport(input=str(input_path), output=str(out), settings=settings.to_dict())
+    pipeline = Pipeline(settings)
+    documents = read_corpus(input_path, settings.read, problems=report.problems)
+
+    def kept(stream: Iterable[Document]) -> Iterator[Document]:
+        for doc in stream:
+            report.add(doc)
+            if drop_duplicates and doc.records_of(DuplicateOf):
+                report.dropped_duplicates += 1
+                continue
+            yield doc
+
+    with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir:
+        summary = write_corpus(kept(pipeline.run(documents, workdir=workdir, progress=progress)), out,
+                               format=format, jsonl_name=jsonl_output_name(input_path), options=settings.read)
+    report.written = summary.written
+    report.overwritten = summary.overwritten
+    report.write_failures = summary.failures
+    detector = pipeline.detector
+    if detector is not None and detector.result is not None:
+        report.clusters = detector.result.to_dict()["clusters"]
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / "cleancorpus-report.json",
+                       json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n")
+    return report

@@ -1,0 +1,127 @@
+"""The command line end to end: normalize on the seeds, outputs, exit codes, errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from conftest import run_cli
+
+
+def test_normalize_seeds_writes_five_files_and_a_report(seeds: Path, tmp_path: Path) -> None:
+    out = tmp_path / "OUT"
+    result = run_cli("normalize", seeds, "-o", out)
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(p.name for p in seeds.iterdir()) + ["cleancorpus-report.json"]
+    report = json.loads((out / "cleancorpus-report.json").read_text())
+    totals = report["totals"]
+    assert totals["documents_read"] == 5 and totals["documents_written"] == 5 and totals["documents_failed"] == 0
+    assert totals["lines_removed"] == sum(len(d["removed_lines"]) for d in report["documents"]) > 0
+    assert totals["words_changed"] == 6
+    assert report["settings"]["dedup"]["threshold"] > 0
+    doc = next(d for d in report["documents"] if d["id"].startswith("004"))
+    assert {"line": 1, "text": "Մատչելիության հղումներ", "rule": "accessibility-links", "detail": ""} \
+        in doc["removed_lines"]
+    assert "documents: 5 read, 5 written, 0 failed" in result.stderr
+    assert "names changed: 6" in result.stderr
+
+
+def test_the_input_is_never_modified(seeds: Path, tmp_path: Path) -> None:
+    before = {p.name: p.read_bytes() for p in seeds.iterdir()}
+    assert run_cli("normalize", seeds, "-o", tmp_path / "out").returncode == 0
+    assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before
+
+
+def test_default_output_is_beside_the_input_and_named(seeds: Path) -> None:
+    result = run_cli("normalize", seeds)
+    assert result.returncode == 0, result.stderr
+    out = seeds.parent / "seeds-clean"
+    assert (out / "cleancorpus-report.json").is_file()
+    assert f"wrote {out}" in result.stderr
+
+
+def test_output_inside_input_is_a_usage_error(seeds: Path) -> None:
+    result = run_cli("normalize", seeds, "-o", seeds / "out")
+    assert result.returncode == 2
+    assert "inside the input" in result.stderr
+    assert not (seeds / "out").exists()
+
+
+def test_missing_input_and_unknown_option_are_usage_errors(tmp_path: Path) -> None:
+    missing = run_cli("normalize", tmp_path / "nothing", "-o", tmp_path / "o")
+    assert missing.returncode == 2 and "no such file or directory" in missing.stderr
+    unknown = run_cli("normalize", tmp_path, "--frobnicate")
+    assert unknown.returncode == 2 and "unrecognized arguments" in unknown.stderr
+
+
+def test_unreadable_documents_exit_1_and_the_rest_is_written(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("A good article.\n\nShare This Article\n")
+    (corpus / "bad.txt").write_bytes(b"\x00\x01\x02binary")
+    result = run_cli("normalize", corpus, "-o", tmp_path / "out")
+    assert result.returncode == 1
+    assert f"{corpus / 'bad.txt'}: error: binary file" in result.stderr
+    assert (tmp_path / "out/good.txt").read_text() == "A good article.\n"
+    report = json.loads((tmp_path / "out/cleancorpus-report.json").read_text())
+    assert report["totals"]["documents_failed"] == 1
+    assert report["problems"][0]["path"].endswith("bad.txt")
+
+
+def test_jsonl_on_stdin_and_malformed_lines(tmp_path: Path) -> None:
+    data = '{"id": "a", "text": "Story one.\\nShare This Article"}\nnot json\n{"id": "b", "text": "Story two."}\n'
+    result = run_cli("normalize", "-", "-o", tmp_path / "out", input=data)
+    assert result.returncode == 1
+    assert "<stdin>:2: error: malformed JSON" in result.stderr
+    rows = [json.loads(x) for x in (tmp_path / "out/corpus.jsonl").read_text().splitlines()]
+    assert rows == [{"id": "a", "text": "Story one."}, {"id": "b", "text": "Story two."}]
+
+
+def test_stdin_needs_an_output(tmp_path: Path) -> None:
+    result = run_cli("normalize", "-", input='{"text": "x"}\n', cwd=tmp_path)
+    assert result.returncode == 2 and "give -o OUTPUT" in result.stderr
+
+
+def test_jsonl_file_in_jsonl_out_and_format_flag(tmp_path: Path) -> None:
+    src = tmp_path / "news.jsonl.gz"
+    src.write_bytes(gzip.compress(b'{"text": "Hello.\\n3 Min Read"}\n'))
+    assert run_cli("normalize", src, "-o", tmp_path / "o1").returncode == 0
+    assert json.loads((tmp_path / "o1/news.jsonl").read_text())["text"] == "Hello."
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "x.txt").write_text("Body.\n")
+    assert run_cli("normalize", folder, "-o", tmp_path / "o2", "--format", "jsonl").returncode == 0
+    assert json.loads((tmp_path / "o2/corpus.jsonl").read_text()) == {"id": "x.txt", "text": "Body.\n"}
+
+
+def test_rerun_overwrites_only_its_own_files_and_says_so(seeds: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    (out / "000_4dc42c2cc4e86bcb.txt").write_text("stale")
+    result = run_cli("normalize", seeds, "-o", out)
+    assert result.returncode == 0
+    assert "replaced 1 file(s)" in result.stderr
+    assert (out / "mine.txt").read_text() == "keep me"
+    assert "stale" not in (out / "000_4dc42c2cc4e86bcb.txt").read_text()
+
+
+def test_version_help_and_quiet(seeds: Path, tmp_path: Path) -> None:
+    version = run_cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("cleancorpus ")
+    helptext = run_cli("normalize", "--help")
+    assert helptext.returncode == 0 and "cleancorpus normalize seeds/" in helptext.stdout
+    quiet = run_cli("normalize", seeds, "-o", tmp_path / "q", "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert run_cli().returncode == 2
+
+
+def test_explain_marks_removed_lines_and_changed_words(seeds: Path) -> None:
+    result = run_cli("explain", seeds, "004_d438aeefcfbf1390.txt")
+    assert result.returncode == 0, result.stderr
+    assert "-    1 [accessibility-links] Մատչելիության հղումներ" in result.stdout
+    assert "-    7 [repeat: repeats line 6]" in result.stdout
+    assert "~ line 3: Pashinian -> Pashinyan [shipped:Pashinyan]" in result.stdout
+    assert run_cli("explain", seeds, "nope.txt").returncode == 2
