@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from ..document import Document, LineRemoval
-from .lines import repeat_key
+from .comments import find_comment_section
+from .lines import looks_like_prose, repeat_key
 from .recurrence import RecurrenceModel, RecurrenceSettings, source_of
 from .rules import Rule, build_rules
 
@@ -82,20 +83,6 @@ class CruftRemover:
                 return rule
         return None
 
-    def _section_start(self, lines: list[str]) -> tuple[int, Rule] | None:
-        nonempty = 0
-        for index, line in enumerate(lines):
-            stripped = line.strip()
-            if not stripped:
-                continue
-            nonempty += 1
-            if nonempty <= self.settings.section_min_line:
-                continue
-            for rule in self.section_rules:
-                if rule.matches(stripped):
-                    return index, rule
-        return None
-
     def _runs_ok(self, lines: list[str], decisions: list[tuple[str, str] | None], rules: list[Rule | None]) -> None:
         """Undo matches of ``needs_run`` rules whose run of lines (or tokens) is too short."""
         index = 0
@@ -121,8 +108,9 @@ class CruftRemover:
         matched: list[Rule | None] = [None] * len(lines)
         source = source_of(doc)
         total = self.recurrence.doc_counts.get(source, 0)
-        section = self._section_start(lines)
+        section = find_comment_section(lines, self.section_rules, self.settings.section_min_line)
         seen: dict[str, int] = {}
+        previous_text = -1  # index of the last non-empty line kept so far
         for index, line in enumerate(lines):
             stripped = line.strip()
             if not stripped:
@@ -137,8 +125,9 @@ class CruftRemover:
             if not stripped or decisions[index] is not None:
                 continue
             if section is not None and index >= section[0]:
-                detail = "" if index == section[0] else f"in the comment section opened on line {section[0] + 1}"
-                decisions[index] = (SECTION_RULE if index != section[0] else section[1].id, detail)
+                start, rule_id, why = section
+                detail = why if index == start else f"in the comment section opened on line {start + 1}"
+                decisions[index] = (rule_id if index == start else SECTION_RULE, detail)
                 continue
             if self.settings.recurrence:
                 recurring, count = self.recurrence.is_recurring(source, stripped)
@@ -147,10 +136,14 @@ class CruftRemover:
                     continue
             if self.settings.repeats:
                 key = repeat_key(stripped)
-                if key in seen:
-                    decisions[index] = (REPEAT_RULE, f"repeats line {seen[key] + 1}")
+                earlier = seen.get(key)
+                # A prose paragraph printed twice is removed only right after itself (a caption
+                # under its photo); further apart, an article may quote its own sentence.
+                if earlier is not None and (not looks_like_prose(stripped) or earlier == previous_text):
+                    decisions[index] = (REPEAT_RULE, f"repeats line {earlier + 1}")
                     continue
-                seen[key] = index
+                seen.setdefault(key, index)
+            previous_text = index
         return {i: d for i, d in enumerate(decisions) if d is not None}
 
     def apply(self, doc: Document) -> Document:

@@ -1,0 +1,87 @@
+"""Where readers' comments start: a confirmed comment heading, or a block of comment metadata.
+
+A heading such as "12 Comments" also appears in a post's byline area, above the
+article, in plain HTML-to-text output; cutting there would delete the article. So a
+heading opens the comment section only when it is *confirmed*: comment metadata lines
+follow it (a timestamp, "says:", "Reply", "Posted by ... at 10:11 AM", "(Score:3)"), or
+what follows is short next to what precedes it (a tail: seed 002's "1 Comment").
+Without any heading, a dense run of comment metadata lines (trafilatura appends comments
+right after the article) opens the section at its first metadata line.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import regex
+
+from .lines import word_count
+from .rules import Rule
+
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = rf"(\b{_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}|\b\d{{1,4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,4}}\b)"
+_TIME = r"\b\d{1,2}[:.]\d{2}([:.]\d{2})?\s*([ap]\.?m\.?\b)?"
+_SIGNALS = [
+    regex.compile(rf"{_DATE}.{{0,30}}{_TIME}|{_TIME}.{{0,30}}{_DATE}", regex.IGNORECASE),
+    regex.compile(r"\b\d+\s+(seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b", regex.IGNORECASE),
+    regex.compile(r"^[\[(]?(reply|replydelete|reply to this( comment)?|report( post| abuse| comment| this)?|permalink|"
+                  r"flag|quote|like|\d+ likes?|in reply to .{1,40})[\])]?\s*[»›]?$", regex.IGNORECASE),
+    regex.compile(r"^[^\"“”'‘’«]\S*( \S+){0,3} (says|wrote|writes|said)\s*:?$", regex.IGNORECASE),
+    regex.compile(r"\(score:\s*-?\d", regex.IGNORECASE),
+    regex.compile(rf"^(posted|written|submitted|commented)\b.{{0,60}}({_DATE}|{_TIME})", regex.IGNORECASE),
+]
+
+#: A metadata line is short: a name, a date, a link word.
+SIGNAL_MAX_WORDS = 20
+#: Non-empty lines looked at after a heading for metadata.
+LOOKAHEAD = 25
+#: Metadata lines needed after a heading, or in a headerless run.
+HEADING_SIGNALS = 2
+BLOCK_SIGNALS = 3
+#: Non-empty lines at most between two metadata lines of one comment block.
+MAX_GAP = 8
+#: A heading followed by at most this share of the words before it is a tail section.
+TAIL_SHARE = 0.6
+
+
+def is_comment_signal(line: str) -> bool:
+    """True for a short line that looks like comment metadata (timestamp, 'says:', 'Reply'...)."""
+    stripped = line.strip()
+    if not stripped or word_count(stripped) > SIGNAL_MAX_WORDS:
+        return False
+    return any(p.search(stripped) for p in _SIGNALS)
+
+
+def find_comment_section(lines: Sequence[str], heading_rules: Sequence[Rule],
+                         min_line: int = 3) -> tuple[int, str, str] | None:
+    """``(first line index, rule id, detail)`` of the comment section, or ``None``."""
+    nonempty = [i for i, line in enumerate(lines) if line.strip()]
+    words = [word_count(lines[i]) for i in nonempty]
+    total = sum(words)
+    signal = [is_comment_signal(lines[i]) for i in nonempty]
+    before = 0
+    for position, index in enumerate(nonempty):
+        stripped = lines[index].strip()
+        if position >= min_line:
+            rule = next((r for r in heading_rules if r.matches(stripped)), None)
+            if rule is not None:
+                after = total - before - words[position]
+                signals = sum(signal[position + 1: position + 1 + LOOKAHEAD])
+                if signals >= HEADING_SIGNALS:
+                    return index, rule.id, f"{signals} comment metadata lines follow"
+                if after <= TAIL_SHARE * before:
+                    return index, rule.id, "at the end of the document"
+        before += words[position]
+    # No confirmed heading: metadata lines alternating with comment bodies, after some text.
+    positions = [p for p, is_signal in enumerate(signal) if is_signal]
+    before = 0
+    for rank, position in enumerate(positions):
+        before = sum(words[:position])
+        run = positions[rank: rank + BLOCK_SIGNALS]
+        if before < 50 or len(run) < BLOCK_SIGNALS:
+            continue
+        # each gap between two metadata lines is short and holds a comment body (a line of 5+ words);
+        # lists of related stories with timestamps have no bodies between their lines.
+        if all(0 < b - a <= MAX_GAP and max(words[a + 1:b] or [0]) >= 5 for a, b in zip(run, run[1:])):
+            return nonempty[position], "comment-metadata", f"{len(positions) - rank} comment metadata lines from here"
+    return None
