@@ -15,7 +15,7 @@ from typing import Sequence
 
 import regex
 
-from .lines import word_count
+from .lines import looks_like_prose, word_count
 from .rules import Rule
 
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -26,7 +26,8 @@ _SIGNALS = [
     regex.compile(r"\b\d+\s+(seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b", regex.IGNORECASE),
     regex.compile(r"^[\[(]?(reply|replydelete|reply to this( comment)?|report( post| abuse| comment| this)?|permalink|"
                   r"flag|quote|like|\d+ likes?|in reply to .{1,40})[\])]?\s*[»›]?$", regex.IGNORECASE),
-    regex.compile(r"^[^\"“”'‘’«]\S*( \S+){0,3} (says|wrote|writes|said)\s*:?$", regex.IGNORECASE),
+    regex.compile(r"^[^\"“”'‘’«]\S*( \S+){0,3} (says|wrote|writes|said)\s*(:|\.{2,3}|…)?$", regex.IGNORECASE),
+    regex.compile(r"^[+*-]? ?\d{1,2}:\d{2}\s*([ap]\.?m\.?)?$|^[+*-]? ?link to this comment$|^by \S+ \(\d+\)$", regex.IGNORECASE),
     regex.compile(r"\(score:\s*-?\d", regex.IGNORECASE),
     regex.compile(rf"^(posted|written|submitted|commented)\b.{{0,60}}({_DATE}|{_TIME})", regex.IGNORECASE),
 ]
@@ -38,10 +39,18 @@ LOOKAHEAD = 25
 #: Metadata lines needed after a heading, or in a headerless run.
 HEADING_SIGNALS = 2
 BLOCK_SIGNALS = 3
+#: Prose words (see :func:`looks_like_prose`, with a lower bar) an article needs before its comments.
+MIN_ARTICLE_WORDS = 40
+PROSE_WORDS = 8
+#: A heading's first metadata line comes within this many non-empty lines.
+FIRST_SIGNAL_WITHIN = 4
 #: Non-empty lines at most between two metadata lines of one comment block.
 MAX_GAP = 8
-#: A heading followed by at most this share of the words before it is a tail section.
+#: A comment heading followed by at most this share of the words before it is a tail section.
 TAIL_SHARE = 0.6
+#: The same for other end-matter headings (related links, author box), which are more
+#: often also printed above or inside an article.
+END_MATTER_SHARE = 0.3
 
 
 def is_comment_signal(line: str) -> bool:
@@ -54,10 +63,15 @@ def is_comment_signal(line: str) -> bool:
 
 def find_comment_section(lines: Sequence[str], heading_rules: Sequence[Rule],
                          min_line: int = 3) -> tuple[int, str, str] | None:
-    """``(first line index, rule id, detail)`` of the comment section, or ``None``."""
+    """``(first line index, rule id, detail)`` of the comment section (or end matter), or ``None``.
+
+    Word counts here are *prose* words (words of sentence-like lines), so a long navigation
+    menu above an article does not make the article look like a short tail.
+    """
     nonempty = [i for i, line in enumerate(lines) if line.strip()]
+    prose = [word_count(lines[i]) if looks_like_prose(lines[i], PROSE_WORDS) else 0 for i in nonempty]
     words = [word_count(lines[i]) for i in nonempty]
-    total = sum(words)
+    total = sum(prose)
     signal = [is_comment_signal(lines[i]) for i in nonempty]
     before = 0
     for position, index in enumerate(nonempty):
@@ -65,20 +79,21 @@ def find_comment_section(lines: Sequence[str], heading_rules: Sequence[Rule],
         if position >= min_line:
             rule = next((r for r in heading_rules if r.matches(stripped)), None)
             if rule is not None:
-                after = total - before - words[position]
-                signals = sum(signal[position + 1: position + 1 + LOOKAHEAD])
-                if signals >= HEADING_SIGNALS:
-                    return index, rule.id, f"{signals} comment metadata lines follow"
-                if after <= TAIL_SHARE * before:
+                after = total - before - prose[position]
+                window = signal[position + 1: position + 1 + LOOKAHEAD]
+                if (rule.family == "comments" and before >= MIN_ARTICLE_WORDS
+                        and sum(window) >= HEADING_SIGNALS and any(window[:FIRST_SIGNAL_WITHIN])):
+                    return index, rule.id, f"{sum(window)} comment metadata lines follow"
+                share = TAIL_SHARE if rule.family == "comments" else END_MATTER_SHARE
+                if before >= MIN_ARTICLE_WORDS and after <= share * before:
                     return index, rule.id, "at the end of the document"
-        before += words[position]
+        before += prose[position]
     # No confirmed heading: metadata lines alternating with comment bodies, after some text.
     positions = [p for p, is_signal in enumerate(signal) if is_signal]
-    before = 0
     for rank, position in enumerate(positions):
-        before = sum(words[:position])
+        before = sum(prose[:position])
         run = positions[rank: rank + BLOCK_SIGNALS]
-        if before < 50 or len(run) < BLOCK_SIGNALS:
+        if before < MIN_ARTICLE_WORDS or len(run) < BLOCK_SIGNALS:
             continue
         # each gap between two metadata lines is short and holds a comment body (a line of 5+ words);
         # lists of related stories with timestamps have no bodies between their lines.

@@ -36,6 +36,13 @@ def looks_like_prose(line: str, min_words: int = PROSE_MIN_WORDS) -> bool:
     return words >= min_words and _SENTENCE_END.search(line.strip()) is not None
 
 
+def looks_like_headline(line: str) -> bool:
+    """A first line of five or more words without separators: a story's headline, which two
+    versions of one story share, rather than a site's name or menu ("Seth's Blog", "News | Sport")."""
+    stripped = line.strip()
+    return word_count(stripped) >= 5 and not any(sep in stripped for sep in ("|", "»", "›", " - ", "•"))
+
+
 def is_protected(line: str) -> bool:
     """Bylines and quotations: content even when a site prints them on many pages."""
     stripped = line.strip()

@@ -44,7 +44,7 @@ class RecurrenceSettings:
     the Dragnet benchmark (see ``benchmarks/README.md``).
     """
 
-    min_docs: int = 3
+    min_docs: int = 2
     min_share: float = 0.05
     max_line_chars: int = 200
 

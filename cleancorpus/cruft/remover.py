@@ -13,11 +13,13 @@ from typing import Iterable, Iterator
 
 from ..document import Document, LineRemoval
 from .comments import find_comment_section
-from .lines import looks_like_prose, repeat_key
+from .lines import looks_like_headline, repeat_key
 from .recurrence import RecurrenceModel, RecurrenceSettings, source_of
 from .rules import Rule, build_rules
 
 REPEAT_RULE = "repeat"
+#: Repeats of these first non-empty lines (the title area) are removed wherever they occur.
+OPENING_LINES = 3
 #: ``meta`` key: for each line of the cleaned text, its line number in the text as read.
 SOURCE_LINES = "source_lines"
 SECTION_RULE = "comment-section"
@@ -111,6 +113,8 @@ class CruftRemover:
         section = find_comment_section(lines, self.section_rules, self.settings.section_min_line)
         seen: dict[str, int] = {}
         previous_text = -1  # index of the last non-empty line kept so far
+        opening = set([i for i, line in enumerate(lines) if line.strip() and decisions[i] is None][:OPENING_LINES])
+        first_text = next((i for i, line in enumerate(lines) if line.strip() and decisions[i] is None), -1)
         for index, line in enumerate(lines):
             stripped = line.strip()
             if not stripped:
@@ -129,7 +133,7 @@ class CruftRemover:
                 detail = why if index == start else f"in the comment section opened on line {start + 1}"
                 decisions[index] = (rule_id if index == start else SECTION_RULE, detail)
                 continue
-            if self.settings.recurrence:
+            if self.settings.recurrence and not (index == first_text and looks_like_headline(stripped)):
                 recurring, count = self.recurrence.is_recurring(source, stripped)
                 if recurring:
                     decisions[index] = (f"recurring:{source}", f"in {count} of {total} documents")
@@ -137,9 +141,10 @@ class CruftRemover:
             if self.settings.repeats:
                 key = repeat_key(stripped)
                 earlier = seen.get(key)
-                # A prose paragraph printed twice is removed only right after itself (a caption
-                # under its photo); further apart, an article may quote its own sentence.
-                if earlier is not None and (not looks_like_prose(stripped) or earlier == previous_text):
+                # A title or caption printed twice: right after itself, or a repeat of one
+                # of the first lines (the title). Elsewhere a list or recipe may repeat a
+                # short line on purpose ("Eat every 2-3 hours"), so it stays.
+                if earlier is not None and (earlier == previous_text or earlier in opening):
                     decisions[index] = (REPEAT_RULE, f"repeats line {earlier + 1}")
                     continue
                 seen.setdefault(key, index)
