@@ -55,6 +55,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     names = parser.add_argument_group("names")
     names.add_argument("--names-table", action="append", metavar="FILE", default=[], help="your alias table (TOML)")
     names.add_argument("--no-shipped-names", action="store_true", help="do not use the shipped alias table")
+    names.add_argument("--apply-discovered", action="store_true",
+                       help="also respell variants discovered in the corpus (see 'cleancorpus names')")
+    names.add_argument("--skip-quotations", action="store_true", help="leave names inside quotation marks alone")
     dedup = parser.add_argument_group("near-duplicates")
     dedup.add_argument("--threshold", type=float, help="exact Jaccard that flags a duplicate (default 0.5)")
     dedup.add_argument("--jobs", type=int, help="processes for signatures (default: all cores)")
@@ -79,7 +82,9 @@ def _settings(args: argparse.Namespace) -> Settings:
                     use_shipped_rules=cruft.use_shipped_rules and not args.no_shipped_rules,
                     recurrence=cruft.recurrence and not args.no_recurrence)
     names = replace(settings.names, tables=settings.names.tables + tuple(args.names_table),
-                    use_shipped_table=settings.names.use_shipped_table and not args.no_shipped_names)
+                    use_shipped_table=settings.names.use_shipped_table and not args.no_shipped_names,
+                    apply_discovered=settings.names.apply_discovered or args.apply_discovered,
+                    inside_quotes=settings.names.inside_quotes and not args.skip_quotations)
     dedup = settings.dedup
     if args.threshold is not None:
         if not 0 < args.threshold <= 1:
@@ -159,6 +164,28 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_USAGE if missing else EXIT_OK
 
 
+def cmd_names(args: argparse.Namespace) -> int:
+    from .io import atomic_write_bytes, read_corpus
+    from .names import NameDiscovery, variants_to_toml
+    from .pipeline import Pipeline, build_stages
+
+    settings = _settings(args)
+    problems: list = []
+    normalizer = build_stages(settings, cruft=False, dedup=False)[0]
+    discovery = NameDiscovery(normalizer.known_words())  # type: ignore[attr-defined]
+    cleaned = Pipeline(settings, stages=("cruft",)).run(read_corpus(args.input, settings.read, problems))
+    found = discovery.fit(cleaned).variants()
+    _print_problems(problems)
+    table = variants_to_toml(found, str(args.input))
+    if args.output:
+        atomic_write_bytes(Path(args.output), table.encode("utf-8"))
+        if not args.quiet:
+            print(f"wrote {len(found)} entries to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(table)
+    return EXIT_FINDINGS if any(p.fatal for p in problems) else EXIT_OK
+
+
 def cmd_dedup(args: argparse.Namespace) -> int:
     from .dedup.cli import run_dedup
 
@@ -190,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(explain)
     explain.add_argument("documents", nargs="+", metavar="DOC_ID", help="document ids (paths relative to INPUT)")
     explain.set_defaults(func=cmd_explain)
+
+    names = sub.add_parser("names", help="discover name spelling variants no table lists, as a TOML table")
+    _add_common(names)
+    names.add_argument("-o", "--output", metavar="FILE", help="write the table here (default: stdout)")
+    names.set_defaults(func=cmd_names)
 
     dedup = sub.add_parser("dedup", help="list clusters of near-duplicate stories")
     _add_common(dedup)

@@ -137,13 +137,17 @@ def settings_from_mapping(data: dict, origin: str = "configuration", base: Path 
     settings = replace(settings, cruft=cs)
 
     names = data.get("names", {})
-    _check_keys("names", names, {"shipped", "tables", "inside_quotes", "entity"}, origin)
+    _check_keys("names", names, {"shipped", "tables", "inside_quotes", "entity", "apply_discovered",
+                                 "discovery_min_score"}, origin)
     ns = settings.names
     ns = replace(
         ns,
         use_shipped_table=_typed(names.get("shipped", True), True, "names.shipped", origin),
         tables=_resolve(list(_typed(names.get("tables", []), (), "names.tables", origin)), base),
         inside_quotes=_typed(names.get("inside_quotes", True), True, "names.inside_quotes", origin),
+        apply_discovered=_typed(names.get("apply_discovered", False), True, "names.apply_discovered", origin),
+        discovery_min_score=_typed(names.get("discovery_min_score", ns.discovery_min_score), 0.5,
+                                   "names.discovery_min_score", origin),
     )
     entities = names.get("entity", [])
     if not isinstance(entities, list):

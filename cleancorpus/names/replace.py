@@ -33,6 +33,8 @@ class NameSettings:
     use_shipped_table: bool = True
     tables: tuple[str, ...] = ()
     inside_quotes: bool = True
+    apply_discovered: bool = False
+    discovery_min_score: float = 0.6
 
 
 def _spans(pattern: regex.Pattern, text: str) -> list[tuple[int, int]]:
@@ -51,7 +53,6 @@ class NameNormalizer:
     """
 
     name = "names"
-    needs_fit = False
 
     def __init__(self, settings: NameSettings | None = None,
                  extra_entries: Iterable[AliasEntry] = ()) -> None:
@@ -59,6 +60,11 @@ class NameNormalizer:
         tables = [shipped_table()] if self.settings.use_shipped_table else []
         tables += [load_table(path) for path in self.settings.tables]
         tables.append(list(extra_entries))
+        self._tables = tables
+        self.discovered: list = []
+        self._build(tables)
+
+    def _build(self, tables: list[list[AliasEntry]]) -> None:
         self.mapping = merge_tables(*tables)
         self._lookup: dict[str, tuple[str, AliasEntry]] = {}
         for variant, entry in self.mapping.items():
@@ -68,10 +74,29 @@ class NameNormalizer:
         self._pattern = (regex.compile(rf"(?<![\p{{L}}\p{{N}}_])(?:{alternation})(?![\p{{L}}\p{{N}}_])")
                          if alternation else None)
 
+    @property
+    def needs_fit(self) -> bool:
+        """True when discovered variants are to be applied (discovery needs the whole corpus)."""
+        return self.settings.apply_discovered
+
+    def known_words(self) -> set[str]:
+        """Every canonical form and variant the tables know."""
+        return {w for table in self._tables for e in table for w in (e.canonical, *e.variants)}
+
     def fit(self, documents: Iterable[Document]) -> "NameNormalizer":
-        """Nothing to learn: tables are given. (Discovery is :func:`discover_variants`.)"""
-        for _ in documents:
-            pass
+        """With ``apply_discovered``: discover variants no table lists and apply them too.
+
+        Discovered entries have the lowest precedence: any table entry wins over them.
+        """
+        if not self.settings.apply_discovered:
+            for _ in documents:
+                pass
+            return self
+        from .discovery import NameDiscovery
+
+        found = NameDiscovery(self.known_words()).fit(documents).variants()
+        self.discovered = [v for v in found if v.score >= self.settings.discovery_min_score]
+        self._build([[v.to_entry() for v in self.discovered], *self._tables])
         return self
 
     def apply(self, doc: Document) -> Document:

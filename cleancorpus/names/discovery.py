@@ -1,0 +1,311 @@
+"""Discovering spelling variants of names in the corpus itself.
+
+``NameDiscovery.fit`` streams the corpus once and keeps, for each capitalized word, its
+count, its document count, how often it is capitalized in mid-sentence, and the words
+that precede it (a given name such as "Nikol", a title such as "President"). Then
+:meth:`NameDiscovery.variants` pairs words that are transliterations of each other.
+
+Two words are a pair when they share a *transliteration key* (below), or when their keys
+differ by one letter and they share context (the same given name or title before them).
+The key folds what transliteration changes and nothing else (a small rule set, not a
+black box):
+
+==============  =========================================  ==========================
+rule            example                                    key part
+==============  =========================================  ==========================
+diacritics      Erdoğan, Erdogan                           erdogan
+y/i, iy/i, j/i  Pashinyan, Pashinian; Aliyev, Aliev, Alijev  pashinian, aliev
+ye/e at start   Yerevan, Erevan                            erevan
+kh/h, gh/g      Khamenei, Hamenei                          hamenei
+ts/tz/c         Tsikhanouskaya, Cikhanouskaya              cihanouskaia
+q/k, ck/k       Qaddafi, Kaddafi                           kadafi
+ph/f, w/v       Gorbachow, Gorbachov                       gorbachov
+dh/d, ou/u      Kadhafi, Kadafi                            kadafi
+doubled letter  Gaddafi, Gadafi                            gadafi
+==============  =========================================  ==========================
+
+Never merged: words where one key is the other plus a short ending (Armenia / Armenian,
+Azeri / Azeris: an inflection or a derived word, not a spelling), words capitalized only
+at the start of sentences (ordinary words), and different names that are not spellings
+of one another (Artsakh / Nagorno-Karabakh share no key and no near key).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import regex
+
+from ..document import Document
+from .tables import AliasEntry
+
+_WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}\-]*")
+_POSSESSIVE = regex.compile(r"['’]s$")
+_SENTENCE_START = regex.compile(r"(^|[.!?:;\"“”«»]\s*|\n\s*)$")
+
+_KEY_RULES: list[tuple[str, str, str]] = [
+    # (name, pattern, replacement), applied in order to the lower-cased, diacritic-free word
+    ("ye/e at start", r"^ye", "e"),
+    ("kh/h", r"kh", "h"),
+    ("gh/g", r"gh", "g"),
+    ("dh/d", r"dh", "d"),
+    ("ph/f", r"ph", "f"),
+    ("ts/c", r"t[sz]", "c"),
+    ("ck/k", r"ck", "k"),
+    ("q/k", r"q", "k"),
+    ("w/v", r"w", "v"),
+    ("ou/u", r"ou", "u"),
+    ("j/i", r"j", "i"),
+    ("y/i", r"y", "i"),
+    ("doubled letter", r"(.)\1+", r"\1"),
+]
+_COMPILED_KEY_RULES = [(name, regex.compile(p), r) for name, p, r in _KEY_RULES]
+
+#: An ending that makes a different word, not a different spelling (Armenia/Armenian).
+MAX_INFLECTION = 3
+#: Words shorter than this are never paired (too many accidental matches).
+MIN_LENGTH = 4
+#: Share of occurrences that must be capitalized in mid-sentence for a word to count as a name.
+MIN_NAME_SHARE = 0.9
+#: How many preceding words are kept per name as context.
+CONTEXT_LIMIT = 50
+
+
+def fold_diacritics(word: str) -> str:
+    """``Erdoğan`` -> ``Erdogan``: Unicode decomposition with combining marks dropped."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def transliteration_key(word: str) -> tuple[str, list[str]]:
+    """The folded key of a word and the names of the rules that changed it."""
+    key = fold_diacritics(word).lower()
+    applied = []
+    for name, pattern, replacement in _COMPILED_KEY_RULES:
+        new = pattern.sub(replacement, key)
+        if new != key:
+            applied.append(name)
+            key = new
+    return key, applied
+
+
+def _edit_distance_at_most_one(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = j = 0
+    edits = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            i += 1
+            j += 1
+            continue
+        edits += 1
+        if edits > 1:
+            return False
+        if len(a) == len(b):
+            i += 1
+        j += 1
+    return edits + (len(b) - j) + (len(a) - i) <= 1
+
+
+@dataclass
+class WordStats:
+    """What discovery knows of one capitalized word form."""
+
+    count: int = 0
+    mid_sentence: int = 0
+    documents: int = 0
+    before: Counter = field(default_factory=Counter)
+    after: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class DiscoveredVariant:
+    """A proposed table entry with the evidence behind it."""
+
+    canonical: str
+    variants: tuple[str, ...]
+    counts: dict[str, int]
+    documents: int
+    shared_context: tuple[str, ...]
+    rules: tuple[str, ...]
+    score: float
+
+    def to_entry(self) -> AliasEntry:
+        return AliasEntry(self.canonical, self.variants, "discovered")
+
+
+class NameDiscovery:
+    """Finds spelling variants of names in a corpus (one streaming pass, small state).
+
+    Memory: one :class:`WordStats` per distinct capitalized word, each with at most
+    ``CONTEXT_LIMIT`` context words kept in full.
+    """
+
+    def __init__(self, known: Iterable[str] = ()) -> None:
+        self.stats: dict[str, WordStats] = defaultdict(WordStats)
+        self.known = set(known)
+
+    def add(self, doc: Document) -> None:
+        """Count the capitalized words of one document."""
+        seen = set()
+        previous_word = ""
+        previous_stats: WordStats | None = None
+        text = doc.text
+        for match in _WORD.finditer(text):
+            word = _POSSESSIVE.sub("", match.group())
+            if previous_stats is not None and word[:1].isupper() and \
+                    (len(previous_stats.after) < CONTEXT_LIMIT or word in previous_stats.after):
+                previous_stats.after[word] += 1
+            previous_stats = None
+            if word[:1].isupper() and len(word) >= 2:
+                stats = self.stats[word]
+                stats.count += 1
+                start = match.start()
+                if not _SENTENCE_START.search(text[max(0, start - 3):start]) and start > 0:
+                    stats.mid_sentence += 1
+                if previous_word and (len(stats.before) < CONTEXT_LIMIT or previous_word in stats.before):
+                    stats.before[previous_word] += 1
+                if word not in seen:
+                    seen.add(word)
+                    stats.documents += 1
+                if not _POSSESSIVE.search(match.group()) and text[match.end():match.end() + 1] == " ":
+                    previous_stats = stats
+            previous_word = word
+
+    def fit(self, documents: Iterable[Document]) -> "NameDiscovery":
+        """Count every document (one pass)."""
+        for doc in documents:
+            self.add(doc)
+        return self
+
+    def _is_name(self, word: str) -> bool:
+        stats = self.stats[word]
+        if len(word) < MIN_LENGTH or word.isupper() or stats.mid_sentence == 0:
+            return False
+        return stats.mid_sentence / stats.count >= MIN_NAME_SHARE or stats.mid_sentence >= 3
+
+    def _context(self, word: str) -> set[str]:
+        return {w for w in self.stats[word].before if w[:1].isupper() and w.lower() not in _STOP}
+
+    def variants(self, min_count: int = 1) -> list[DiscoveredVariant]:
+        """Proposed entries, most evidence first. Words already in a table are left out."""
+        names = [w for w in self.stats if self._is_name(w) and self.stats[w].count >= min_count]
+        keys = {w: transliteration_key(w) for w in names}
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for word in names:
+            by_key[keys[word][0]].append(word)
+        # near keys: same length band and first letter, edit distance one, with shared context
+        parent = {w: w for w in names}
+
+        def find(w: str) -> str:
+            while parent[w] != w:
+                parent[w] = parent[parent[w]]
+                w = parent[w]
+            return w
+
+        def join(a: str, b: str) -> None:
+            parent[find(a)] = find(b)
+
+        for group in by_key.values():
+            for other in group[1:]:
+                join(group[0], other)
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for key in by_key:
+            if len(key) >= 6:
+                buckets[(key[0], len(key))].append(key)
+        for (first, length), bucket in buckets.items():
+            candidates = bucket + buckets.get((first, length + 1), [])
+            for a in bucket:
+                for b in candidates:
+                    if a < b and _edit_distance_at_most_one(a, b) and not _inflection(a, b):
+                        wa, wb = by_key[a][0], by_key[b][0]
+                        if self._context(wa) & self._context(wb):
+                            join(wa, wb)
+        groups: dict[str, list[str]] = defaultdict(list)
+        for word in names:
+            groups[find(word)].append(word)
+        found = []
+        for members in groups.values():
+            if len(members) < 2 or any(m in self.known for m in members):
+                continue
+            if self._different_people(members):
+                continue
+            if any(_inflection(keys[a][0], keys[b][0]) for a in members for b in members if a != b):
+                continue
+            found.append(self._describe(members, keys))
+        found.sort(key=lambda v: (-v.score, v.canonical))
+        return found
+
+    def _different_people(self, members: list[str]) -> bool:
+        """Given names of different people: each form is followed, again and again, by its own surnames
+        (Brian Smith, Bryan Jones); respelling one into the other would rename a person."""
+        followers = []
+        for m in members:
+            after = self.stats[m].after
+            if sum(after.values()) >= 2 and sum(after.values()) >= 0.5 * self.stats[m].count:
+                followers.append(set(after))
+        return any(not (a & b) for i, a in enumerate(followers) for b in followers[i + 1:])
+
+    def _describe(self, members: list[str], keys: dict) -> DiscoveredVariant:
+        counts = {m: self.stats[m].count for m in members}
+        canonical = min(members, key=lambda m: (-counts[m], m))
+        contexts = [self._context(m) for m in members]
+        shared = set.intersection(*contexts) if contexts else set()
+        union = set.union(*contexts) if contexts else set()
+        same_key = len({keys[m][0] for m in members}) == 1
+        rules = sorted({r for m in members for r in keys[m][1]} - {r for r in keys[canonical][1]}) or \
+            sorted({r for m in members for r in keys[m][1]})
+        score = (0.6 if same_key else 0.4) + 0.4 * (len(shared) / len(union) if union else 0.0)
+        return DiscoveredVariant(
+            canonical=canonical,
+            variants=tuple(sorted(m for m in members if m != canonical)),
+            counts=dict(sorted(counts.items(), key=lambda kv: -kv[1])),
+            documents=max(self.stats[m].documents for m in members),
+            shared_context=tuple(sorted(shared)),
+            rules=tuple(rules),
+            score=round(score, 3),
+        )
+
+
+_STOP = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "by", "with", "mr", "mrs", "ms", "dr"}
+
+
+def _inflection(a: str, b: str) -> bool:
+    """One key is the other plus a short ending: a different word (Armenia/Armenian)."""
+    short, long = sorted((a, b), key=len)
+    return short != long and long.startswith(short) and len(long) - len(short) <= MAX_INFLECTION
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def variants_to_toml(found: list[DiscoveredVariant], origin: str = "") -> str:
+    """A TOML alias table of discovered variants, with evidence, ready to review and commit."""
+    lines = [f"# Spelling variants discovered by cleancorpus names{' in ' + origin if origin else ''}.",
+             "# Review each entry; delete what is wrong; then use it with --names-table.",
+             "# canonical: the most frequent spelling (edit to taste)", ""]
+    for v in found:
+        counts = ", ".join(f"{_toml_string(k)} = {n}" for k, n in v.counts.items())
+        lines += [
+            "[[entity]]",
+            f"canonical = {_toml_string(v.canonical)}",
+            f"variants = [{', '.join(_toml_string(x) for x in v.variants)}]",
+            f"evidence = {{ counts = {{ {counts} }}, documents = {v.documents}, "
+            f"shared_context = [{', '.join(_toml_string(x) for x in v.shared_context)}], "
+            f"rules = [{', '.join(_toml_string(x) for x in v.rules)}], score = {v.score} }}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def discover_variants(documents: Iterable[Document], known: Iterable[str] = ()) -> list[DiscoveredVariant]:
+    """Spelling variants of names in ``documents`` that no table lists (one call)."""
+    return NameDiscovery(known).fit(documents).variants()
