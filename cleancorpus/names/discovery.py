@@ -16,6 +16,8 @@ rule            example                                    key part
 diacritics      Erdoğan, Erdogan                           erdogan
 y/i, iy/i, j/i  Pashinyan, Pashinian; Aliyev, Aliev, Alijev  pashinian, aliev
 ye/e at start   Yerevan, Erevan                            erevan
+sch/sh          Saakaschwili, Saakashvili                  saakashvili
+zh/j            Ahmadinezhad, Ahmadinejad                  ahmadineiad
 kh/h, gh/g      Khamenei, Hamenei                          hamenei
 ts/tz/c         Tsikhanouskaya, Cikhanouskaya              cihanouskaia
 q/k, ck/k       Qaddafi, Kaddafi                           kadafi
@@ -49,6 +51,8 @@ _SENTENCE_START = regex.compile(r"(^|[.!?:;\"“”«»]\s*|\n\s*)$")
 _KEY_RULES: list[tuple[str, str, str]] = [
     # (name, pattern, replacement), applied in order to the lower-cased, diacritic-free word
     ("ye/e at start", r"^ye", "e"),
+    ("sch/sh", r"sch", "sh"),
+    ("zh/j", r"zh", "j"),
     ("kh/h", r"kh", "h"),
     ("gh/g", r"gh", "g"),
     ("dh/d", r"dh", "d"),
@@ -150,12 +154,13 @@ class NameDiscovery:
 
     def __init__(self, known: Iterable[str] = ()) -> None:
         self.stats: dict[str, WordStats] = defaultdict(WordStats)
+        self.lowercase: Counter[str] = Counter()
         self.known = set(known)
 
     def add(self, doc: Document) -> None:
         """Count the capitalized words of one document."""
         seen = set()
-        previous_word = ""
+        context: list[str] = []  # the last two non-stop words
         previous_stats: WordStats | None = None
         text = doc.text
         for match in _WORD.finditer(text):
@@ -170,14 +175,18 @@ class NameDiscovery:
                 start = match.start()
                 if not _SENTENCE_START.search(text[max(0, start - 3):start]) and start > 0:
                     stats.mid_sentence += 1
-                if previous_word and (len(stats.before) < CONTEXT_LIMIT or previous_word in stats.before):
-                    stats.before[previous_word] += 1
+                for word_before in context:
+                    if len(stats.before) < CONTEXT_LIMIT or word_before in stats.before:
+                        stats.before[word_before] += 1
                 if word not in seen:
                     seen.add(word)
                     stats.documents += 1
                 if not _POSSESSIVE.search(match.group()) and text[match.end():match.end() + 1] == " ":
                     previous_stats = stats
-            previous_word = word
+            else:
+                self.lowercase[word.lower()] += 1
+            if word.lower() not in _STOP:
+                context = [*context[-1:], word]
 
     def fit(self, documents: Iterable[Document]) -> "NameDiscovery":
         """Count every document (one pass)."""
@@ -186,13 +195,27 @@ class NameDiscovery:
         return self
 
     def _is_name(self, word: str) -> bool:
+        """Capitalized in mid-sentence, or never (or rarely) written in lower case: a name,
+        not an ordinary word that opens sentences."""
         stats = self.stats[word]
-        if len(word) < MIN_LENGTH or word.isupper() or stats.mid_sentence == 0:
+        if len(word) < MIN_LENGTH or word.isupper():
             return False
-        return stats.mid_sentence / stats.count >= MIN_NAME_SHARE or stats.mid_sentence >= 3
+        lower = self.lowercase.get(word.lower(), 0)
+        if lower > (1 - MIN_NAME_SHARE) * stats.count:
+            return False
+        return stats.mid_sentence > 0 or lower == 0
 
     def _context(self, word: str) -> set[str]:
-        return {w for w in self.stats[word].before if w[:1].isupper() and w.lower() not in _STOP}
+        return {w.lower() for w in self.stats[word].before if w.lower() not in _STOP}
+
+    def _supports(self, a: str, b: str, shared_words: int = 0) -> bool:
+        """Strong shared context: a capitalized word (a given name, a title) before both, or,
+        when ``shared_words`` is set, at least that many shared words ("the city of")."""
+        shared = self._context(a) & self._context(b)
+        if shared_words and len(shared) >= shared_words:
+            return True
+        capitalized = {w.lower() for m in (a, b) for w in self.stats[m].before if w[:1].isupper()}
+        return bool(shared & capitalized)
 
     def variants(self, min_count: int = 1) -> list[DiscoveredVariant]:
         """Proposed entries, most evidence first. Words already in a table are left out."""
@@ -214,8 +237,10 @@ class NameDiscovery:
             parent[find(a)] = find(b)
 
         for group in by_key.values():
-            for other in group[1:]:
-                join(group[0], other)
+            for i, a in enumerate(group):
+                for b in group[i + 1:]:
+                    if _weak_key(a) != _weak_key(b) or self._supports(a, b):
+                        join(a, b)
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for key in by_key:
             if len(key) >= 6:
@@ -224,9 +249,10 @@ class NameDiscovery:
             candidates = bucket + buckets.get((first, length + 1), [])
             for a in bucket:
                 for b in candidates:
-                    if a < b and _edit_distance_at_most_one(a, b) and not _inflection(a, b):
+                    if a < b and a[-1] == b[-1] and _edit_distance_at_most_one(a, b) and not _inflection(a, b):
+                        # (a different last letter is an inflection: Versicherten/Versicherter)
                         wa, wb = by_key[a][0], by_key[b][0]
-                        if self._context(wa) & self._context(wb):
+                        if self._supports(wa, wb, shared_words=2):
                             join(wa, wb)
         groups: dict[str, list[str]] = defaultdict(list)
         for word in names:
@@ -257,7 +283,9 @@ class NameDiscovery:
         counts = {m: self.stats[m].count for m in members}
         canonical = min(members, key=lambda m: (-counts[m], m))
         contexts = [self._context(m) for m in members]
-        shared = set.intersection(*contexts) if contexts else set()
+        shared_lower = set.intersection(*contexts) if contexts else set()
+        spelled = {w.lower(): w for m in members for w in self.stats[m].before}
+        shared = {spelled.get(w, w) for w in shared_lower}
         union = set.union(*contexts) if contexts else set()
         same_key = len({keys[m][0] for m in members}) == 1
         rules = sorted({r for m in members for r in keys[m][1]} - {r for r in keys[canonical][1]}) or \
@@ -274,7 +302,24 @@ class NameDiscovery:
         )
 
 
-_STOP = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "by", "with", "mr", "mrs", "ms", "dr"}
+_STOP = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "by", "with", "at", "from", "as", "that", "is",
+         "was", "said", "says", "he", "she", "it", "they", "his", "her", "its", "their", "but", "or", "mr", "mrs",
+         "ms", "dr", "about", "after", "before", "also", "not", "be", "has", "have", "had", "this", "which", "who"}
+
+
+_WEAK_RULES = [(regex.compile(p), r) for p, r in ((r"sch", "sh"), (r"ck", "k"), (r"ph", "f"), (r"ou", "u"),
+                                                  (r"w", "v"), (r"(.)\1+", r"\1"))]
+
+
+def _weak_key(word: str) -> str:
+    """The word with only the *weak* rules applied: case, diacritics, doubled letters, and the
+    spellings Western names vary by too (sch/sh, ck/k, ph/f, ou/u, w/v). Two words that differ
+    in nothing else (Miley/Milley, Patrick/Patrik, Busch/Bush) are as often two names as two
+    spellings, so they pair only with strong shared context."""
+    key = fold_diacritics(word).lower()
+    for pattern, replacement in _WEAK_RULES:
+        key = pattern.sub(replacement, key)
+    return key
 
 
 def _inflection(a: str, b: str) -> bool:

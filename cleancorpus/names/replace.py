@@ -34,7 +34,7 @@ class NameSettings:
     tables: tuple[str, ...] = ()
     inside_quotes: bool = True
     apply_discovered: bool = False
-    discovery_min_score: float = 0.6
+    discovery_min_score: float = 0.4
 
 
 def _spans(pattern: regex.Pattern, text: str) -> list[tuple[int, int]]:
