@@ -61,6 +61,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     dedup = parser.add_argument_group("near-duplicates")
     dedup.add_argument("--threshold", type=float, help="exact Jaccard that flags a duplicate (default 0.5)")
     dedup.add_argument("--jobs", type=int, help="processes for signatures (default: all cores)")
+    dedup.add_argument("--representative", choices=("longest", "earliest", "source"),
+                       help="which member a cluster keeps: the longest text (default), the earliest date, "
+                       "or the first source given with --prefer")
+    dedup.add_argument("--prefer", action="append", default=[], metavar="SOURCE",
+                       help="preferred sources, in order, for --representative source")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -91,6 +96,12 @@ def _settings(args: argparse.Namespace) -> Settings:
             raise UsageError("--threshold must be in (0, 1]")
         dedup = replace(dedup, threshold=args.threshold, lsh_threshold=min(dedup.lsh_threshold, args.threshold))
     dedup = replace(dedup, jobs=args.jobs if args.jobs is not None else 0)
+    if args.representative:
+        dedup = replace(dedup, representative=args.representative)
+    if args.prefer:
+        dedup = replace(dedup, preferred_sources=tuple(args.prefer))
+    if dedup.representative == "source" and not dedup.preferred_sources:
+        raise UsageError("--representative source needs at least one --prefer SOURCE")
     return replace(settings, read=read, cruft=cruft, names=names, dedup=dedup)
 
 

@@ -1,7 +1,7 @@
 """The near-duplicate stage: signatures, LSH candidates, exact verification, clusters.
 
 ``fit`` streams the (cleaned, normalized) corpus once: texts are sketched in batches
-(in parallel with ``jobs``), signatures go into a datasketch ``MinHashLSH``, and every
+(in parallel with ``jobs``), signatures are banded as datasketch's ``MinHashLSH`` bands them, and every
 candidate pair the LSH proposes is verified on the exact shingle sets before it counts.
 ``apply`` then marks each document that duplicates its cluster's representative.
 """
@@ -15,11 +15,9 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 import numpy as np
-from datasketch import MinHashLSH
-from datasketch.lean_minhash import LeanMinHash
-
 from ..document import Document, DuplicateOf
 from .clusters import Cluster, DocInfo, Member, UnionFind, choose_representative
+from .lsh import band_hashes, band_parameters, candidate_pairs, candidates_with_datasketch
 from .signatures import SketchBatch, SketchSettings, exact_similarity, sketch_texts
 
 
@@ -34,6 +32,8 @@ class DedupSettings:
       than ``threshold`` so trimmed versions (low Jaccard, high containment) are proposed.
     - ``min_shingles``: texts with fewer distinct shingles are never flagged (too short to tell).
     - ``representative`` / ``preferred_sources``: see :func:`choose_representative`.
+    - ``lsh_backend``: ``numpy`` (default: datasketch's banding, one sort per band) or
+      ``datasketch`` (its ``MinHashLSH`` object; same candidates, slower).
     - ``jobs``: processes for signatures (0 = all cores); results do not depend on it.
     Defaults chosen on ``benchmarks/dedup_quality.py`` (see ``benchmarks/README.md``).
     """
@@ -45,13 +45,15 @@ class DedupSettings:
     min_shingles: int = 20
     representative: str = "longest"
     preferred_sources: tuple[str, ...] = ()
-    batch_size: int = 2000
+    lsh_backend: str = "numpy"
+    batch_size: int = 500
     jobs: int = 1
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("batch_size")
         data.pop("jobs")
+        data.pop("lsh_backend")
         return data
 
 
@@ -144,29 +146,20 @@ class NearDuplicateDetector:
 
     # ------------------------------------------------------------------ pairs and clusters
 
-    def _lsh(self) -> MinHashLSH:
+    def candidate_pairs(self) -> set[tuple[int, int]]:
+        """Pairs of document indexes that share at least one LSH band (see :mod:`.lsh`)."""
         s = self.settings
-        lsh = MinHashLSH(threshold=s.lsh_threshold, num_perm=s.sketch.num_perm)
-        with lsh.insertion_session() as session:
-            for index, signature in enumerate(self.signatures):
-                if len(self.shingles[index]) >= s.min_shingles:
-                    session.insert(index, self._lean(signature), check_duplication=False)
-        return lsh
-
-    def _lean(self, signature: np.ndarray) -> LeanMinHash:
-        return LeanMinHash(seed=self.settings.sketch.seed, hashvalues=signature, scheme="affine64")
-
-    def candidate_pairs(self, lsh: MinHashLSH | None = None) -> set[tuple[int, int]]:
-        """Pairs of document indexes that share at least one LSH band."""
-        lsh = lsh or self._lsh()
-        pairs: set[tuple[int, int]] = set()
-        for index, signature in enumerate(self.signatures):
-            if len(self.shingles[index]) < self.settings.min_shingles:
-                continue
-            for other in lsh.query(self._lean(signature)):
-                if other != index:
-                    pairs.add((min(index, other), max(index, other)))
-        return pairs
+        if not self.signatures:
+            return set()
+        signatures = np.vstack(self.signatures)
+        eligible = np.fromiter((len(x) >= s.min_shingles for x in self.shingles), dtype=bool,
+                               count=len(self.shingles))
+        if s.lsh_backend == "datasketch":
+            pairs = candidates_with_datasketch(signatures, s.lsh_threshold, s.sketch.seed, eligible)
+        else:
+            bands, rows = band_parameters(s.lsh_threshold, s.sketch.num_perm)
+            pairs = candidate_pairs(band_hashes(signatures, bands, rows), eligible)
+        return {(int(a), int(b)) for a, b in pairs}
 
     def is_duplicate(self, jaccard: float, containment: float) -> bool:
         """The verification rule: exact Jaccard, or containment, at or above its threshold."""

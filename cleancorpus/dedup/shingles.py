@@ -119,3 +119,53 @@ def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
         for offset in range(1, k):
             combined = combined + words[offset:offset + count] * _POSITION_MULTIPLIERS[offset]
     return np.unique(mix64(combined))
+
+
+def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Shingle hashes of many texts in one numpy pass: ``(hashes, document index of each)``.
+
+    The texts are joined with a separator byte, hashed word by word as one array, and a
+    shingle is kept only when its first and last words belong to the same text. A text
+    shorter than ``size`` words gets one shingle of all its words, as in :func:`shingle_hashes`.
+    Hashes are not de-duplicated (callers sort anyway); the values equal those of
+    :func:`shingle_hashes` for the same text.
+    """
+    if not 1 <= size <= len(_POSITION_MULTIPLIERS):
+        raise ValueError(f"shingle size must be between 1 and {len(_POSITION_MULTIPLIERS)}")
+    if not texts:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    encoded = [t.lower().encode("utf-8") for t in texts]
+    lengths = np.fromiter((len(e) + 1 for e in encoded), dtype=np.int64, count=len(encoded))
+    data = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8)
+    n = len(data)
+    _ensure_powers(n + 1)
+    is_word = ~_separator_mask(data)
+    edges = np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    doc_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    word_doc = np.searchsorted(doc_starts, starts, side="right") - 1
+    with np.errstate(over="ignore"):
+        weighted = data.astype(np.uint64) * _inverse_powers[:n]
+        prefix = np.concatenate([[np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)])
+        words = (prefix[ends] - prefix[starts]) * _powers[ends - 1]
+        words += (ends - starts).astype(np.uint64)
+    words = mix64(words)
+    words_per_doc = np.bincount(word_doc, minlength=len(texts))
+    count = len(words) - size + 1
+    hashes_parts, docs_parts = [], []
+    if count > 0:
+        with np.errstate(over="ignore"):
+            combined = words[:count] * _POSITION_MULTIPLIERS[0]
+            for offset in range(1, size):
+                combined = combined + words[offset:offset + count] * _POSITION_MULTIPLIERS[offset]
+        same = word_doc[:count] == word_doc[size - 1:size - 1 + count]
+        hashes_parts.append(mix64(combined[same]))
+        docs_parts.append(word_doc[:count][same])
+    short = np.flatnonzero((words_per_doc > 0) & (words_per_doc < size))
+    for doc in short:  # texts shorter than one shingle: one shingle of all their words
+        hashes_parts.append(shingle_hashes(texts[doc], size))
+        docs_parts.append(np.full(1, doc, dtype=np.int64))
+    if not hashes_parts:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(hashes_parts), np.concatenate(docs_parts).astype(np.int64)

@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .shingles import mix64, shingle_hashes
+from .shingles import batch_shingle_hashes, mix64
 
 HASH_BITS = 44          # bits of a shingle hash kept for sorting per document
 SET_SHIFT = HASH_BITS - 32  # stored shingle sets keep the top 32 of those bits (order kept)
@@ -60,27 +60,22 @@ def _seeded(hashes: np.ndarray, seed: int) -> np.ndarray:
 def sketch_texts(texts: Sequence[str], settings: SketchSettings) -> SketchBatch:
     """Shingle sets and signatures for a batch of texts (one numpy pass for the whole batch)."""
     k = settings.num_perm
-    per_doc = [_seeded(shingle_hashes(t, settings.shingle_size), settings.seed) >> np.uint64(64 - HASH_BITS)
-               for t in texts]
     n = len(texts)
-    lengths = np.fromiter((len(h) for h in per_doc), dtype=np.int64, count=n)
     if n == 0:
         return SketchBatch(np.zeros((0, k), dtype=np.uint64), [])
-    doc_index = np.repeat(np.arange(n, dtype=np.uint64), lengths)
-    hashes = np.concatenate(per_doc) if lengths.sum() else np.zeros(0, dtype=np.uint64)
+    raw, doc_index = batch_shingle_hashes(list(texts), settings.shingle_size)
+    hashes = _seeded(raw, settings.seed) >> np.uint64(64 - HASH_BITS)
     # One sort for the batch: by document, then by hash.
-    combined = np.sort((doc_index << np.uint64(HASH_BITS)) | hashes)
+    combined = np.sort((doc_index.astype(np.uint64) << np.uint64(HASH_BITS)) | hashes)
     hashes = combined & np.uint64((1 << HASH_BITS) - 1)
     doc_of = (combined >> np.uint64(HASH_BITS)).astype(np.int64)
-    bounds = np.concatenate([[0], np.cumsum(lengths)])
 
     top = (hashes >> np.uint64(SET_SHIFT)).astype(np.uint32)
     keep = np.ones(len(top), dtype=bool)
     keep[1:] = (top[1:] != top[:-1]) | (doc_of[1:] != doc_of[:-1])
-    shingle_sets = []
-    for i in range(n):
-        segment = slice(bounds[i], bounds[i + 1])
-        shingle_sets.append(top[segment][keep[segment]])
+    kept_top, kept_doc = top[keep], doc_of[keep]
+    bounds = np.searchsorted(kept_doc, np.arange(n + 1))
+    shingle_sets = [kept_top[bounds[i]:bounds[i + 1]] for i in range(n)]
 
     if settings.method == "datasketch":
         signatures = _datasketch_signatures(shingle_sets, settings)
