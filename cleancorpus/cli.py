@@ -59,7 +59,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                        help="also respell variants discovered in the corpus (see 'cleancorpus names')")
     names.add_argument("--skip-quotations", action="store_true", help="leave names inside quotation marks alone")
     dedup = parser.add_argument_group("near-duplicates")
-    dedup.add_argument("--threshold", type=float, help="exact Jaccard that flags a duplicate (default 0.5)")
+    dedup.add_argument("--threshold", type=float, help="exact Jaccard that flags a duplicate (default 0.4)")
     dedup.add_argument("--jobs", type=int, help="processes for signatures (default: all cores)")
     dedup.add_argument("--representative", choices=("longest", "earliest", "source"),
                        help="which member a cluster keeps: the longest text (default), the earliest date, "

@@ -16,7 +16,7 @@ Example ``cleancorpus.toml`` (the same keys go under ``[tool.cleancorpus]`` in p
     tables = ["names.toml"]
 
     [dedup]
-    threshold = 0.5
+    threshold = 0.4
 
     [check]
     ignore = ["CC201"]

@@ -38,8 +38,8 @@ class DedupSettings:
     Defaults chosen on ``benchmarks/dedup_quality.py`` (see ``benchmarks/README.md``).
     """
 
-    threshold: float = 0.5
-    containment: float | None = 0.8
+    threshold: float = 0.4
+    containment: float | None = 0.9
     lsh_threshold: float = 0.3
     sketch: SketchSettings = field(default_factory=SketchSettings)
     min_shingles: int = 20
