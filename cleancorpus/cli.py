@@ -175,6 +175,43 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_USAGE if missing else EXIT_OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import FORMATS, baseline_of, check_corpus, selected_codes
+    from .io import atomic_write_bytes
+
+    settings = _settings(args)
+    check = settings.check
+    if args.select:
+        check = replace(check, select=tuple(c for v in args.select for c in v.split(",")))
+    if args.ignore:
+        check = replace(check, ignore=check.ignore + tuple(c for v in args.ignore for c in v.split(",")))
+    if args.min_words is not None:
+        check = replace(check, min_words=args.min_words)
+    if args.language:
+        check = replace(check, language=args.language)
+    if args.max_cruft_share is not None:
+        check = replace(check, max_cruft_share=args.max_cruft_share)
+    settings = replace(settings, check=check)
+    selected_codes(check)  # unknown codes are a usage error before any work
+    baseline = None
+    if args.baseline:
+        try:
+            baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise UsageError(f"{args.baseline}: cannot read the baseline: {exc}") from None
+    cache_dir = None if args.no_cache else args.cache_dir
+    result = check_corpus(args.input, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline)
+    if args.write_baseline:
+        atomic_write_bytes(Path(args.write_baseline), json.dumps(baseline_of(result), indent=1).encode() + b"\n")
+        print(f"wrote {len(result.findings)} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)
+        return EXIT_OK
+    sys.stdout.write(FORMATS[args.format](result))
+    if result.fixed:
+        print(f"fixed {len(result.fixed)} file(s) in place: cruft removed and names respelled "
+              "(run check again to see what remains)", file=sys.stderr)
+    return EXIT_FINDINGS if result.failing else EXIT_OK
+
+
 def cmd_names(args: argparse.Namespace) -> int:
     from .io import atomic_write_bytes, read_corpus
     from .names import NameDiscovery, variants_to_toml
@@ -228,6 +265,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(explain)
     explain.add_argument("documents", nargs="+", metavar="DOC_ID", help="document ids (paths relative to INPUT)")
     explain.set_defaults(func=cmd_explain)
+
+    check = sub.add_parser("check", help="lint a corpus for CI: findings with codes, exit 1 when any fail",
+                           epilog="codes: CC1xx cruft, CC2xx names, CC3xx near-duplicates, CC4xx document "
+                           "problems (table in the README)\nexit codes: 0 clean, 1 findings, 2 usage or "
+                           "configuration error", formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_common(check)
+    check.add_argument("--format", choices=("text", "json", "github", "junit"), default="text")
+    check.add_argument("--select", action="append", metavar="CODES", help="report only these codes or prefixes")
+    check.add_argument("--ignore", action="append", metavar="CODES", help="do not report these codes or prefixes")
+    check.add_argument("--min-words", type=int, help="CC405 below this many words (default 50)")
+    check.add_argument("--language", help="CC404 when a document is not in this language (en, fr, de, ru, hy...)")
+    check.add_argument("--max-cruft-share", type=float,
+                       help="cruft findings fail only when more than this share of documents has them (default 0)")
+    check.add_argument("--fix", action="store_true", help="write the cleaned text back over the input files")
+    check.add_argument("--write-baseline", metavar="FILE", help="record today's findings and exit 0")
+    check.add_argument("--baseline", metavar="FILE", help="fail only on findings not in this baseline")
+    check.add_argument("--cache-dir", default=".cleancorpus_cache", help="where the cache lives "
+                       "(default: .cleancorpus_cache in the current folder)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    check.set_defaults(func=cmd_check)
 
     names = sub.add_parser("names", help="discover name spelling variants no table lists, as a TOML table")
     _add_common(names)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import sys
@@ -141,8 +142,13 @@ def _folder_source(relative: Path) -> str | None:
     return None if parent in ("", ".") else parent
 
 
+def content_hash(data: bytes) -> str:
+    """A short hex digest of raw content: the key of caches (check, HTML extraction)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def _read_file_document(path: Path, doc_id: str, source: str | None, options: ReadOptions,
-                        problems: list[ReadProblem]) -> Document | None:
+                        problems: list[ReadProblem], extraction_cache: dict | None = None) -> Document | None:
     try:
         data = _read_bytes(path)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
@@ -153,12 +159,15 @@ def _read_file_document(path: Path, doc_id: str, source: str | None, options: Re
     except ValueError as exc:
         problems.append(ReadProblem(str(path), str(exc)))
         return None
-    meta: dict[str, Any] = {"path": str(path)}
+    meta: dict[str, Any] = {"path": str(path), "content_hash": content_hash(data)}
     if encoding not in ("utf-8-sig",):
         meta["encoding"] = encoding
         problems.append(ReadProblem(str(path), f"not valid UTF-8; decoded as {encoding}", fatal=False))
     if _base_suffix(path) in HTML_SUFFIXES:
-        text, found = extract_html(text, options=options)
+        cached = extraction_cache.get(meta["content_hash"]) if extraction_cache is not None else None
+        text, found = cached if cached is not None else extract_html(text, options=options)
+        if extraction_cache is not None and cached is None:
+            extraction_cache[meta["content_hash"]] = (text, found)
         meta.update(found)
         source = found.get("hostname") or host_of(found.get("url")) or source
         if not text.strip():
@@ -188,7 +197,8 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
         doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
         url = obj.get(options.url_field)
         source = obj.get(options.source_field) or host_of(url if isinstance(url, str) else None)
-        meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field}, "line": number}
+        meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field}, "line": number,
+                "path": name, "content_hash": content_hash(raw)}
         if isinstance(url, str):
             meta["url"] = url
         yield Document(id=doc_id, text=text, source=str(source) if source else None, meta=meta)
@@ -216,12 +226,13 @@ def list_corpus_files(root: Path) -> list[Path]:
 
 
 def read_corpus(path: str | Path, options: ReadOptions | None = None,
-                problems: list[ReadProblem] | None = None) -> Iterator[Document]:
+                problems: list[ReadProblem] | None = None, extraction_cache: dict | None = None) -> Iterator[Document]:
     """Read documents from a directory, a file, a JSON Lines file or ``-`` (stdin).
 
     Lazy: one document at a time. Problems are appended to ``problems`` (and the
     document skipped when fatal); without a list, the first fatal problem raises
     :class:`CorpusError`. A missing input always raises :class:`CorpusError`.
+    ``extraction_cache`` (a dict-like keyed by content hash) spares re-extracting HTML.
 
     >>> docs = list(read_corpus("seeds"))            # doctest: +SKIP
     >>> docs[0].id
@@ -229,7 +240,7 @@ def read_corpus(path: str | Path, options: ReadOptions | None = None,
     """
     options = options or ReadOptions()
     collect = problems if problems is not None else []
-    stream = _read_any(path, options, collect)
+    stream = _read_any(path, options, collect, extraction_cache)
     if problems is not None:
         yield from stream
         return
@@ -243,7 +254,8 @@ def read_corpus(path: str | Path, options: ReadOptions | None = None,
         raise CorpusError(str(fatal[0]))
 
 
-def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem]) -> Iterator[Document]:
+def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem],
+              extraction_cache: dict | None = None) -> Iterator[Document]:
     if str(path) == STDIN:
         yield from _iter_jsonl(sys.stdin.buffer, "<stdin>", options, problems)
         return
@@ -253,13 +265,14 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
     if root.is_dir():
         for file in list_corpus_files(root):
             relative = file.relative_to(root)
-            doc = _read_file_document(file, relative.as_posix(), _folder_source(relative), options, problems)
+            doc = _read_file_document(file, relative.as_posix(), _folder_source(relative), options, problems,
+                                      extraction_cache)
             if doc is not None:
                 yield doc
     elif _base_suffix(root) in JSONL_SUFFIXES:
         yield from _iter_jsonl_file(root, options, problems)
     else:
-        doc = _read_file_document(root, root.name, None, options, problems)
+        doc = _read_file_document(root, root.name, None, options, problems, extraction_cache)
         if doc is not None:
             yield doc
 

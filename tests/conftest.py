@@ -30,3 +30,17 @@ def seeds(tmp_path: Path) -> Path:
 @pytest.fixture
 def seed_texts() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+
+
+_VOCABULARY = ("minister council river village budget harbour railway factory election summit treaty school "
+               "hospital farmer harvest bridge museum winter drought flood valley coast island market bank "
+               "energy union strike court judge police storm airport teacher student protest refugee").split()
+
+
+def prose(seed: int, sentences: int = 4) -> str:
+    """A paragraph of distinct, sentence-shaped text (no two seeds share 5-word runs)."""
+    import random
+
+    rng = random.Random(seed)
+    return " ".join(" ".join(rng.choice(_VOCABULARY) for _ in range(12)).capitalize() + "."
+                    for _ in range(sentences))

@@ -70,12 +70,29 @@ class RecurrenceModel:
             and not is_protected(stripped)
         )
 
-    def add(self, doc: Document) -> None:
-        """Count one document's distinct candidate lines."""
+    def digests(self, doc: Document) -> set[bytes]:
+        """The digests of a document's distinct candidate lines (what :meth:`add` counts)."""
+        return {_digest(line_key(line)) for line in doc.text.split("\n") if self.candidate(line)}
+
+    def add(self, doc: Document, digests: set[bytes] | None = None) -> None:
+        """Count one document's distinct candidate lines (``digests`` if already computed)."""
         source = source_of(doc)
         self.doc_counts[source] += 1
-        keys = {_digest(line_key(line)) for line in doc.text.split("\n") if self.candidate(line)}
-        self.line_counts[source].update(keys)
+        self.line_counts[source].update(self.digests(doc) if digests is None else digests)
+
+    def state_of(self, source: str) -> str:
+        """A fingerprint of what recurrence decides for ``source``: its document count and its
+        recurring lines with their counts. Documents of a source whose state is unchanged get
+        the same cleaning as before (the check cache relies on this)."""
+        total = self.doc_counts.get(source, 0)
+        s = self.settings
+        recurring = sorted((d, c) for d, c in self.line_counts.get(source, Counter()).items()
+                           if c >= s.min_docs and c >= s.min_share * total)
+        h = hashlib.blake2b(digest_size=16)
+        h.update(str(total).encode())
+        for digest, count in recurring:
+            h.update(digest + count.to_bytes(4, "little"))
+        return h.hexdigest()
 
     def fit(self, documents: Iterable[Document]) -> "RecurrenceModel":
         """Count every document of the corpus (one streaming pass)."""

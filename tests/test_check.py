@@ -1,0 +1,218 @@
+"""`cleancorpus check`: codes of every family, formats, config, baseline, --fix, cache, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import cleancorpus.check as check_module
+from cleancorpus import Settings
+from cleancorpus.check import CODES, check_corpus
+from conftest import prose, run_cli
+
+PROSE = ("The regional council approved the new water plan on Tuesday after a long debate, and officials "
+         "said work on the pipes would begin in the spring once the money arrives from the capital. ")
+
+
+def check(*args: str, cwd: Path) -> tuple[int, str, str]:
+    result = run_cli("check", *map(str, args), "--no-cache", cwd=cwd)
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_seeds_fail_with_the_expected_findings(seeds: Path, tmp_path: Path) -> None:
+    code, out, _ = check(seeds, cwd=tmp_path)
+    assert code == 1
+    expected = [
+        ("000_4dc42c2cc4e86bcb.txt:18: CC101", "Get the Mirror in your inbox:"),
+        ("000_4dc42c2cc4e86bcb.txt:22: CC101", "Get the Mirror-Spectator Weekly"),
+        ("003_5b75a778aa4bdc70.txt:18: CC101", "Get the Mirror in your inbox:"),
+        ("003_5b75a778aa4bdc70.txt:39: CC101", "Get the Mirror-Spectator Weekly"),
+        ("001_ea6e1a5ba1303e2b.txt:34: CC101", "Leave a comment"),
+        ("001_ea6e1a5ba1303e2b.txt:36: CC101", "Leave a Reply"),
+        ("001_ea6e1a5ba1303e2b.txt:38: CC101", "Your email address"),
+        ("002_dc28b77d8e265672.txt:17: CC104", "1 Comment"),
+        ("002_dc28b77d8e265672.txt:19: CC104", "such a bastard"),
+        ("002_dc28b77d8e265672.txt:5: CC103", "Putin: We Didn't Leave Karabakh"),
+        ("004_d438aeefcfbf1390.txt:27: CC101", "'XS'"),
+        ("004_d438aeefcfbf1390.txt:30: CC101", "'LG'"),
+        ("004_d438aeefcfbf1390.txt:3: CC201", "'Pashinian' -> 'Pashinyan'"),
+    ]
+    lines = out.splitlines()
+    for where, what in expected:
+        assert any(where in line and what in line for line in lines), (where, what)
+    assert "CC101  a line a cruft rule matches" in out
+
+
+def test_normalized_seeds_pass(seeds: Path, tmp_path: Path) -> None:
+    assert run_cli("normalize", seeds, "-o", tmp_path / "OUT").returncode == 0
+    code, out, _ = check(tmp_path / "OUT", cwd=tmp_path)
+    assert code == 0, out
+
+
+def build_corpus(root: Path) -> Path:
+    corpus = root / "corpus"
+    (corpus / "site").mkdir(parents=True)
+    for i in range(3):
+        (corpus / "site" / f"s{i}.txt").write_text(f"Story {i}\n\n{PROSE}\n\nFollow the Valley Gazette on Mastodon\n")
+    (corpus / "rule.txt").write_text(PROSE + "\n\nShare This Article\n")
+    (corpus / "repeat.txt").write_text("Water plan passes\n\nWater plan passes\n\n" + PROSE + "Extra.\n")
+    (corpus / "comments.txt").write_text(f"Water plan\n\n{prose(1)}\n\n{prose(2)}\n\n{prose(3)}\n\n2 Comments\n\n"
+                                         "Jane says:\n\nMarch 3, 2024 at 5:12 pm\n\nI do not agree with this at all.\n")
+    (corpus / "name.txt").write_text(PROSE + " Kocharian said so.\n")
+    (corpus / "dup-a.txt").write_text(PROSE * 3 + "The end of the first version came here.\n")
+    (corpus / "dup-b.txt").write_text(PROSE * 3 + "The end of the second version came here.\n")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02")
+    (corpus / "empty.txt").write_text("")
+    (corpus / "mojibake.txt").write_text(PROSE + "The minister said itâ€™s fine.\n")
+    (corpus / "short.txt").write_text("A short note about the water plan and nothing more at all.\n")
+    (corpus / "latin.txt").write_bytes((PROSE + "Caf\xe9.\n").encode("cp1252"))
+    return corpus
+
+
+def test_every_code_family(tmp_path: Path) -> None:
+    corpus = build_corpus(tmp_path)
+    code, out, _ = check(corpus, "--select", "CC", "--format", "json", cwd=tmp_path)
+    assert code == 1
+    report = json.loads(out)
+    by_code: dict[str, set[str]] = {}
+    for f in report["findings"]:
+        by_code.setdefault(f["code"], set()).add(Path(f["path"]).name)
+    assert {"s0.txt", "s1.txt", "s2.txt"} <= by_code["CC102"]
+    assert "rule.txt" in by_code["CC101"]
+    assert by_code["CC103"] == {"repeat.txt"}
+    assert by_code["CC104"] == {"comments.txt"}
+    assert by_code["CC201"] == {"name.txt"}
+    assert by_code["CC301"] & {"dup-a.txt", "dup-b.txt"}
+    assert by_code["CC401"] == {"binary.txt"}
+    assert "empty.txt" in by_code["CC402"]
+    assert by_code["CC403"] == {"mojibake.txt"}
+    assert "short.txt" in by_code["CC405"]
+    assert by_code["CC406"] == {"latin.txt"}
+    # language: an English corpus checked for French
+    code, out, _ = check(corpus, "--select", "CC404", "--language", "fr", cwd=tmp_path)
+    assert code == 1 and "CC404" in out and "rule.txt" in out
+    # discovery (opt-in): a spelling no table lists
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.txt").write_text(PROSE + "Minister Ararat Mirzoyan spoke, and Minister Ararat Mirzoyan left.\n")
+    (other / "b.txt").write_text(PROSE + "Later Minister Ararat Mirzoian said more.\n")
+    code, out, _ = check(other, "--select", "CC202", "--no-shipped-names", cwd=tmp_path)
+    assert code == 1 and "CC202 name spelling 'Mirzoian' -> 'Mirzoyan' (discovered:Mirzoyan)" in out
+
+
+def test_every_code_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for code in CODES:
+        assert f"| {code} |" in readme, code
+
+
+def test_formats_parse(seeds: Path, tmp_path: Path) -> None:
+    code, out, _ = check(seeds, "--format", "json", cwd=tmp_path)
+    data = json.loads(out)
+    assert code == 1 and data["version"] == 1 and data["failed"] is True and data["documents"] == 5
+    assert set(data["findings"][0]) == {"path", "line", "code", "message", "document", "fails"}
+    assert sum(data["summary"].values()) == len(data["findings"])
+    code, out, _ = check(seeds, "--format", "junit", cwd=tmp_path)
+    suite = ET.fromstring(out).find("testsuite")
+    assert suite is not None and int(suite.get("failures")) == 5
+    assert {case.get("name").split("/")[-1] for case in suite.iter("testcase")} >= {"004_d438aeefcfbf1390.txt"}
+    assert all(f.get("type").startswith("CC") for f in suite.iter("failure"))
+    code, out, _ = check(seeds, "--format", "github", cwd=tmp_path)
+    first = out.splitlines()[0]
+    assert first.startswith("::error file=") and ",line=18,title=CC101::" in first
+
+
+def test_config_discovery_precedence_and_errors(seeds: Path, tmp_path: Path) -> None:
+    (seeds.parent / "cleancorpus.toml").write_text('[check]\nignore = ["CC1"]\n')
+    code, out, _ = check(seeds, cwd=tmp_path)
+    assert code == 1 and "CC101" not in out and "CC201" in out
+    code, out, _ = check(seeds, "--ignore", "CC2", cwd=tmp_path)  # the flag adds to the file's ignores
+    assert code == 0, out
+    code, out, _ = check(seeds, "--select", "CC101", "--isolated", cwd=tmp_path)  # no file: CC1 is back
+    assert code == 1 and "CC101" in out and "CC201" not in out
+    (seeds.parent / "cleancorpus.toml").write_text('[check]\nignore = ["CC999"]\n')
+    code, _, err = check(seeds, cwd=tmp_path)
+    assert code == 2 and "unknown code 'CC999'" in err
+    (seeds.parent / "cleancorpus.toml").write_text('[check]\nignored = ["CC101"]\n')
+    code, _, err = check(seeds, cwd=tmp_path)
+    assert code == 2 and "unknown key(s) in [check]: ignored" in err
+    (seeds.parent / "cleancorpus.toml").unlink()
+    (seeds.parent / "pyproject.toml").write_text('[tool.cleancorpus.check]\nselect = ["CC201"]\n'
+                                                 '[tool.cleancorpus.check.per-path-ignores]\n"004_*" = ["CC201"]\n')
+    code, out, _ = check(seeds, cwd=tmp_path)
+    assert code == 0, out
+    assert check(seeds, "--select", "CC9", cwd=tmp_path)[0] == 2
+
+
+def test_max_cruft_share_and_exit_codes(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for i in range(4):
+        (corpus / f"{i}.txt").write_text(prose(10 + i, 6))
+    (corpus / "x.txt").write_text(prose(20, 6) + "\nShare This Article\n")
+    assert check(corpus, cwd=tmp_path)[0] == 1
+    code, out, _ = check(corpus, "--max-cruft-share", "0.25", cwd=tmp_path)
+    assert code == 0 and "CC101" in out  # still reported, no longer failing
+    assert check(tmp_path / "missing", cwd=tmp_path)[0] == 2
+
+
+def test_baseline_fails_only_on_new_findings(seeds: Path, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    code, _, err = check(seeds, "--write-baseline", baseline, cwd=tmp_path)
+    assert code == 0 and "27 finding(s)" in err
+    assert check(seeds, "--baseline", baseline, cwd=tmp_path)[0] == 0
+    path = seeds / "000_4dc42c2cc4e86bcb.txt"
+    path.write_text("Sign up for our newsletter\n" + path.read_text())
+    code, out, _ = check(seeds, "--baseline", baseline, "--format", "json", cwd=tmp_path)
+    data = json.loads(out)
+    assert code == 1
+    assert [f["message"] for f in data["findings"] if f["fails"]] == ["cruft (newsletter-signup): "
+                                                                      "'Sign up for our newsletter'"]
+
+
+def test_fix_then_check_passes_and_check_alone_writes_nothing(seeds: Path, tmp_path: Path) -> None:
+    before = {p.name: p.read_bytes() for p in seeds.iterdir()}
+    check(seeds, cwd=tmp_path)
+    assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before
+    result = run_cli("check", seeds, "--fix", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 1 and "fixed 5 file(s)" in result.stderr
+    assert "Pashinian" not in (seeds / "004_d438aeefcfbf1390.txt").read_text()
+    code, out, _ = check(seeds, cwd=tmp_path)
+    assert code == 0, out
+
+
+def test_cache_rechecks_only_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = tmp_path / "c"
+    for folder in ("a", "b", "c"):
+        (corpus / folder).mkdir(parents=True)
+        (corpus / folder / "doc.txt").write_text(f"Story from {folder}\n\n{prose(ord(folder), 6)}\n\nShare This Article\n")
+    checked: list[str] = []
+    original = check_module._document_findings
+
+    def counting(doc, cleaned, path, settings):
+        checked.append(doc.id)
+        return original(doc, cleaned, path, settings)
+
+    monkeypatch.setattr(check_module, "_document_findings", counting)
+    cache = tmp_path / "cache"
+    first = check_corpus(corpus, Settings(), cache_dir=cache)
+    assert sorted(checked) == ["a/doc.txt", "b/doc.txt", "c/doc.txt"] and len(first.findings) == 3
+    checked.clear()
+    second = check_corpus(corpus, Settings(), cache_dir=cache)
+    assert checked == [] and [f.text() for f in second.findings] == [f.text() for f in first.findings]
+    (corpus / "b" / "doc.txt").write_text(f"Story from b\n\n{prose(ord('b'), 6)}\n\nShare This Article\nAdvertisement\n")
+    third = check_corpus(corpus, Settings(), cache_dir=cache)
+    assert checked == ["b/doc.txt"]
+    assert len(third.findings) == 4
+    checked.clear()
+    check_corpus(corpus, Settings(), cache_dir=None)  # no cache: everything is checked
+    assert len(checked) == 3
+
+
+def test_pre_commit_hook_is_declared() -> None:
+    hooks = (Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml").read_text()
+    assert "id: cleancorpus-check" in hooks and "entry: cleancorpus check" in hooks
