@@ -325,20 +325,28 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
     findings: list[Finding] = []
     detector = NearDuplicateDetector(settings.dedup)
     cleaned_docs: dict[str, Document] = {}
-    for doc in docs:
+    entries: list = [None] * len(docs)
+    pending = []  # documents not in the cache: sketched together, in batches
+    for position, doc in enumerate(docs):
         path = _path_of(doc, input_path)
         state = remover.recurrence.state_of(source_of(doc)) if settings.cruft.recurrence else "-"
         key = f"d:{fingerprint}:{doc.meta.get('content_hash')}:{state}:{'CC202' in codes}"
-        entry = cache.get(key) if doc.meta.get("content_hash") and not fix else None
-        if entry is None:
+        entries[position] = cache.get(key) if doc.meta.get("content_hash") and not fix else None
+        if entries[position] is None:
             cleaned = normalizer.apply(remover.apply(doc))
-            sketch = sketch_texts([cleaned.text], settings.dedup.sketch)
-            entry = (_change_findings(cleaned, path) + _document_findings(doc, cleaned, path, check),
-                     sketch.signatures[0], sketch.shingle_sets[0], len(cleaned.text))
-            cache[key] = entry
+            doc_findings = _change_findings(cleaned, path) + _document_findings(doc, cleaned, path, check)
+            pending.append((position, key, cleaned, doc_findings))
             if fix:
                 cleaned_docs[doc.id] = cleaned
-        doc_findings, signature, shingles, length = entry
+    batch = settings.dedup.batch_size
+    for start in range(0, len(pending), batch):
+        chunk = pending[start:start + batch]
+        sketch = sketch_texts([cleaned.text for _, _, cleaned, _ in chunk], settings.dedup.sketch)
+        for (position, key, cleaned, doc_findings), signature, shingles in zip(
+                chunk, sketch.signatures, sketch.shingle_sets):
+            entries[position] = (doc_findings, signature.copy(), shingles.copy(), len(cleaned.text))
+            cache[key] = entries[position]
+    for doc, (doc_findings, signature, shingles, length) in zip(docs, entries):
         findings += doc_findings
         detector.index_of[doc.id] = len(detector.infos)
         date = doc.meta.get("date")

@@ -18,11 +18,9 @@ import regex
 from ..document import Document, WordChange
 from .tables import AliasEntry, load_table, merge_tables, shipped_table
 
-_PROTECTED = regex.compile(
-    r"(?:https?://|ftp://|www\.)\S+"          # URLs
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"           # e-mail addresses
-    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|am|az|ru|ua|ge|info|io)(?:/\S*)?",  # bare domains
-)
+# A whitespace-delimited token that is (or holds) a URL, an e-mail address or a bare domain.
+_PROTECTED_TOKEN = regex.compile(
+    r"(?:https?://|ftp://|www\.)|@[\w-]+\.|\.(?:com|org|net|am|az|ru|ua|ge|info|io|gov|edu)(?:\b|/)")
 _QUOTED = regex.compile(r"“[^”\n]*”|\"[^\"\n]*\"|«[^»\n]*»|„[^“”\n]*[“”]")
 
 
@@ -39,6 +37,14 @@ class NameSettings:
 
 def _spans(pattern: regex.Pattern, text: str) -> list[tuple[int, int]]:
     return [m.span() for m in pattern.finditer(text)]
+
+
+def _in_url_or_address(text: str, start: int, end: int) -> bool:
+    """Whether the whitespace-delimited token around ``text[start:end]`` is a URL, address or domain."""
+    left = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("\t", 0, start)) + 1
+    right_candidates = [i for i in (text.find(" ", end), text.find("\n", end), text.find("\t", end)) if i >= 0]
+    right = min(right_candidates) if right_candidates else len(text)
+    return _PROTECTED_TOKEN.search(text, left, right) is not None
 
 
 def _inside(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
@@ -104,17 +110,18 @@ class NameNormalizer:
         if self._pattern is None:
             return doc
         text = doc.text
-        protected = _spans(_PROTECTED, text)
-        if not self.settings.inside_quotes:
-            protected = sorted(protected + _spans(_QUOTED, text))
+        matches = list(self._pattern.finditer(text))
+        if not matches:
+            return doc
+        protected = sorted(_spans(_QUOTED, text)) if not self.settings.inside_quotes else []
         starts = [s for s, _ in protected]
         source_lines = doc.meta.get("source_lines")
         pieces: list[str] = []
         records: list[WordChange] = []
         last = 0
-        for match in self._pattern.finditer(text):
+        for match in matches:
             start, end = match.span()
-            if protected and _inside(protected, starts, start, end):
+            if _in_url_or_address(text, start, end) or (protected and _inside(protected, starts, start, end)):
                 continue
             new, entry = self._lookup[match.group()]
             pieces.append(text[last:start])
