@@ -117,6 +117,9 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     from .pipeline import normalize_corpus
     from .progress import Progress
 
+    if args.explain:
+        args.documents = args.explain
+        return cmd_explain(args)
     settings = _settings(args)
     progress = Progress(enabled=not args.quiet)
     try:
@@ -259,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     normalize.add_argument("--format", choices=("files", "jsonl"), help="files mirror the input layout "
                            "(default for folders and files); jsonl writes one JSON Lines file")
     normalize.add_argument("--drop-duplicates", action="store_true", help="write only cluster representatives")
+    normalize.add_argument("--explain", action="append", metavar="DOC_ID",
+                           help="show this document with its removed lines and changed words marked, "
+                           "and write nothing (same as 'cleancorpus explain INPUT DOC_ID')")
     normalize.set_defaults(func=cmd_normalize)
 
     explain = sub.add_parser("explain", help="show documents with their removed lines and changed words marked")

@@ -125,3 +125,32 @@ def test_explain_marks_removed_lines_and_changed_words(seeds: Path) -> None:
     assert "-    7 [repeat: repeats line 6]" in result.stdout
     assert "~ line 3: Pashinian -> Pashinyan [shipped:Pashinyan]" in result.stdout
     assert run_cli("explain", seeds, "nope.txt").returncode == 2
+
+
+def test_normalize_explain_shows_and_writes_nothing(seeds: Path) -> None:
+    result = run_cli("normalize", seeds, "--explain", "001_ea6e1a5ba1303e2b.txt")
+    assert result.returncode == 0
+    assert "-    3 [read-time] 3 Min Read" in result.stdout
+    assert not (seeds.parent / "seeds-clean").exists()
+
+
+def test_progress_is_shown_on_a_terminal_only() -> None:
+    import io
+
+    from cleancorpus.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = Progress(stream=stream, delay=0)
+        progress.last = -1.0
+        progress("writing", 1200)
+        progress.close()
+    assert "writing: 1,200 documents" in terminal.getvalue()
+    assert pipe.getvalue() == ""
+    quiet = Terminal()
+    Progress(enabled=False, stream=quiet, delay=0)("writing", 5)
+    assert quiet.getvalue() == ""
