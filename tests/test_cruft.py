@@ -8,7 +8,7 @@ import pytest
 
 from cleancorpus import CruftRemover, CruftSettings, Document, LineRemoval, remove_cruft
 from cleancorpus.cruft import RuleError, build_rules
-from conftest import run_cli
+from conftest import prose, run_cli
 
 SEED_CRUFT = {
     "000_4dc42c2cc4e86bcb.txt": ["Get the Mirror in your inbox:", "Get the Mirror-Spectator Weekly in your inbox:"],
@@ -237,3 +237,13 @@ def test_html_input_is_extracted_then_cleaned(tmp_path: Path) -> None:
     assert run_cli("normalize", corpus, "-o", tmp_path / "out").returncode == 0
     text = (tmp_path / "out/page.txt").read_text()
     assert ARTICLE[0] in text and "3 Min Read" not in text and "Share This Article" not in text
+
+
+def test_a_comment_counter_after_a_whole_article_opens_the_comments() -> None:
+    comments = ["19 Responses", *(f"Reader opinion number {i} goes on at some length about the trams, the buses, "
+                                  "the budget and everything else the council ever did wrong." for i in range(8))]
+    article = [*ARTICLE, prose(1), prose(2)]  # over 100 words of prose before the counter
+    doc = Document("n", "\n".join(["Trams for the north", *article, *comments]))
+    (clean,) = remove_cruft([doc], CruftSettings(recurrence=False))
+    assert _lines(clean.text) == ["Trams for the north", *article]
+    assert "comment counter after" in clean.records_of(LineRemoval)[0].detail

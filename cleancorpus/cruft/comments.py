@@ -44,6 +44,10 @@ MIN_ARTICLE_WORDS = 40
 PROSE_WORDS = 8
 #: A heading's first metadata line comes within this many non-empty lines.
 FIRST_SIGNAL_WITHIN = 4
+#: A comment *counter* ("19 Responses", "{ 20 comments… }") opens the section on its own after
+#: this many prose words: above an article (a byline area) it has almost no prose before it.
+COUNTED_ARTICLE_WORDS = 100
+_COUNTED = regex.compile(r"^\W*\d+\s+(\w+\s+)?(comments?|responses?|replies|reactions|thoughts)\b", regex.IGNORECASE)
 #: Non-empty lines at most between two metadata lines of one comment block.
 MAX_GAP = 8
 #: A comment heading followed by at most this share of the words before it is a tail section.
@@ -84,6 +88,8 @@ def find_comment_section(lines: Sequence[str], heading_rules: Sequence[Rule],
                 if (rule.family == "comments" and before >= MIN_ARTICLE_WORDS
                         and sum(window) >= HEADING_SIGNALS and any(window[:FIRST_SIGNAL_WITHIN])):
                     return index, rule.id, f"{sum(window)} comment metadata lines follow"
+                if rule.family == "comments" and before >= COUNTED_ARTICLE_WORDS and _COUNTED.match(stripped):
+                    return index, rule.id, f"a comment counter after {before} words of article"
                 share = TAIL_SHARE if rule.family == "comments" else END_MATTER_SHARE
                 if before >= MIN_ARTICLE_WORDS and after <= share * before:
                     return index, rule.id, "at the end of the document"
