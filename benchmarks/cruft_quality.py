@@ -57,7 +57,7 @@ def main() -> None:
             seconds = time.perf_counter() - start
             rows.append((name, method + " + cleancorpus", *_data.prf(golds, cleaned), f"{len(pages) / seconds:,.0f}"))
     print(f"cleancorpus {cleancorpus.__version__}; metric: macro P/R over pages, F1 of the means; 4-word shingles")
-    print(f"| data set | text | precision | recall | F1 | cleancorpus pages/s |")
+    print("| data set | text | precision | recall | F1 | cleancorpus pages/s |")
     print("|---|---|---|---|---|---|")
     for name, method, p, r, f, speed in rows:
         print(f"| {name} | {method} | {p:.3f} | {r:.3f} | {f:.3f} | {speed} |")

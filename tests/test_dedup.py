@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cleancorpus import DedupSettings, Document, DuplicateOf, NearDuplicateDetector, find_duplicates
+from cleancorpus import DedupSettings, Document, NearDuplicateDetector, find_duplicates
 from cleancorpus.dedup import SketchSettings
 from cleancorpus.dedup.index import DuplicateIndex, IndexError_
 from conftest import run_cli
