@@ -16,3 +16,18 @@ def load_toml(text: str, origin: str, error: type[Exception] = ValueError) -> di
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{origin}: invalid TOML: {exc}") from None
+
+
+def load_toml_file(path, what: str, error: type[Exception] = ValueError) -> dict:
+    """Read and parse a TOML file; one-line ``error`` naming the file for unreadable or bad TOML.
+
+    ``what`` says what the file is for ("rules", "alias table", "configuration").
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    return load_toml(text, str(path), error)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ._toml import load_toml
+from ._toml import load_toml, load_toml_file
 from .cruft import CruftSettings, RecurrenceSettings
 from .dedup import DedupSettings, SketchSettings
 from .io import ReadOptions
@@ -207,11 +207,7 @@ def load_settings(path: str | Path | None) -> Settings:
     if path is None:
         return Settings()
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
-    data = load_toml(text, str(path), ConfigError)
+    data = load_toml_file(path, "configuration", ConfigError)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("cleancorpus", {})
     return settings_from_mapping(data, str(path), path.parent)

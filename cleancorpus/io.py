@@ -280,26 +280,6 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
 # --------------------------------------------------------------------------- writing
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one.
-
-    The data goes to a temporary file in the same folder, is flushed to disk, then
-    renamed over ``path``. On any error the temporary file is removed and the error raised.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 @contextlib.contextmanager
 def atomic_open(path: Path) -> Iterator[IO[bytes]]:
     """A binary handle whose content replaces ``path`` only when the block ends without error."""
@@ -315,6 +295,16 @@ def atomic_open(path: Path) -> Iterator[IO[bytes]]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one.
+
+    The data goes to a temporary file in the same folder, is flushed to disk, then
+    renamed over ``path``. On any error the temporary file is removed and the error raised.
+    """
+    with atomic_open(path) as handle:
+        handle.write(data)
 
 
 def output_relative_path(doc_id: str) -> str:

@@ -15,7 +15,7 @@ from typing import Iterable
 
 import regex
 
-from .._toml import load_toml
+from .._toml import load_toml, load_toml_file
 
 VALID_SCOPES = ("line", "section")
 
@@ -76,12 +76,7 @@ def shipped_rules() -> list[Rule]:
 
 def load_rules_file(path: str | Path) -> list[Rule]:
     """Rules from a user's TOML file (same shape as the shipped ``rules.toml``)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleError(f"{path}: cannot read rules: {exc.strerror or exc}") from None
-    return _parse_rules(load_toml(text, str(path), error=RuleError), str(path))
+    return _parse_rules(load_toml_file(path, "rules", RuleError), str(path))
 
 
 def build_rules(*, use_shipped: bool = True, extra_files: Iterable[str | Path] = (),

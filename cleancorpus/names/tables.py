@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from .._toml import load_toml
+from .._toml import load_toml, load_toml_file
 
 SHIPPED = "shipped"
 
@@ -66,13 +66,7 @@ def shipped_table() -> list[AliasEntry]:
 
 def load_table(path: str | Path) -> list[AliasEntry]:
     """A user's alias table from a TOML file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TableError(f"{path}: cannot read alias table: {exc.strerror or exc}") from None
-    data = load_toml(text, str(path), TableError)
-    return parse_entities(data.get("entity", []), str(path))
+    return parse_entities(load_toml_file(path, "alias table", TableError).get("entity", []), str(path))
 
 
 def merge_tables(*tables: Iterable[AliasEntry]) -> dict[str, AliasEntry]:
