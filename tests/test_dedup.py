@@ -70,7 +70,10 @@ def test_candidates_are_verified_before_they_count(monkeypatch: pytest.MonkeyPat
     detector.add(corpus())
     real = detector.candidate_pairs()
     # an LSH false positive: two unrelated stories proposed as candidates
-    monkeypatch.setattr(detector, "candidate_pairs", lambda: real | {(1, 2), (5, 9)})
+    import numpy as np
+
+    fake = np.array(sorted(real | {(1, 2), (5, 9)}), dtype=np.int64)
+    monkeypatch.setattr(detector, "_candidate_array", lambda: fake)
     result = detector.cluster()
     assert result.candidates == len(real) + 2 and result.verified == len(real)
     flagged = {m.id for c in result.clusters for m in c.members} | {c.representative for c in result.clusters}

@@ -101,9 +101,9 @@ class DuplicateIndex:
                 new_docs.append(doc)
         detector.add(new_docs)
         matches = []
-        for a, b in sorted(detector.candidate_pairs()):
-            if b < old:
-                continue  # both already indexed: checked when they were added
+        pairs = detector._candidate_array()
+        pairs = pairs[pairs[:, 1] >= old]  # pairs of two indexed documents were checked when added
+        for a, b in pairs[detector._worth_verifying(pairs)].tolist():
             jaccard, containment = detector.similarity(a, b)
             if detector.is_duplicate(jaccard, containment):
                 new, other = (detector.infos[b].id, detector.infos[a].id)

@@ -57,16 +57,19 @@ def candidate_pairs(bands: np.ndarray, eligible: np.ndarray | None = None) -> np
         # each equal neighbour pair (covers buckets of two, and chains bigger buckets)
         left, right = members[:-1][same], members[1:][same]
         found.append(np.stack([np.minimum(left, right), np.maximum(left, right)], axis=1))
-        # all pairs within buckets of up to MAX_BUCKET_PAIRS members
+        # all pairs within buckets of three up to MAX_BUCKET_PAIRS members, one size at a time
         starts = np.flatnonzero(np.concatenate([[True], ~same]))
-        sizes = np.diff(np.concatenate([starts, [len(ordered)]]))
-        for start, size in zip(starts[sizes > 2], sizes[sizes > 2]):
-            bucket = np.sort(members[start:start + min(size, MAX_BUCKET_PAIRS)])
-            i, j = np.triu_indices(len(bucket), k=1)
-            found.append(np.stack([bucket[i], bucket[j]], axis=1))
+        sizes = np.minimum(np.diff(np.concatenate([starts, [len(ordered)]])), MAX_BUCKET_PAIRS)
+        for size in np.unique(sizes[sizes > 2]):
+            first = starts[sizes == size]
+            i, j = np.triu_indices(int(size), k=1)
+            left, right = members[first[:, None] + i], members[first[:, None] + j]
+            found.append(np.stack([np.minimum(left, right).ravel(), np.maximum(left, right).ravel()], axis=1))
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.unique(np.concatenate(found).astype(np.int64), axis=0)
+    pairs = np.concatenate(found).astype(np.int64)
+    keys = np.unique(pairs[:, 0] * n + pairs[:, 1])  # one int64 per pair: a 1-D unique is much faster
+    return np.stack([keys // n, keys % n], axis=1)
 
 
 def candidates_with_datasketch(signatures: np.ndarray, threshold: float, seed: int,
