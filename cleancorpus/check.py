@@ -319,8 +319,7 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
     normalizer = NameNormalizer(settings.names, extra_entries=entries)
     if "CC202" in codes or settings.names.apply_discovered:
         discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(d) for d in docs)
-        normalizer.discovered = discovery.variants()
-        normalizer._build([[v.to_entry() for v in normalizer.discovered], *normalizer._tables])
+        normalizer.use_discovered(discovery.variants())
 
     findings: list[Finding] = []
     detector = NearDuplicateDetector(settings.dedup)

@@ -204,16 +204,29 @@ class NearDuplicateDetector:
         """Exact ``(jaccard, containment)`` of two documents by index."""
         return exact_similarity(self.shingles[a], self.shingles[b])
 
+    def verified_pairs(self, candidates: np.ndarray | None = None,
+                       involving_from: int = 0) -> Iterator[tuple[int, int, float, float]]:
+        """``(a, b, jaccard, containment)`` for every candidate pair that passes exact verification.
+
+        ``involving_from`` keeps only pairs whose second document has at least that index
+        (the index uses it to check only pairs with a new document).
+        """
+        pairs = self._candidate_array() if candidates is None else candidates
+        if involving_from:
+            pairs = pairs[pairs[:, 1] >= involving_from]
+        for a, b in pairs[self._worth_verifying(pairs)].tolist():
+            jaccard, containment = self.similarity(a, b)
+            if self.is_duplicate(jaccard, containment):
+                yield a, b, jaccard, containment
+
     def cluster(self) -> DedupResult:
         """Verify every LSH candidate, join verified pairs, choose representatives."""
         candidates = self._candidate_array()
         groups = UnionFind()
         verified = 0
-        for a, b in candidates[self._worth_verifying(candidates)].tolist():
-            jaccard, containment = self.similarity(a, b)
-            if self.is_duplicate(jaccard, containment):
-                verified += 1
-                groups.union(self.infos[a].id, self.infos[b].id)
+        for a, b, _, _ in self.verified_pairs(candidates):
+            verified += 1
+            groups.union(self.infos[a].id, self.infos[b].id)
         clusters = []
         for ids in groups.groups():
             infos = [self.infos[self.index_of[i]] for i in ids]

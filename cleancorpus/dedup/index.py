@@ -101,13 +101,9 @@ class DuplicateIndex:
                 new_docs.append(doc)
         detector.add(new_docs)
         matches = []
-        pairs = detector._candidate_array()
-        pairs = pairs[pairs[:, 1] >= old]  # pairs of two indexed documents were checked when added
-        for a, b in pairs[detector._worth_verifying(pairs)].tolist():
-            jaccard, containment = detector.similarity(a, b)
-            if detector.is_duplicate(jaccard, containment):
-                new, other = (detector.infos[b].id, detector.infos[a].id)
-                matches.append(Match(new, other, jaccard, containment, indexed=a < old))
+        for a, b, jaccard, containment in detector.verified_pairs(involving_from=old):
+            new, other = detector.infos[b].id, detector.infos[a].id
+            matches.append(Match(new, other, jaccard, containment, indexed=a < old))
         if add and new_docs:
             rows = []
             for index in range(old, len(detector.infos)):

@@ -100,10 +100,14 @@ class NameNormalizer:
             return self
         from .discovery import NameDiscovery
 
-        found = NameDiscovery(self.known_words()).fit(documents).variants()
+        self.use_discovered(NameDiscovery(self.known_words()).fit(documents).variants())
+        return self
+
+    def use_discovered(self, found: list) -> None:
+        """Also respell discovered variants (those scoring at least ``discovery_min_score``),
+        below every table in precedence."""
         self.discovered = [v for v in found if v.score >= self.settings.discovery_min_score]
         self._build([[v.to_entry() for v in self.discovered], *self._tables])
-        return self
 
     def apply(self, doc: Document) -> Document:
         """A new document with every variant respelled, and a record per change."""
