@@ -178,6 +178,7 @@ def _read_file_document(path: Path, doc_id: str, source: str | None, options: Re
 
 
 def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: list[ReadProblem]) -> Iterator[Document]:
+    seen: set[str] = set()
     for number, raw in enumerate(handle, start=1):
         if not raw.strip():
             continue
@@ -195,6 +196,11 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
             continue
         doc_id = obj.get(options.id_field)
         doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
+        if doc_id in seen:
+            problems.append(ReadProblem(name, f"id {doc_id!r} was already used; this document is read as "
+                                              f"{doc_id}#{number}", line=number, fatal=False))
+            doc_id = f"{doc_id}#{number}"
+        seen.add(doc_id)
         url = obj.get(options.url_field)
         source = obj.get(options.source_field) or host_of(url if isinstance(url, str) else None)
         meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field}, "line": number,
@@ -263,7 +269,11 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
     if not root.exists():
         raise CorpusError(f"{root}: no such file or directory")
     if root.is_dir():
-        for file in list_corpus_files(root):
+        files = list_corpus_files(root)
+        if not files:
+            raise CorpusError(f"{root}: no .txt, .md, .html or .htm files (or their .gz) in this folder; "
+                              "give a .jsonl file directly")
+        for file in files:
             relative = file.relative_to(root)
             doc = _read_file_document(file, relative.as_posix(), _folder_source(relative), options, problems,
                                       extraction_cache)
@@ -318,11 +328,15 @@ def output_relative_path(doc_id: str) -> str:
 
 
 def check_output_location(input_path: str | Path, output: Path) -> None:
-    """Refuse an output that is the input or lies inside it (the input is never touched)."""
+    """Refuse an output that is the input, lies inside it, or is a file (the input is never touched)."""
     if str(input_path) == STDIN:
+        if output.exists() and not output.is_dir():
+            raise CorpusError(f"output {output} exists and is not a folder")
         return
     source = Path(input_path).resolve()
     target = output.resolve()
+    if target.exists() and not target.is_dir():
+        raise CorpusError(f"output {output} exists and is not a folder")
     if target == source or (source.is_dir() and source in target.parents):
         raise CorpusError(f"output {output} is inside the input {input_path}; choose a folder outside it")
     if source.is_file() and target == source.parent and output_relative_path(source.name) == source.name:

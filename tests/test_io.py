@@ -148,3 +148,22 @@ def test_output_inside_input_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="inside the input"):
         ccio.check_output_location(tmp_path / "in", tmp_path / "in")
     ccio.check_output_location(tmp_path / "in", tmp_path / "in-clean")  # beside it is fine
+
+
+def test_repeated_jsonl_ids_are_kept_apart_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "a", "text": "one"}\n{"id": "a", "text": "two"}\n')
+    problems: list = []
+    docs = list(read_corpus(path, problems=problems))
+    assert [d.id for d in docs] == ["a", "a#2"] and [d.text for d in docs] == ["one", "two"]
+    assert problems[0].line == 2 and not problems[0].fatal and "already used" in problems[0].message
+
+
+def test_a_folder_without_readable_files_and_a_file_as_output_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "data.jsonl").write_text('{"text": "x"}\n')
+    with pytest.raises(CorpusError, match="give a .jsonl file directly"):
+        list(read_corpus(tmp_path / "in"))
+    (tmp_path / "out.txt").write_text("")
+    with pytest.raises(CorpusError, match="exists and is not a folder"):
+        ccio.check_output_location(tmp_path / "in", tmp_path / "out.txt")
