@@ -97,11 +97,13 @@ def _extract(args: tuple[str, str, str | None]) -> str:
         return get_text(html)
     import trafilatura
     comments = method == "trafilatura"
-    return trafilatura.extract(html, url=url, include_comments=comments) or ""
+    precision = method == "trafilatura-precision"
+    return trafilatura.extract(html, url=url, include_comments=comments, favor_precision=precision) or ""
 
 
 def extracted(dataset: str, pages: list[dict], method: str) -> list[str]:
-    """Text of each page by ``method`` (trafilatura | trafilatura-nocomments | plain), cached on disk."""
+    """Text of each page by ``method`` (trafilatura | trafilatura-nocomments | trafilatura-precision
+    (comments off, ``favor_precision``) | plain), cached on disk."""
     CACHE.mkdir(exist_ok=True)
     cache = CACHE / f"{dataset}-{method}.json"
     if cache.exists():

@@ -24,7 +24,7 @@ import _data  # noqa: E402
 import cleancorpus  # noqa: E402
 from cleancorpus import Document, remove_cruft  # noqa: E402
 
-METHODS = ("trafilatura", "trafilatura-nocomments", "plain")
+METHODS = ("trafilatura", "trafilatura-nocomments", "trafilatura-precision", "plain")
 
 
 def naive_recurrence(texts: list[str], sites: list[str]) -> list[str]:
