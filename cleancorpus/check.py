@@ -299,6 +299,8 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
     input_path = str(input_path)
     if fix and input_path == STDIN:
         raise ConfigError("--fix cannot write back to standard input")
+    if fix and input_path.lower().endswith(".gz"):
+        raise ConfigError("--fix does not rewrite compressed input in place; use normalize")
     cache = CheckCache(cache_dir)
     fingerprint = _fingerprint(settings)
     problems: list[ReadProblem] = []
@@ -394,6 +396,9 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
     if docs and len(cruft_docs) <= check.max_cruft_share * len(docs):
         failing = [f for f in failing if CODES[f.code][0] != "cruft"]
     fixed = _write_fixes(docs, cleaned_docs, input_path, settings) if fix else []
+    if fixed:  # what --fix repaired no longer fails the run (as with a linter's --fix)
+        repaired = set(fixed)
+        failing = [f for f in failing if not (f.path in repaired and CODES[f.code][0] in ("cruft", "names"))]
     return CheckResult(findings, failing, len(docs), hits, suppressed, fixed)
 
 

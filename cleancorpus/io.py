@@ -177,7 +177,10 @@ def _read_file_document(path: Path, doc_id: str, source: str | None, options: Re
     return Document(id=doc_id, text=text, source=source, meta=meta)
 
 
-def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: list[ReadProblem]) -> Iterator[Document]:
+def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: list[ReadProblem],
+                location: str | None = None) -> Iterator[Document]:
+    """Documents of a JSON Lines stream; ``name`` makes default ids, ``location`` is the file's path."""
+    location = location or name
     seen: set[str] = set()
     for number, raw in enumerate(handle, start=1):
         if not raw.strip():
@@ -185,26 +188,26 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
         try:
             obj = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            problems.append(ReadProblem(name, f"malformed JSON: {exc}", line=number))
+            problems.append(ReadProblem(location, f"malformed JSON: {exc}", line=number))
             continue
         if not isinstance(obj, dict):
-            problems.append(ReadProblem(name, "a JSON object was expected", line=number))
+            problems.append(ReadProblem(location, "a JSON object was expected", line=number))
             continue
         text = obj.get(options.text_field)
         if not isinstance(text, str):
-            problems.append(ReadProblem(name, f"no string field {options.text_field!r}", line=number))
+            problems.append(ReadProblem(location, f"no string field {options.text_field!r}", line=number))
             continue
         doc_id = obj.get(options.id_field)
         doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
         if doc_id in seen:
-            problems.append(ReadProblem(name, f"id {doc_id!r} was already used; this document is read as "
+            problems.append(ReadProblem(location, f"id {doc_id!r} was already used; this document is read as "
                                               f"{doc_id}#{number}", line=number, fatal=False))
             doc_id = f"{doc_id}#{number}"
         seen.add(doc_id)
         url = obj.get(options.url_field)
         source = obj.get(options.source_field) or host_of(url if isinstance(url, str) else None)
         meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field}, "line": number,
-                "path": name, "content_hash": content_hash(raw)}
+                "path": location, "content_hash": content_hash(raw)}
         if isinstance(url, str):
             meta["url"] = url
         yield Document(id=doc_id, text=text, source=str(source) if source else None, meta=meta)
@@ -214,7 +217,7 @@ def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProble
     try:
         opener = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rb") as handle:
-            yield from _iter_jsonl(handle, path.name, options, problems)
+            yield from _iter_jsonl(handle, path.name, options, problems, str(path))
     except (OSError, EOFError) as exc:
         problems.append(ReadProblem(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
 

@@ -178,7 +178,7 @@ def test_fix_then_check_passes_and_check_alone_writes_nothing(seeds: Path, tmp_p
     check(seeds, cwd=tmp_path)
     assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before
     result = run_cli("check", seeds, "--fix", "--no-cache", cwd=tmp_path)
-    assert result.returncode == 1 and "fixed 5 file(s)" in result.stderr
+    assert result.returncode == 0 and "fixed 5 file(s)" in result.stderr  # everything found was fixable
     assert "Pashinian" not in (seeds / "004_d438aeefcfbf1390.txt").read_text()
     code, out, _ = check(seeds, cwd=tmp_path)
     assert code == 0, out
@@ -215,3 +215,15 @@ def test_cache_rechecks_only_what_changed(tmp_path: Path, monkeypatch: pytest.Mo
 def test_pre_commit_hook_is_declared() -> None:
     hooks = (Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml").read_text()
     assert "id: cleancorpus-check" in hooks and "entry: cleancorpus check" in hooks
+
+
+def test_fix_rewrites_a_jsonl_file_and_refuses_stdin_and_gz(tmp_path: Path) -> None:
+    src = tmp_path / "c.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": prose(7, 6) + "\nShare This Article", "lang": "en"}) + "\n")
+    result = run_cli("check", src, "--fix", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 0 and "fixed 1 file(s)" in result.stderr
+    row = json.loads(src.read_text())
+    assert row["lang"] == "en" and "Share This Article" not in row["text"]
+    assert run_cli("check", "-", "--fix", input='{"text": "x"}\n', cwd=tmp_path).returncode == 2
+    (tmp_path / "c.jsonl.gz").write_bytes(b"")
+    assert run_cli("check", tmp_path / "c.jsonl.gz", "--fix", cwd=tmp_path).returncode == 2
