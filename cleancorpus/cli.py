@@ -27,7 +27,9 @@ EPILOG = """examples:
   cat corpus.jsonl | cleancorpus normalize - -o out/
   cleancorpus explain seeds/ 002_dc28b77d8e265672.txt
   cleancorpus dedup corpus/ --json
+  cleancorpus dedup new-batch/ --index corpus.idx
   cleancorpus names corpus/ -o discovered-names.toml
+  cleancorpus check corpus/ --format github      lint for CI (exit 1 on findings)
 
 exit codes: 0 success, 1 documents failed to read or write (or findings), 2 usage error
 """
