@@ -259,10 +259,6 @@ class NearDuplicateDetector:
         representative, member = found
         return doc.evolve(records=(DuplicateOf(doc.id, representative, member.jaccard, member.containment),))
 
-    def is_representative_or_unique(self, doc: Document) -> bool:
-        """True unless the document duplicates another one (what ``--drop-duplicates`` keeps)."""
-        return doc.id not in self._duplicate_of
-
 
 def find_duplicates(documents: Iterable[Document], settings: DedupSettings | None = None) -> DedupResult:
     """Clusters of near-duplicate documents in ``documents`` (one call)."""

@@ -76,59 +76,13 @@ def _separator_mask(data: np.ndarray) -> np.ndarray:
     return mask
 
 
-def word_hashes(text: str) -> np.ndarray:
-    """A 64-bit hash per word of ``text`` (case and punctuation folded), in order.
-
-    Vectorized over the UTF-8 bytes: no Python loop per word. Equivalent to hashing the
-    words of :func:`fold_words` for Latin-script text.
-    """
-    data = np.frombuffer(text.lower().encode("utf-8"), dtype=np.uint8)
-    n = len(data)
-    if n == 0:
-        return np.zeros(0, dtype=np.uint64)
-    _ensure_powers(n + 1)
-    is_word = ~_separator_mask(data)
-    edges = np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)  # exclusive
-    if len(starts) == 0:
-        return np.zeros(0, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        weighted = data.astype(np.uint64) * _inverse_powers[:n]
-        prefix = np.concatenate([[np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)])
-        # sum_{j in [s, e)} data[j] * BASE**(e-1-j)
-        hashes = (prefix[ends] - prefix[starts]) * _powers[ends - 1]
-        hashes += (ends - starts).astype(np.uint64)
-    return mix64(hashes)
-
-
-def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
-    """The sorted, distinct 64-bit hashes of the ``size``-word shingles of ``text``.
-
-    A text shorter than ``size`` words gives one shingle of all its words; an empty text none.
-    """
-    if not 1 <= size <= len(_POSITION_MULTIPLIERS):
-        raise ValueError(f"shingle size must be between 1 and {len(_POSITION_MULTIPLIERS)}")
-    words = word_hashes(text)
-    if len(words) == 0:
-        return words
-    k = min(size, len(words))
-    count = len(words) - k + 1
-    with np.errstate(over="ignore"):
-        combined = words[:count] * _POSITION_MULTIPLIERS[0]
-        for offset in range(1, k):
-            combined = combined + words[offset:offset + count] * _POSITION_MULTIPLIERS[offset]
-    return np.unique(mix64(combined))
-
-
 def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Shingle hashes of many texts in one numpy pass: ``(hashes, document index of each)``.
 
     The texts are joined with a separator byte, hashed word by word as one array, and a
     shingle is kept only when its first and last words belong to the same text. A text
     shorter than ``size`` words gets one shingle of all its words, as in :func:`shingle_hashes`.
-    Hashes are not de-duplicated (callers sort anyway); the values equal those of
-    :func:`shingle_hashes` for the same text.
+    Hashes are not de-duplicated (callers sort anyway).
     """
     if not 1 <= size <= len(_POSITION_MULTIPLIERS):
         raise ValueError(f"shingle size must be between 1 and {len(_POSITION_MULTIPLIERS)}")
@@ -164,8 +118,16 @@ def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, n
         docs_parts.append(word_doc[:count][same])
     short = np.flatnonzero((words_per_doc > 0) & (words_per_doc < size))
     for doc in short:  # texts shorter than one shingle: one shingle of all their words
-        hashes_parts.append(shingle_hashes(texts[doc], size))
+        own = words[word_doc == doc]
+        with np.errstate(over="ignore"):
+            combined = (own * _POSITION_MULTIPLIERS[:len(own)]).sum(dtype=np.uint64)
+        hashes_parts.append(mix64(np.array([combined], dtype=np.uint64)))
         docs_parts.append(np.full(1, doc, dtype=np.int64))
     if not hashes_parts:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     return np.concatenate(hashes_parts), np.concatenate(docs_parts).astype(np.int64)
+
+
+def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
+    """The sorted, distinct 64-bit hashes of the ``size``-word shingles of one text."""
+    return np.unique(batch_shingle_hashes([text], size)[0])
