@@ -41,19 +41,17 @@ from pathlib import Path
 from typing import Iterable
 from xml.sax.saxutils import escape, quoteattr
 
-import numpy as np
 import regex
 
 from .config import CheckSettings, ConfigError, Settings
-from .cruft import CruftRemover
 from .cruft.recurrence import source_of
 from .dedup import NearDuplicateDetector
-from .dedup.clusters import DocInfo
+from .dedup.detector import info_of
 from .dedup.signatures import sketch_texts
 from .document import Document, LineRemoval, WordChange
 from .io import STDIN, ReadProblem, read_corpus
-from .names import NameDiscovery, NameNormalizer
-from .names.tables import parse_entities
+from .names import NameDiscovery
+from .pipeline import build_stages
 
 CODES: dict[str, tuple[str, str]] = {
     "CC101": ("cruft", "a line a cruft rule matches"),
@@ -306,19 +304,14 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
     problems: list[ReadProblem] = []
     docs = list(read_corpus(input_path, settings.read, problems, extraction_cache=_ExtractionCache(cache)))
 
-    remover = CruftRemover(settings.cruft)
-    digests = []
-    for doc in docs:
+    remover, normalizer = build_stages(settings, dedup=False)
+    for doc in docs if settings.cruft.recurrence else ():
         key = f"l:{fingerprint}:{doc.meta.get('content_hash')}"
-        found = cache.get(key) if doc.meta.get("content_hash") else None
-        if found is None:
-            found = remover.recurrence.digests(doc)
-            cache[key] = found
-        digests.append(found)
-        if settings.cruft.recurrence:
-            remover.recurrence.add(doc, found)
-    entries = parse_entities(settings.names_entities, "[tool.cleancorpus.names]")
-    normalizer = NameNormalizer(settings.names, extra_entries=entries)
+        digests = cache.get(key) if doc.meta.get("content_hash") else None
+        if digests is None:
+            digests = remover.recurrence.digests(doc)
+            cache[key] = digests
+        remover.recurrence.add(doc, digests)
     if "CC202" in codes or settings.names.apply_discovered:
         discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(d) for d in docs)
         normalizer.use_discovered(discovery.variants())
@@ -349,11 +342,7 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
             cache[key] = entries[position]
     for doc, (doc_findings, signature, shingles, length) in zip(docs, entries):
         findings += doc_findings
-        detector.index_of[doc.id] = len(detector.infos)
-        date = doc.meta.get("date")
-        detector.infos.append(DocInfo(doc.id, length, str(date) if date else None, doc.source))
-        detector.signatures.append(np.asarray(signature))
-        detector.shingles.append(np.asarray(shingles))
+        detector.add_sketched(info_of(doc, length), signature, shingles)
     hits = cache.hits
     cache.close()
 

@@ -220,13 +220,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_names(args: argparse.Namespace) -> int:
     from .io import atomic_write_bytes, read_corpus
     from .names import NameDiscovery, variants_to_toml
-    from .pipeline import Pipeline, build_stages
+    from .pipeline import build_stages, run_stages
 
     settings = _settings(args)
     problems: list = []
-    normalizer = build_stages(settings, cruft=False, dedup=False)[0]
+    remover, normalizer = build_stages(settings, dedup=False)
     discovery = NameDiscovery(normalizer.known_words())  # type: ignore[attr-defined]
-    cleaned = Pipeline(settings, stages=("cruft",)).run(read_corpus(args.input, settings.read, problems))
+    cleaned = run_stages(read_corpus(args.input, settings.read, problems), [remover])
     found = discovery.fit(cleaned).variants()
     _print_problems(problems)
     table = variants_to_toml(found, str(args.input))

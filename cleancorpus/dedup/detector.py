@@ -15,12 +15,17 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 import numpy as np
+
 from ..document import Document, DuplicateOf
 from .clusters import Cluster, DocInfo, Member, UnionFind, choose_representative
-from .lsh import band_hashes, band_parameters, candidate_pairs, candidates_with_datasketch
-from .store import InfoColumns, MatrixStore, RaggedStore
+from .lsh import (
+    band_hashes,
+    band_parameters,
+    candidate_pairs,
+    candidates_with_datasketch,
+)
 from .signatures import SketchBatch, SketchSettings, exact_similarity, sketch_texts
-
+from .store import InfoColumns, MatrixStore, RaggedStore
 
 #: How far below a threshold a signature estimate may be and still get exact verification.
 ESTIMATE_MARGIN = 0.15
@@ -142,13 +147,21 @@ class NearDuplicateDetector:
         """Sketch documents and keep their signatures and shingle sets."""
         for batch, sketch in self._sketched(documents):
             for doc in batch:
-                if doc.id in self.index_of:
-                    raise ValueError(f"duplicate document id {doc.id!r}: ids must be unique")
-                self.index_of[doc.id] = len(self.infos)
-                date = doc.meta.get("date")
-                self.infos.append(DocInfo(doc.id, len(doc.text), str(date) if date else None, doc.source))
+                self._register(info_of(doc))
             self.signatures.extend(sketch.signatures)
             self.shingles.extend(sketch.shingle_sets)
+
+    def add_sketched(self, info: DocInfo, signature: np.ndarray, shingles: np.ndarray) -> None:
+        """Keep a document sketched earlier (by the check cache or the on-disk index)."""
+        self._register(info)
+        self.signatures.append(signature)
+        self.shingles.append(shingles)
+
+    def _register(self, info: DocInfo) -> None:
+        if info.id in self.index_of:
+            raise ValueError(f"duplicate document id {info.id!r}: ids must be unique")
+        self.index_of[info.id] = len(self.infos)
+        self.infos.append(info)
 
     # ------------------------------------------------------------------ pairs and clusters
 
@@ -258,6 +271,12 @@ class NearDuplicateDetector:
             return doc
         representative, member = found
         return doc.evolve(records=(DuplicateOf(doc.id, representative, member.jaccard, member.containment),))
+
+
+def info_of(doc: Document, length: int | None = None) -> DocInfo:
+    """What choosing a representative needs of a document (``length``: of its cleaned text)."""
+    date = doc.meta.get("date")
+    return DocInfo(doc.id, len(doc.text) if length is None else length, str(date) if date else None, doc.source)
 
 
 def find_duplicates(documents: Iterable[Document], settings: DedupSettings | None = None) -> DedupResult:

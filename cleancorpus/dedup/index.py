@@ -74,15 +74,11 @@ class DuplicateIndex:
         return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
 
     def _load(self, detector: NearDuplicateDetector) -> int:
-        count = 0
-        for doc_id, length, date, source, signature, shingles in self.db.execute(
-                "SELECT id, length, date, source, signature, shingles FROM documents ORDER BY id"):
-            detector.index_of[doc_id] = len(detector.infos)
-            detector.infos.append(DocInfo(doc_id, length, date, source))
-            detector.signatures.append(np.frombuffer(signature, dtype=np.uint64))
-            detector.shingles.append(np.frombuffer(shingles, dtype=np.uint32))
-            count += 1
-        return count
+        rows = self.db.execute("SELECT id, length, date, source, signature, shingles FROM documents ORDER BY id")
+        for doc_id, length, date, source, signature, shingles in rows:
+            detector.add_sketched(DocInfo(doc_id, length, date, source), np.frombuffer(signature, dtype=np.uint64),
+                                  np.frombuffer(shingles, dtype=np.uint32))
+        return len(detector.infos)
 
     def check_and_add(self, documents: Iterable[Document], add: bool = True) -> tuple[list[Match], list[str]]:
         """Matches of the new documents against the index and each other; then add them.
