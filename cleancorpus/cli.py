@@ -7,7 +7,10 @@ processed), or ``check`` found problems; 2 usage or configuration errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -47,6 +50,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
     parser.add_argument("--text-field", help="JSON Lines: the field holding the text (default: text)")
     parser.add_argument("--id-field", help="JSON Lines: the field holding the id (default: id)")
+    parser.add_argument("--follow-links", action="store_true",
+                        help="read symbolic links that lead outside the input folder (skipped by default)")
     cruft = parser.add_argument_group("cruft")
     cruft.add_argument("--rules", action="append", metavar="FILE", default=[], help="extra cruft rules (TOML)")
     cruft.add_argument("--disable", action="append", metavar="RULE", default=[], help="switch a cruft rule off")
@@ -77,6 +82,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         read = replace(read, text_field=args.text_field)
     if args.id_field:
         read = replace(read, id_field=args.id_field)
+    if args.follow_links:
+        read = replace(read, follow_links=True)
     cruft = settings.cruft
     rec = cruft.recurrence_settings
     if args.min_docs is not None:
@@ -181,7 +188,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import FORMATS, baseline_of, check_corpus, selected_codes
+    from .check import FORMATS, baseline_of, check_corpus, load_baseline, selected_codes
+    from .check.formats import printable
     from .io import atomic_write_bytes
 
     settings = _settings(args)
@@ -198,21 +206,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         check = replace(check, max_cruft_share=args.max_cruft_share)
     settings = replace(settings, check=check)
     selected_codes(check)  # unknown codes are a usage error before any work
-    baseline = None
-    if args.baseline:
-        try:
-            baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UsageError(f"{args.baseline}: cannot read the baseline: {exc}") from None
+    baseline = load_baseline(args.baseline) if args.baseline else None
+    if args.write_baseline and not Path(args.write_baseline).parent.is_dir():
+        raise UsageError(f"{args.write_baseline}: its folder does not exist")
     cache_dir = None if args.no_cache else args.cache_dir
     result = check_corpus(args.input, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline)
+    for note in result.notes:
+        print(f"cleancorpus: {printable(note)}", file=sys.stderr)
     if args.write_baseline:
-        atomic_write_bytes(Path(args.write_baseline), json.dumps(baseline_of(result), indent=1).encode() + b"\n")
+        atomic_write_bytes(Path(args.write_baseline), json.dumps(baseline_of(result.findings), indent=1)
+                           .encode("utf-8", errors="surrogatepass") + b"\n", make_parents=False)
         print(f"wrote {len(result.findings)} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)
         return EXIT_OK
     sys.stdout.write(FORMATS[args.format](result))
     if result.fixed:
-        print(f"fixed {len(result.fixed)} file(s) in place: cruft removed and names respelled "
+        print(f"fixed {len(result.fixed)} file(s) in place: the reported cruft removed and names respelled "
               "(run check again to see what remains)", file=sys.stderr)
     return EXIT_FINDINGS if result.failing else EXIT_OK
 
@@ -308,12 +316,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised as an exception so that every ``finally`` (temporary files, spools,
+    locks) runs before the process ends."""
+
+
+def _raise_terminated(signum, frame) -> None:  # pragma: no cover - exercised through a subprocess
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return args.func(args)
     except (UsageError, ConfigError, RuleError, TableError, CorpusError) as exc:
@@ -322,6 +341,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cleancorpus: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("cleancorpus: terminated", file=sys.stderr)
+        return 143
+    except BrokenPipeError:
+        # the reader of our output went away (``| head``): not an error of ours, and no traceback
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

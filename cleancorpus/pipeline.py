@@ -172,8 +172,8 @@ def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *
     """
     import json
 
-    from .io import (CorpusError, atomic_write_bytes, check_output_location, default_output, is_jsonl_input,
-                     jsonl_output_name, read_corpus, write_corpus)
+    from .io import (REPORT_NAME, CorpusError, OutputFolder, check_output_location, default_output, is_jsonl_input,
+                     jsonl_output_name, list_corpus_files, plan_output_names, read_corpus, write_corpus)
     from .report import RunReport
 
     settings = settings or Settings()
@@ -183,6 +183,11 @@ def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *
     check_output_location(input_path, out)
     if format is None:
         format = "jsonl" if is_jsonl_input(input_path) else "files"
+    names = None
+    if format == "files" and Path(input_path).is_dir():  # one name per document, decided before writing
+        root = Path(input_path)
+        names = plan_output_names(f.relative_to(root).as_posix()
+                                  for f in list_corpus_files(root, settings.read.follow_links))
     report = RunReport(input=str(input_path), output=str(out), settings=settings.to_dict())
     pipeline = Pipeline(settings)
     documents = read_corpus(input_path, settings.read, problems=report.problems)
@@ -197,14 +202,18 @@ def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *
 
     with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir:
         summary = write_corpus(kept(pipeline.run(documents, workdir=workdir, progress=progress)), out,
-                               format=format, jsonl_name=jsonl_output_name(input_path), options=settings.read)
+                               format=format, jsonl_name=jsonl_output_name(input_path), options=settings.read,
+                               names=names)
     report.written = summary.written
     report.overwritten = summary.overwritten
     report.write_failures = summary.failures
     detector = pipeline.detector
     if detector is not None and detector.result is not None:
         report.clusters = detector.result.to_dict()["clusters"]
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(out / "cleancorpus-report.json",
-                       json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n")
+    folder = OutputFolder(out)
+    failure = folder.write(REPORT_NAME, json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
+                           .encode("utf-8", errors="backslashreplace") + b"\n")
+    folder.close()
+    if failure is not None:
+        report.write_failures.append(failure)
     return report

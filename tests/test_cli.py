@@ -14,7 +14,7 @@ def test_normalize_seeds_writes_five_files_and_a_report(seeds: Path, tmp_path: P
     result = run_cli("normalize", seeds, "-o", out)
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in out.iterdir())
-    assert written == sorted(p.name for p in seeds.iterdir()) + ["cleancorpus-report.json"]
+    assert written == [".cleancorpus-manifest"] + sorted(p.name for p in seeds.iterdir()) + ["cleancorpus-report.json"]
     report = json.loads((out / "cleancorpus-report.json").read_text())
     totals = report["totals"]
     assert totals["documents_read"] == 5 and totals["documents_written"] == 5 and totals["documents_failed"] == 0
@@ -98,14 +98,34 @@ def test_jsonl_file_in_jsonl_out_and_format_flag(tmp_path: Path) -> None:
 
 def test_rerun_overwrites_only_its_own_files_and_says_so(seeds: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    out.mkdir()
+    assert run_cli("normalize", seeds, "-o", out).returncode == 0
     (out / "mine.txt").write_text("keep me")
-    (out / "000_4dc42c2cc4e86bcb.txt").write_text("stale")
+    (out / "000_4dc42c2cc4e86bcb.txt").write_text("stale")  # written by cleancorpus, edited since
     result = run_cli("normalize", seeds, "-o", out)
     assert result.returncode == 0
-    assert "replaced 1 file(s)" in result.stderr
+    assert "replaced 5 file(s)" in result.stderr
     assert (out / "mine.txt").read_text() == "keep me"
     assert "stale" not in (out / "000_4dc42c2cc4e86bcb.txt").read_text()
+
+
+def test_a_file_cleancorpus_did_not_write_is_never_replaced(seeds: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "000_4dc42c2cc4e86bcb.txt").write_text("the user's own file")
+    result = run_cli("normalize", seeds, "-o", out)
+    assert result.returncode == 1
+    assert "000_4dc42c2cc4e86bcb.txt: exists and was not written by cleancorpus; not replaced" in result.stderr
+    assert (out / "000_4dc42c2cc4e86bcb.txt").read_text() == "the user's own file"
+    assert (out / "001_ea6e1a5ba1303e2b.txt").exists()  # the rest is written
+    # a single HTML input written into its own folder never replaces the user's x.txt there
+    folder = tmp_path / "dir"
+    folder.mkdir()
+    (folder / "x.html").write_text("<html><body><article><p>" + "A long paragraph of real news text. " * 20
+                                   + "</p></article></body></html>")
+    (folder / "x.txt").write_text("unrelated notes")
+    result = run_cli("normalize", folder / "x.html", "-o", folder)
+    assert result.returncode == 1 and "not replaced" in result.stderr
+    assert (folder / "x.txt").read_text() == "unrelated notes"
 
 
 def test_version_help_and_quiet(seeds: Path, tmp_path: Path) -> None:

@@ -127,8 +127,7 @@ def test_jsonl_writer_keeps_original_fields(tmp_path: Path) -> None:
 
 def test_a_failed_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "keep.txt").write_text("from an earlier run")
+    write_corpus([Document("keep.txt", "from an earlier run")], out)
 
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -137,7 +136,8 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pyte
     summary = write_corpus([Document("keep.txt", "new text"), Document("other.txt", "x")], out)
     assert summary.written == 0
     assert len(summary.failures) == 2 and "No space left on device" in summary.failures[0]
-    assert sorted(os.listdir(out)) == ["keep.txt"]  # no temporary file left behind
+    assert sorted(os.listdir(out)) == [".cleancorpus-manifest", "keep.txt"]  # no temporary file left behind
+    assert (out / "keep.txt").read_text() == "from an earlier run"
     assert (out / "keep.txt").read_text() == "from an earlier run"  # old file intact
 
 

@@ -45,6 +45,25 @@ class CruftSettings:
     section_min_line: int = 3
 
 
+def kept_line_indexes(lines: list[str], removed) -> list[int]:
+    """The indexes of ``lines`` that stay when the indexes in ``removed`` go.
+
+    A blank line right after a removed line is dropped too when it would double a blank
+    line (or open the text), so paragraphs stay separated by one blank line.
+    """
+    kept: list[int] = []
+    previous_removed = False
+    for index, line in enumerate(lines):
+        if index in removed:
+            previous_removed = True
+            continue
+        if not line.strip() and previous_removed and (not kept or not lines[kept[-1]].strip()):
+            continue
+        kept.append(index)
+        previous_removed = False
+    return kept
+
+
 class CruftRemover:
     """Removes cruft lines from documents and records each removal with its rule.
 
@@ -157,27 +176,22 @@ class CruftRemover:
         A blank line left next to a removed one is dropped when it would double an
         existing blank line, so paragraphs stay separated by one blank line as before.
         """
-        removed = self.removals(doc)
+        return self.apply_removals(doc, self.removals(doc))
+
+    def apply_removals(self, doc: Document, removed: dict[int, tuple[str, str]]) -> Document:
+        """``doc`` without the lines in ``removed`` (``{line index: (rule, detail)}``), recorded.
+
+        :meth:`apply` uses every removal :meth:`removals` decides; ``check --fix`` passes
+        only the selected ones.
+        """
         if not removed:
             return doc
         lines = doc.text.split("\n")
-        kept: list[str] = []
-        origins: list[int] = []
-        records = []
-        previous_removed = False
-        for index, line in enumerate(lines):
-            if index in removed:
-                rule, detail = removed[index]
-                records.append(LineRemoval(doc.id, self._origin(doc, index), line.strip(), rule, detail))
-                previous_removed = True
-                continue
-            if not line.strip() and previous_removed and (not kept or not kept[-1].strip()):
-                continue
-            kept.append(line)
-            origins.append(self._origin(doc, index))
-            previous_removed = False
-        meta = {**doc.meta, SOURCE_LINES: tuple(origins)}
-        return doc.evolve(text="\n".join(kept), records=tuple(records), meta=meta)
+        kept_indexes = kept_line_indexes(lines, removed)
+        records = tuple(LineRemoval(doc.id, self._origin(doc, index), lines[index].strip(), *removed[index])
+                        for index in sorted(removed))
+        meta = {**doc.meta, SOURCE_LINES: tuple(self._origin(doc, i) for i in kept_indexes)}
+        return doc.evolve(text="\n".join(lines[i] for i in kept_indexes), records=records, meta=meta)
 
     @staticmethod
     def _origin(doc: Document, index: int) -> int:

@@ -9,7 +9,6 @@ candidate pair the LSH proposes is verified on the exact shingle sets before it 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Iterable, Iterator
@@ -133,15 +132,17 @@ class NearDuplicateDetector:
             for batch in batches:
                 yield batch, sketch_texts([d.text for d in batch], s.sketch)
             return
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        from ..workers import process_pool
+
+        with process_pool(jobs) as pool:
             pending: list = []
             for batch in batches:
-                pending.append((batch, pool.submit(_sketch_worker, ([d.text for d in batch], s.sketch))))
+                pending.append((batch, pool.apply_async(_sketch_worker, (([d.text for d in batch], s.sketch),))))
                 if len(pending) > 2 * jobs:
                     done_batch, future = pending.pop(0)
-                    yield done_batch, future.result()
+                    yield done_batch, future.get()
             for done_batch, future in pending:
-                yield done_batch, future.result()
+                yield done_batch, future.get()
 
     def add(self, documents: Iterable[Document]) -> None:
         """Sketch documents and keep their signatures and shingle sets."""

@@ -16,7 +16,7 @@ import sqlite3
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from .clusters import DocInfo
 from .detector import DedupSettings, NearDuplicateDetector
 
 FORMAT_VERSION = 1
+T = TypeVar("T")
 
 
 class IndexError_(ValueError):
@@ -43,32 +44,79 @@ class Match:
 
 
 class DuplicateIndex:
-    """A SQLite-backed store of signatures and shingle sets, queried by :meth:`check_and_add`."""
+    """A SQLite-backed store of signatures and shingle sets, queried by :meth:`check_and_add`.
 
-    def __init__(self, path: str | Path, settings: DedupSettings | None = None) -> None:
+    Runs on one index are serialized: :meth:`check_and_add` takes SQLite's write lock
+    before it reads the index and keeps it until its batch is committed, so a second run
+    waits (up to ``lock_timeout`` seconds, calling ``on_wait`` once) and then sees every
+    document the first one added. A SQLite file that is not a cleancorpus index is never
+    written to.
+    """
+
+    def __init__(self, path: str | Path, settings: DedupSettings | None = None, *,
+                 lock_timeout: float = 600.0, on_wait: Callable[[str], None] | None = None) -> None:
         self.path = Path(path)
         self.settings = settings or DedupSettings()
+        self.lock_timeout = lock_timeout
+        self.on_wait = on_wait
+        self.size_before = 0
         try:
-            self.db = sqlite3.connect(self.path)
-            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            self.db.execute("CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, length INTEGER, date TEXT, "
-                            "source TEXT, signature BLOB, shingles BLOB)")
-            self.db.commit()
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=0.2)
+            self._in_transaction(self._prepare)
         except sqlite3.DatabaseError as exc:
             raise IndexError_(f"{self.path}: not a cleancorpus index ({exc})") from None
-        self._check_settings()
+
+    def _in_transaction(self, work: Callable[[], T]) -> T:
+        """Run ``work`` holding the write lock; commit if it returns, roll back if it raises."""
+        self._lock()
+        try:
+            result = work()
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return result
+
+    def _lock(self) -> None:
+        """Take the write lock (``BEGIN IMMEDIATE``), waiting for another run if needed."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        if self.on_wait is not None:
+            self.on_wait(f"{self.path} is in use by another run; waiting up to {self.lock_timeout:g} s for it")
+        self.db.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise IndexError_(f"{self.path}: still in use by another run after {self.lock_timeout:g} s; "
+                                  "try again when it has finished") from None
+            raise
+
+    def _prepare(self) -> None:
+        """Create the tables in an empty file; refuse any other database without writing to it."""
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            self.db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+            self.db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, length INTEGER, date TEXT, "
+                            "source TEXT, signature BLOB, shingles BLOB)")
+            self.db.execute("INSERT INTO meta VALUES ('sketch', ?)", (self._sketch_meta(),))
+            return
+        if tables != {"meta", "documents"}:
+            raise IndexError_(f"{self.path}: not a cleancorpus index (it holds tables {', '.join(sorted(tables))}); "
+                              "it was left untouched")
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'sketch'").fetchone()
+        if row is None:
+            raise IndexError_(f"{self.path}: not a cleancorpus index (no sketch settings); it was left untouched")
+        if row[0] != self._sketch_meta():
+            raise IndexError_(f"{self.path}: built with sketch settings {row[0]}, these are {self._sketch_meta()}; "
+                              "use the same shingle size, num_perm, seed and method")
 
     def _sketch_meta(self) -> str:
         return json.dumps({"format": FORMAT_VERSION, **asdict(self.settings.sketch)}, sort_keys=True)
-
-    def _check_settings(self) -> None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'sketch'").fetchone()
-        if row is None:
-            with self.db:
-                self.db.execute("INSERT INTO meta VALUES ('sketch', ?)", (self._sketch_meta(),))
-        elif row[0] != self._sketch_meta():
-            raise IndexError_(f"{self.path}: built with sketch settings {row[0]}, these are {self._sketch_meta()}; "
-                              "use the same shingle size, num_perm, seed and method")
 
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
@@ -84,10 +132,15 @@ class DuplicateIndex:
         """Matches of the new documents against the index and each other; then add them.
 
         Returns ``(matches, skipped ids)``: ids already in the index are checked but not
-        added again. Everything is added in one transaction after all checks are done.
+        added again. The whole call holds the index's write lock and adds everything in
+        one transaction, after all checks are done.
         """
+        documents = list(documents)
+        return self._in_transaction(lambda: self._check_and_add_locked(documents, add))
+
+    def _check_and_add_locked(self, documents: list[Document], add: bool) -> tuple[list[Match], list[str]]:
         detector = NearDuplicateDetector(self.settings)
-        old = self._load(detector)
+        old = self.size_before = self._load(detector)
         known = set(detector.index_of)
         new_docs, skipped = [], []
         for doc in documents:
@@ -107,8 +160,7 @@ class DuplicateIndex:
                 rows.append((info.id, info.length, info.date, info.source,
                              detector.signatures[index].astype(np.uint64).tobytes(),
                              detector.shingles[index].astype(np.uint32).tobytes()))
-            with self.db:  # one transaction: all rows or none
-                self._insert(rows)
+            self._insert(rows)
         return sorted(matches, key=lambda m: (m.id, m.other)), skipped
 
     def _insert(self, rows: list[tuple]) -> None:
@@ -121,14 +173,20 @@ class DuplicateIndex:
 def run_index(args: argparse.Namespace, settings, docs: list[Document], problems: list) -> int:
     """``cleancorpus dedup NEW --index FILE``: report duplicates of indexed documents, add NEW."""
     try:
-        index = DuplicateIndex(args.index, settings.dedup)
+        index = DuplicateIndex(args.index, settings.dedup,
+                               on_wait=lambda message: print(f"cleancorpus: {message}", file=sys.stderr))
+        try:
+            matches, skipped = index.check_and_add(docs)
+            before = index.size_before
+            added = len(index) - before
+        finally:
+            index.close()
     except IndexError_ as exc:
         print(f"cleancorpus: error: {exc}", file=sys.stderr)
         return 2
-    before = len(index)
-    matches, skipped = index.check_and_add(docs)
-    added = len(index) - before
-    index.close()
+    except sqlite3.DatabaseError as exc:
+        print(f"cleancorpus: error: {args.index}: cannot use the index ({exc})", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps({"index": str(args.index), "indexed_before": before, "added": added,
                           "already_indexed": skipped,

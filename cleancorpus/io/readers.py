@@ -1,28 +1,23 @@
-"""Reading and writing corpora.
+"""Reading corpora.
 
 Readers turn a directory, a file, JSON Lines or standard input into a stream of
 :class:`~cleancorpus.document.Document`; a file that cannot be read becomes a
-:class:`ReadProblem` (named file, one-line reason) and the stream goes on. Writers
-mirror the input layout or write JSON Lines, always atomically (temporary file in the
-target folder, fsync, then rename), so an interrupted or failed write never leaves a
-partial file behind and never touches the input.
+:class:`ReadProblem` (named file, one-line reason) and the stream goes on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import json
 import os
 import sys
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Iterator
 from urllib.parse import urlsplit
 
-from .document import Document
+from ..document import Document
 
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
@@ -47,6 +42,9 @@ class ReadProblem:
     message: str
     line: int | None = None
     fatal: bool = True
+    #: ``"link"`` for a symbolic link skipped because it leads outside the input (a note,
+    #: not a problem of the corpus: ``check`` prints it but makes no finding of it).
+    kind: str = ""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
@@ -67,6 +65,7 @@ class ReadOptions:
     source_field: str = "source"
     html_comments: bool = False
     html_favor_precision: bool = False
+    follow_links: bool = False
 
 
 def _base_suffix(path: Path) -> str:
@@ -222,14 +221,32 @@ def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProble
         problems.append(ReadProblem(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
 
 
-def list_corpus_files(root: Path) -> list[Path]:
-    """The readable files under ``root``: recursive, sorted, hidden files skipped."""
+def leads_outside(path: Path, root: Path) -> bool:
+    """Whether ``path`` is a symbolic link whose target lies outside ``root``."""
+    if not path.is_symlink():
+        return False
+    return not path.resolve().is_relative_to(root.resolve())
+
+
+def list_corpus_files(root: Path, follow_links: bool = False,
+                      problems: list[ReadProblem] | None = None) -> list[Path]:
+    """The readable files under ``root``: recursive, sorted, hidden files skipped.
+
+    A symbolic link whose target lies outside ``root`` is skipped (noted in ``problems``)
+    unless ``follow_links``: a corpus folder must not read, copy or rewrite files from
+    elsewhere on the machine. Linked folders are never descended into.
+    """
     files = []
     for path in root.rglob("*"):
         relative = path.relative_to(root)
         if any(part.startswith(".") for part in relative.parts):
             continue
         if path.is_file() and _base_suffix(path) in DIRECTORY_SUFFIXES:
+            if not follow_links and leads_outside(path, root):
+                if problems is not None:
+                    problems.append(ReadProblem(str(path), "symbolic link to a file outside the input; skipped "
+                                                "(--follow-links reads it)", fatal=False, kind="link"))
+                continue
             files.append(path)
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
@@ -272,7 +289,7 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
     if not root.exists():
         raise CorpusError(f"{root}: no such file or directory")
     if root.is_dir():
-        files = list_corpus_files(root)
+        files = list_corpus_files(root, options.follow_links, problems)
         if not files:
             raise CorpusError(f"{root}: no .txt, .md, .html or .htm files (or their .gz) in this folder; "
                               "give a .jsonl file directly")
@@ -288,155 +305,3 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
         doc = _read_file_document(root, root.name, None, options, problems, extraction_cache)
         if doc is not None:
             yield doc
-
-
-# --------------------------------------------------------------------------- writing
-
-
-@contextlib.contextmanager
-def atomic_open(path: Path) -> Iterator[IO[bytes]]:
-    """A binary handle whose content replaces ``path`` only when the block ends without error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one.
-
-    The data goes to a temporary file in the same folder, is flushed to disk, then
-    renamed over ``path``. On any error the temporary file is removed and the error raised.
-    """
-    with atomic_open(path) as handle:
-        handle.write(data)
-
-
-def output_relative_path(doc_id: str) -> str:
-    """Where a document goes in a mirrored output: its id, with ``.html``/``.htm`` as ``.txt``."""
-    gz = doc_id.lower().endswith(".gz")
-    stem = doc_id[:-3] if gz else doc_id
-    base, ext = os.path.splitext(stem)
-    if ext.lower() in HTML_SUFFIXES:
-        stem = base + ".txt"
-    return stem + (".gz" if gz else "")
-
-
-def check_output_location(input_path: str | Path, output: Path) -> None:
-    """Refuse an output that is the input, lies inside it, or is a file (the input is never touched)."""
-    if str(input_path) == STDIN:
-        if output.exists() and not output.is_dir():
-            raise CorpusError(f"output {output} exists and is not a folder")
-        return
-    source = Path(input_path).resolve()
-    target = output.resolve()
-    if target.exists() and not target.is_dir():
-        raise CorpusError(f"output {output} exists and is not a folder")
-    if target == source or (source.is_dir() and source in target.parents):
-        raise CorpusError(f"output {output} is inside the input {input_path}; choose a folder outside it")
-    if source.is_file() and target == source.parent and output_relative_path(source.name) == source.name:
-        raise CorpusError(f"output {output} would overwrite the input {input_path}")
-
-
-def default_output(input_path: str | Path) -> Path:
-    """``<INPUT>-clean`` beside the input (for a file, its name without suffixes)."""
-    path = Path(input_path)
-    if str(input_path) == STDIN:
-        raise CorpusError("reading from stdin needs an output folder: give -o OUTPUT")
-    name = path.resolve().name
-    if path.is_file():
-        name = name.split(".")[0] or name
-    return path.resolve().parent / f"{name}-clean"
-
-
-@dataclass
-class WriteSummary:
-    """What a write did: files written, files from an earlier run it replaced, failures."""
-
-    written: int = 0
-    overwritten: int = 0
-    failures: list[str] = field(default_factory=list)
-    paths: list[Path] = field(default_factory=list)
-
-
-def _encode_text(text: str, gz: bool) -> bytes:
-    data = text.encode("utf-8")
-    return gzip.compress(data, mtime=0) if gz else data
-
-
-def write_files(documents: Iterable[Document], output: Path) -> WriteSummary:
-    """Mirror the input layout under ``output``: one file per document, at its id's relative path."""
-    summary = WriteSummary()
-    for doc in documents:
-        relative = output_relative_path(doc.id)
-        target = output / relative
-        if not target.resolve().is_relative_to(output.resolve()):
-            summary.failures.append(f"{doc.id}: id escapes the output folder, not written")
-            continue
-        existed = target.exists()
-        try:
-            atomic_write_bytes(target, _encode_text(doc.text, relative.lower().endswith(".gz")))
-        except OSError as exc:
-            summary.failures.append(f"{target}: cannot write: {exc.strerror or exc}")
-            continue
-        summary.written += 1
-        summary.overwritten += existed
-        summary.paths.append(target)
-    return summary
-
-
-def document_to_json(doc: Document, options: ReadOptions | None = None) -> dict[str, Any]:
-    """A JSON Lines record for a document: the original fields, with the cleaned text."""
-    options = options or ReadOptions()
-    obj = dict(doc.meta.get("fields") or {})
-    obj.setdefault(options.id_field, doc.id)
-    if doc.source and options.source_field not in obj:
-        obj[options.source_field] = doc.source
-    obj[options.text_field] = doc.text
-    return obj
-
-
-def write_jsonl(documents: Iterable[Document], target: Path, options: ReadOptions | None = None) -> WriteSummary:
-    """Write all documents to one JSON Lines file, atomically (all or nothing)."""
-    summary = WriteSummary()
-    existed = target.exists()
-    count = 0
-    try:
-        with atomic_open(target) as handle:
-            for doc in documents:
-                handle.write(json.dumps(document_to_json(doc, options), ensure_ascii=False).encode("utf-8") + b"\n")
-                count += 1
-    except OSError as exc:
-        summary.failures.append(f"{target}: cannot write: {exc.strerror or exc}")
-        return summary
-    summary.written = count
-    summary.overwritten = int(existed)
-    summary.paths.append(target)
-    return summary
-
-
-def jsonl_output_name(input_path: str | Path) -> str:
-    """The JSON Lines file name in the output folder: the input's name, or ``corpus.jsonl``."""
-    path = Path(input_path)
-    if str(input_path) == STDIN or not is_jsonl_input(path):
-        return "corpus.jsonl"
-    return path.name[:-3] if path.name.lower().endswith(".gz") else path.name
-
-
-def write_corpus(documents: Iterable[Document], output: str | Path, *, format: str = "files",
-                 jsonl_name: str = "corpus.jsonl", options: ReadOptions | None = None) -> WriteSummary:
-    """Write documents under ``output``: mirrored files (``format="files"``) or one JSON Lines file."""
-    output = Path(output)
-    if format == "jsonl":
-        return write_jsonl(documents, output / jsonl_name, options)
-    if format != "files":
-        raise ValueError(f"unknown output format {format!r} (files or jsonl)")
-    return write_files(documents, output)

@@ -1,0 +1,223 @@
+"""The check cache: data only, in one SQLite file, never code.
+
+A cache folder may come from anywhere (a pull request can commit one), so nothing in
+it is ever unpickled or evaluated: each kind of entry has its own table of plain
+columns (JSON text for findings and metadata, raw little-endian integers for line
+digests, signatures and shingle sets), and every value is validated as it is read.
+A cache that does not open, has another schema, or holds a value that does not parse
+is discarded with a warning and the run goes on without it: a broken cache can cost
+time, never correctness or safety.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .codes import CODES, Finding
+
+SCHEMA_VERSION = 2
+CACHE_FILE = f"check-v{SCHEMA_VERSION}.sqlite"
+_SHINGLE_DTYPES = {"uint32": np.uint32, "uint64": np.uint64}
+_TABLES = {
+    "extractions": "key TEXT PRIMARY KEY, text TEXT NOT NULL, meta TEXT NOT NULL",
+    "digests": "key TEXT PRIMARY KEY, digests BLOB NOT NULL",
+    "documents": "key TEXT PRIMARY KEY, findings TEXT NOT NULL, length INTEGER NOT NULL, "
+                 "signature BLOB NOT NULL, shingles BLOB NOT NULL, shingle_dtype TEXT NOT NULL",
+}
+
+
+class CacheCorrupt(ValueError):
+    """A value in the cache that does not have the documented shape."""
+
+
+def _finding_to_json(f: Finding) -> dict[str, Any]:
+    return {"path": f.path, "line": f.line, "code": f.code, "message": f.message, "document": f.document,
+            "key": f.key, "ref": list(f.ref)}
+
+
+def _finding_from_json(data: Any) -> Finding:
+    if not isinstance(data, dict):
+        raise CacheCorrupt("a finding is not an object")
+    strings = ("path", "code", "message", "document", "key")
+    if any(not isinstance(data.get(k), str) for k in strings) or data["code"] not in CODES:
+        raise CacheCorrupt("a finding has a missing or wrong field")
+    line, ref = data.get("line"), data.get("ref")
+    if not (line is None or (isinstance(line, int) and not isinstance(line, bool))):
+        raise CacheCorrupt("a finding's line is not a number")
+    if not isinstance(ref, list) or any(not isinstance(x, (str, int)) or isinstance(x, bool) for x in ref):
+        raise CacheCorrupt("a finding's reference is malformed")
+    return Finding(data["path"], line, data["code"], data["message"], data["document"], data["key"], tuple(ref))
+
+
+class CheckCache:
+    """Entries keyed by content hash and settings. ``folder=None``: in memory only.
+
+    ``warnings`` collects what went wrong with the cache (shown by the command line).
+    """
+
+    def __init__(self, folder: str | Path | None) -> None:
+        self.hits = 0
+        self.warnings: list[str] = []
+        self.pending: dict[str, dict[str, tuple]] = {table: {} for table in _TABLES}
+        self.db = self._open(folder)
+
+    def _open(self, folder: str | Path | None) -> sqlite3.Connection:
+        if folder is None:
+            return self._create(sqlite3.connect(":memory:"))
+        folder = Path(folder)
+        path = folder / CACHE_FILE
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# written by cleancorpus check: the cache is never worth committing\n*\n")
+        except OSError as exc:
+            self.warnings.append(f"{folder}: cannot use as the cache folder ({exc.strerror or exc}); "
+                                 "running without a cache")
+            return self._create(sqlite3.connect(":memory:"))
+        try:
+            db = sqlite3.connect(path)
+            if self._schema_ok(db):
+                return db
+            db.close()
+            self.warnings.append(f"{path}: not a cleancorpus {SCHEMA_VERSION} cache; discarded and rebuilt")
+        except sqlite3.DatabaseError as exc:
+            self.warnings.append(f"{path}: unreadable cache ({exc}); discarded and rebuilt")
+        try:
+            path.unlink(missing_ok=True)
+            return self._create(sqlite3.connect(path))
+        except (OSError, sqlite3.DatabaseError) as exc:
+            self.warnings.append(f"{path}: cannot rebuild the cache ({exc}); running without a cache")
+            return self._create(sqlite3.connect(":memory:"))
+
+    @staticmethod
+    def _schema_ok(db: sqlite3.Connection) -> bool:
+        """True for an empty file (then the tables are made) or a cache of this schema."""
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            CheckCache._create(db)
+            return True
+        if tables != {"meta", *_TABLES}:
+            return False
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        return row is not None and row[0] == str(SCHEMA_VERSION)
+
+    @staticmethod
+    def _create(db: sqlite3.Connection) -> sqlite3.Connection:
+        with db:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            for table, columns in _TABLES.items():
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+        return db
+
+    def _row(self, table: str, key: str) -> tuple | None:
+        pending = self.pending[table].get(key)
+        if pending is not None:
+            return pending[1:]
+        try:
+            row = self.db.execute(f"SELECT * FROM {table} WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._discard(f"unreadable cache ({exc})")
+            return None
+        return row[1:] if row is not None else None
+
+    def _discard(self, why: str) -> None:
+        """Stop trusting the cache for the rest of the run (it is rebuilt from this run's values)."""
+        self.warnings.append(f"check cache: {why}; discarded")
+        try:
+            with self.db:
+                for table in _TABLES:
+                    self.db.execute(f"DELETE FROM {table}")
+        except sqlite3.DatabaseError:
+            self.db = self._create(sqlite3.connect(":memory:"))
+
+    def _decoded(self, table: str, key: str, decode):
+        row = self._row(table, key)
+        if row is None:
+            return None
+        try:
+            value = decode(*row)
+        except (CacheCorrupt, ValueError, TypeError, KeyError) as exc:
+            self._discard(f"a malformed entry ({exc})")
+            return None
+        self.hits += 1
+        return value
+
+    # ---------------------------------------------------------------- the three kinds of entry
+
+    def get_extraction(self, key: str) -> tuple[str, dict] | None:
+        def decode(text, meta):
+            meta = json.loads(meta)
+            if not isinstance(text, str) or not isinstance(meta, dict):
+                raise CacheCorrupt("an extraction is not text and an object")
+            return text, meta
+        return self._decoded("extractions", key, decode)
+
+    def put_extraction(self, key: str, value: tuple[str, dict]) -> None:
+        text, meta = value
+        self.pending["extractions"][key] = (key, text, json.dumps(meta, default=str))
+
+    def get_digests(self, key: str) -> set[bytes] | None:
+        def decode(blob):
+            if not isinstance(blob, bytes) or len(blob) % 8:
+                raise CacheCorrupt("line digests are not 8-byte values")
+            return {blob[i:i + 8] for i in range(0, len(blob), 8)}
+        return self._decoded("digests", key, decode)
+
+    def put_digests(self, key: str, digests: set[bytes]) -> None:
+        self.pending["digests"][key] = (key, b"".join(sorted(digests)))
+
+    def get_document(self, key: str) -> tuple[list[Finding], np.ndarray, np.ndarray, int] | None:
+        def decode(findings, length, signature, shingles, dtype):
+            items = json.loads(findings)
+            if not isinstance(items, list) or not isinstance(length, int) or dtype not in _SHINGLE_DTYPES:
+                raise CacheCorrupt("a document entry has a wrong field")
+            if not isinstance(signature, bytes) or len(signature) % 8 or not isinstance(shingles, bytes):
+                raise CacheCorrupt("a sketch is not raw integers")
+            shingle_type = _SHINGLE_DTYPES[dtype]
+            if len(shingles) % np.dtype(shingle_type).itemsize:
+                raise CacheCorrupt("a shingle set has a partial value")
+            return ([_finding_from_json(f) for f in items], np.frombuffer(signature, dtype="<u8").astype(np.uint64),
+                    np.frombuffer(shingles, dtype=np.dtype(shingle_type).newbyteorder("<")).astype(shingle_type),
+                    length)
+        return self._decoded("documents", key, decode)
+
+    def put_document(self, key: str, findings: list[Finding], signature: np.ndarray, shingles: np.ndarray,
+                     length: int) -> None:
+        dtype = "uint64" if shingles.dtype == np.uint64 else "uint32"
+        self.pending["documents"][key] = (
+            key, json.dumps([_finding_to_json(f) for f in findings], ensure_ascii=False),
+            int(length), signature.astype("<u8").tobytes(), shingles.astype(f"<{'u8' if dtype == 'uint64' else 'u4'}")
+            .tobytes(), dtype)
+
+    def close(self) -> None:
+        """Write what this run added (one transaction) and close."""
+        try:
+            with self.db:
+                for table, rows in self.pending.items():
+                    if rows:
+                        marks = ", ".join("?" * len(next(iter(rows.values()))))
+                        self.db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows.values())
+        except (sqlite3.DatabaseError, UnicodeError) as exc:
+            self.warnings.append(f"check cache: cannot be written ({exc}); this run's results are not cached")
+        finally:
+            self.db.close()
+
+
+class ExtractionCache:
+    """The dict-like the reader wants for HTML extractions, stored in the check cache."""
+
+    def __init__(self, cache: CheckCache) -> None:
+        self.cache = cache
+
+    def get(self, key: str):
+        return self.cache.get_extraction(key)
+
+    def __setitem__(self, key: str, value) -> None:
+        self.cache.put_extraction(key, value)

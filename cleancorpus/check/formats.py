@@ -1,0 +1,106 @@
+"""Output formats of ``cleancorpus check``: text, JSON, GitHub annotations and JUnit XML.
+
+Any file name can reach these formats (a corpus is scraped data), so each one escapes
+what its consumer treats as syntax: GitHub's workflow-command properties (``%``, ``:``,
+``,``, newlines) and XML (characters XML 1.0 cannot hold are written as ``\\xNN``).
+Undecodable bytes of a file name (kept by Python as lone surrogates) are shown as
+``\\xNN`` everywhere, so output is always valid UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+from xml.sax.saxutils import escape, quoteattr
+
+import regex
+
+from .codes import CODES, CheckResult, Finding
+
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+# Characters XML 1.0 does not allow, even escaped.
+_NOT_XML = regex.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def printable(value: str) -> str:
+    """``value`` with lone surrogates (undecodable bytes of a file name) shown as ``\\xNN``."""
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) & 0xFF:02x}" if 0xDC80 <= ord(m.group()) <= 0xDCFF
+                          else f"\\u{ord(m.group()):04x}", value)
+
+
+def _xml_safe(value: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", printable(value))
+
+
+def format_text(result: CheckResult) -> str:
+    """One line a finding (``path:line: CODE message``), counts per code, and a closing line."""
+    lines = [printable(f.text()) for f in result.findings]
+    if result.findings:
+        lines.append("")
+        for code, count in sorted(result.counts.items()):
+            lines.append(f"{count:6d}  {code}  {CODES[code][1]}")
+    failing = len(result.failing)
+    lines.append(f"{len(result.findings)} finding(s) in {result.documents} document(s); "
+                 f"{failing} above the configured limits"
+                 + (f"; {result.baseline_suppressed} in the baseline" if result.baseline_suppressed else ""))
+    return "\n".join(lines) + "\n"
+
+
+def format_json(result: CheckResult) -> str:
+    """The documented JSON schema: ``version``, ``documents``, ``failed``, ``summary``, ``findings``."""
+    failing = {id(f) for f in result.failing}
+    return json.dumps({
+        "version": 1,
+        "documents": result.documents,
+        "failed": bool(result.failing),
+        "summary": dict(sorted(result.counts.items())),
+        "findings": [{"path": printable(f.path), "line": f.line, "code": f.code, "message": printable(f.message),
+                      "document": printable(f.document), "fails": id(f) in failing} for f in result.findings],
+    }, ensure_ascii=False, indent=1) + "\n"
+
+
+def github_property(value: str) -> str:
+    """Escape a workflow-command property value as GitHub's toolkit does."""
+    return (printable(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            .replace(":", "%3A").replace(",", "%2C"))
+
+
+def github_message(value: str) -> str:
+    """Escape a workflow-command message as GitHub's toolkit does."""
+    return printable(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def format_github(result: CheckResult) -> str:
+    """``::error file=...,line=...,title=CODE::message``: annotations on the pull request."""
+    failing = {id(f) for f in result.failing}
+    out = []
+    for f in result.findings:
+        level = "error" if id(f) in failing else "warning"
+        line = f",line={f.line}" if f.line else ""
+        out.append(f"::{level} file={github_property(f.path)}{line},title={github_property(f.code)}::"
+                   f"{github_message(f.message)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def format_junit(result: CheckResult) -> str:
+    """One test case per file with findings, a failure per failing finding; valid XML for any name."""
+    failing = {id(f) for f in result.failing}
+    by_doc: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        by_doc.setdefault(f.path, []).append(f)
+    cases = []
+    for path, found in sorted(by_doc.items()):
+        failures = "".join(
+            f"<failure type={quoteattr(f.code)} message={quoteattr(_xml_safe(f.message))}>"
+            f"{escape(_xml_safe(f.text()))}</failure>"
+            for f in found if id(f) in failing)
+        cases.append(f"<testcase classname=\"cleancorpus.check\" name={quoteattr(_xml_safe(path))}>"
+                     f"{failures}</testcase>")
+    failed_docs = sum(1 for found in by_doc.values() if any(id(f) in failing for f in found))
+    return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            f"<testsuites><testsuite name=\"cleancorpus check\" tests=\"{len(cases)}\" "
+            f"failures=\"{failed_docs}\">{''.join(cases)}</testsuite></testsuites>\n")
+
+
+FORMATS: dict[str, Callable[[CheckResult], str]] = {
+    "text": format_text, "json": format_json, "github": format_github, "junit": format_junit}

@@ -1,0 +1,161 @@
+"""The check run: the same stages as ``normalize``, turned into findings (and, with ``fix``, fixes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from ..config import ConfigError, Settings
+from ..cruft.recurrence import source_of
+from ..dedup import NearDuplicateDetector
+from ..dedup.detector import info_of
+from ..dedup.signatures import sketch_texts
+from ..document import Document
+from ..io import STDIN, ReadProblem, read_corpus
+from ..names import NameDiscovery
+from ..pipeline import build_stages
+from .baseline import split_by_baseline
+from .cache import CheckCache, ExtractionCache
+from .codes import CheckResult, Finding, ignored_here, selected_codes
+from .findings import change_findings, document_findings, line_of
+from .fix import JOURNAL, FixPlan, complete_journal, plan_fix, write_fixes
+
+
+def _fingerprint(settings: Settings) -> str:
+    data = json.dumps(settings.to_dict(), sort_keys=True, default=str)
+    data += json.dumps(list(settings.names_entities), sort_keys=True, default=str)
+    for path in (*settings.cruft.rule_files, *settings.names.tables):
+        try:
+            data += Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            data += path
+    return hashlib.blake2b(data.encode("utf-8", errors="surrogatepass"), digest_size=16).hexdigest()
+
+
+def _path_of(doc: Document, input_path: str) -> str:
+    return str(doc.meta.get("path") or Path(input_path) / doc.id)
+
+
+def _problem_finding(problem: ReadProblem) -> Finding:
+    if problem.fatal:
+        code = "CC401"
+    elif "UTF-8" in problem.message:
+        code = "CC406"
+    else:
+        code = "CC402"
+    return Finding(problem.path, problem.line, code, problem.message, problem.path, f"{code}:{problem.message}")
+
+
+def check_corpus(input_path: str | Path, settings: Settings | None = None, *, cache_dir: str | Path | None = None,
+                 fix: bool = False, baseline: dict | None = None) -> CheckResult:
+    """Check a corpus; with ``fix``, also write the reported fixes back over the input files.
+
+    ``fix`` changes only what is reported: selected codes, not ignored (per path too), not
+    in ``baseline``. Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or
+    unsupported options.
+    """
+    settings = settings or Settings()
+    check = settings.check
+    codes = selected_codes(check)
+    input_path = str(input_path)
+    if fix and input_path == STDIN:
+        raise ConfigError("--fix cannot write back to standard input")
+    if fix and input_path.lower().endswith(".gz"):
+        raise ConfigError("--fix does not rewrite compressed input in place; use normalize")
+    notes: list[str] = []
+    fixed: list[str] = []
+    root = Path(input_path)
+    if input_path != STDIN and root.is_dir():
+        if fix:
+            resumed = complete_journal(root, notes)
+            if resumed is not None:  # the interrupted fix is the fix of this run
+                fixed, fix = resumed, False
+        elif (root / JOURNAL).is_file():
+            notes.append(f"{root / JOURNAL}: a check --fix was interrupted here; run check --fix to complete it")
+
+    cache = CheckCache(cache_dir)
+    fingerprint = _fingerprint(settings)
+    problems: list[ReadProblem] = []
+    docs = list(read_corpus(input_path, settings.read, problems, extraction_cache=ExtractionCache(cache)))
+
+    remover, normalizer = build_stages(settings, dedup=False)
+    for doc in docs if settings.cruft.recurrence else ():
+        key = f"{fingerprint}:{doc.meta.get('content_hash')}"
+        digests = cache.get_digests(key) if doc.meta.get("content_hash") else None
+        if digests is None:
+            digests = remover.recurrence.digests(doc)
+            cache.put_digests(key, digests)
+        remover.recurrence.add(doc, digests)
+    if "CC202" in codes or settings.names.apply_discovered:
+        discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(d) for d in docs)
+        normalizer.use_discovered(discovery.variants())
+
+    findings: list[Finding] = []
+    detector = NearDuplicateDetector(settings.dedup)
+    entries: list = [None] * len(docs)
+    pending = []  # documents not in the cache: sketched together, in batches
+    for position, doc in enumerate(docs):
+        path = _path_of(doc, input_path)
+        state = remover.recurrence.state_of(source_of(doc)) if settings.cruft.recurrence else "-"
+        key = f"{fingerprint}:{doc.meta.get('content_hash')}:{state}:{'CC202' in codes}"
+        entries[position] = cache.get_document(key) if doc.meta.get("content_hash") else None
+        if entries[position] is None:
+            after_cruft = remover.apply(doc)
+            cleaned = normalizer.apply(after_cruft)
+            doc_findings = (change_findings(cleaned, path, after_cruft.text)
+                            + document_findings(doc, cleaned, path, check))
+            pending.append((position, key, cleaned, doc_findings))
+    batch = settings.dedup.batch_size
+    for start in range(0, len(pending), batch):
+        chunk = pending[start:start + batch]
+        sketch = sketch_texts([cleaned.text for _, _, cleaned, _ in chunk], settings.dedup.sketch)
+        for (position, key, cleaned, doc_findings), signature, shingles in zip(
+                chunk, sketch.signatures, sketch.shingle_sets):
+            entries[position] = (doc_findings, signature.copy(), shingles.copy(), len(cleaned.text))
+            cache.put_document(key, *entries[position])
+    for doc, (doc_findings, signature, shingles, length) in zip(docs, entries):
+        findings += doc_findings
+        detector.add_sketched(info_of(doc, length), signature, shingles)
+    hits = cache.hits
+    cache.close()
+    notes = cache.warnings + notes
+
+    if "CC301" in codes:
+        result = detector.cluster()
+        by_id = {d.id: d for d in docs}
+        for cluster in result.clusters:
+            for member in cluster.members:
+                doc = by_id[member.id]
+                findings.append(Finding(_path_of(doc, input_path), line_of(doc, None), "CC301",
+                                        f"near-duplicate of {cluster.representative} (jaccard {member.jaccard:.2f}, "
+                                        f"containment {member.containment:.2f})", doc.id,
+                                        f"CC301:{cluster.representative}"))
+    for problem in problems:
+        if problem.kind == "link":
+            notes.append(str(problem))
+        else:
+            findings.append(_problem_finding(problem))
+
+    findings = [f for f in findings if f.code in codes and not ignored_here(f, check)]
+    findings.sort(key=lambda f: (f.path, f.line or 0, f.code, f.message))
+    failing, known = (split_by_baseline(findings, baseline) if baseline is not None else (list(findings), []))
+    cruft_docs = {f.document for f in failing if f.family == "cruft"}
+    if docs and len(cruft_docs) <= check.max_cruft_share * len(docs):
+        failing = [f for f in failing if f.family != "cruft"]
+    if fix:
+        known_ids = {id(f) for f in known}
+        wanted: dict[str, set[tuple]] = {}
+        for f in findings:
+            if f.fixable and id(f) not in known_ids:
+                wanted.setdefault(f.document, set()).add(f.ref)
+        plans: dict[str, FixPlan] = {}
+        for doc in docs:
+            if doc.id in wanted:
+                plan = plan_fix(doc, remover, normalizer, wanted[doc.id])
+                if plan is not None:
+                    plans[doc.id] = plan
+        fixed = write_fixes(docs, plans, input_path, settings.read.text_field, notes)
+        repaired = set(fixed)  # what --fix repaired no longer fails the run (as with a linter's --fix)
+        failing = [f for f in failing if not (f.fixable and f.path in repaired and f.ref in wanted.get(f.document, ()))]
+    return CheckResult(findings, failing, len(docs), hits, len(known), fixed, notes)

@@ -1,0 +1,28 @@
+"""Reading and writing corpora.
+
+- :mod:`.readers`: folders, files, HTML (through trafilatura), JSON Lines, ``.gz``, stdin,
+  as a lazy stream of :class:`~cleancorpus.document.Document`; a file that cannot be
+  read becomes a :class:`ReadProblem` and the stream goes on.
+- :mod:`.writers`: mirrored files or one JSON Lines file, with a manifest so that only
+  files cleancorpus wrote are ever replaced.
+- :mod:`.atomic`: every write is atomic and keeps the replaced file's mode.
+"""
+
+import os  # noqa: F401  (tests simulate a full disk through ``cleancorpus.io.os.replace``)
+
+from .atomic import atomic_open, atomic_write_bytes, new_file_mode
+from .readers import (DIRECTORY_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, STDIN, TEXT_SUFFIXES, CorpusError,
+                      ReadOptions, ReadProblem, _base_suffix, content_hash, decode_text, extract_html, host_of,
+                      is_jsonl_input, leads_outside, list_corpus_files, read_corpus)
+from .writers import (MANIFEST, REPORT_NAME, OutputFolder, WriteSummary, check_output_location, default_output,
+                      document_to_json, jsonl_output_name, output_relative_path, plan_output_names, write_corpus,
+                      write_files, write_jsonl)
+
+__all__ = [
+    "DIRECTORY_SUFFIXES", "HTML_SUFFIXES", "JSONL_SUFFIXES", "MANIFEST", "REPORT_NAME", "STDIN", "TEXT_SUFFIXES",
+    "CorpusError", "OutputFolder", "ReadOptions", "ReadProblem", "WriteSummary", "atomic_open",
+    "atomic_write_bytes", "check_output_location", "content_hash", "decode_text", "default_output",
+    "document_to_json", "extract_html", "host_of", "is_jsonl_input", "jsonl_output_name", "leads_outside",
+    "list_corpus_files", "new_file_mode", "output_relative_path", "plan_output_names", "read_corpus",
+    "write_corpus", "write_files", "write_jsonl",
+]

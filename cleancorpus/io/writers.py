@@ -1,0 +1,257 @@
+"""Writing corpora: mirrored files or one JSON Lines file, atomically, never over a stranger's file.
+
+Every file goes through :func:`~cleancorpus.io.atomic.atomic_open` (a temporary file,
+fsync, rename; the mode of the file replaced or the umask's). An output folder carries a
+manifest (``.cleancorpus-manifest``, one JSON-quoted relative path a line) of the files
+cleancorpus wrote there; a run replaces a file only when the manifest lists it, so a file
+the user put in the output folder, or an unrelated file beside a single input, is never
+replaced. The manifest line is appended *before* the file is written, so a run killed
+mid-way still lets the next run replace what it wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+from ..document import Document
+from .atomic import atomic_open, atomic_write_bytes
+from .readers import HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, is_jsonl_input
+
+MANIFEST = ".cleancorpus-manifest"
+REPORT_NAME = "cleancorpus-report.json"
+
+
+def output_relative_path(doc_id: str) -> str:
+    """Where a document goes in a mirrored output: its id, with ``.html``/``.htm`` as ``.txt``."""
+    gz = doc_id.lower().endswith(".gz")
+    stem = doc_id[:-3] if gz else doc_id
+    base, ext = os.path.splitext(stem)
+    if ext.lower() in HTML_SUFFIXES:
+        stem = base + ".txt"
+    return stem + (".gz" if gz else "")
+
+
+def plan_output_names(ids: Iterable[str]) -> dict[str, str]:
+    """Output names for a whole corpus with no two documents on one name.
+
+    ``story.html`` normally becomes ``story.txt``; when the corpus also holds ``story.txt``
+    (or ``story.htm``), each converted document keeps its full name instead
+    (``story.html.txt``), so no document overwrites another.
+    """
+    ids = list(ids)
+    plain = {doc_id: output_relative_path(doc_id) for doc_id in ids}
+    taken: dict[str, int] = {}
+    for name in plain.values():
+        taken[name.lower()] = taken.get(name.lower(), 0) + 1
+    planned = {}
+    for doc_id, name in plain.items():
+        if taken[name.lower()] > 1 and name != doc_id:
+            gz = doc_id.lower().endswith(".gz")
+            stem = doc_id[:-3] if gz else doc_id
+            name = stem + ".txt" + (".gz" if gz else "")
+        planned[doc_id] = name
+    return planned
+
+
+def check_output_location(input_path: str | Path, output: Path) -> None:
+    """Refuse an output that is the input, lies inside it, or is a file (the input is never touched)."""
+    if str(input_path) == STDIN:
+        if output.exists() and not output.is_dir():
+            raise CorpusError(f"output {output} exists and is not a folder")
+        return
+    source = Path(input_path).resolve()
+    target = output.resolve()
+    if target.exists() and not target.is_dir():
+        raise CorpusError(f"output {output} exists and is not a folder")
+    if target == source or (source.is_dir() and source in target.parents):
+        raise CorpusError(f"output {output} is inside the input {input_path}; choose a folder outside it")
+    if source.is_file() and target == source.parent and output_relative_path(source.name) == source.name:
+        raise CorpusError(f"output {output} would overwrite the input {input_path}")
+
+
+def default_output(input_path: str | Path) -> Path:
+    """``<INPUT>-clean`` beside the input (for a file, its name without suffixes)."""
+    path = Path(input_path)
+    if str(input_path) == STDIN:
+        raise CorpusError("reading from stdin needs an output folder: give -o OUTPUT")
+    name = path.resolve().name
+    if path.is_file():
+        name = name.split(".")[0] or name
+    return path.resolve().parent / f"{name}-clean"
+
+
+@dataclass
+class WriteSummary:
+    """What a write did: files written, files from an earlier run it replaced, failures."""
+
+    written: int = 0
+    overwritten: int = 0
+    failures: list[str] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+
+
+class OutputFolder:
+    """An output folder and its manifest of the files cleancorpus wrote there.
+
+    :meth:`claim` says whether a relative path may be written (new, or written by an
+    earlier run) and records it in the manifest before the write.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.manifest_path = self.root / MANIFEST
+        self.known = self._load()
+        self.this_run: dict[str, str] = {}
+        self._log: IO[bytes] | None = None
+
+    def _load(self) -> set[str]:
+        known: set[str] = set()
+        with contextlib.suppress(FileNotFoundError):
+            for raw in self.manifest_path.read_bytes().splitlines():
+                with contextlib.suppress(ValueError):
+                    name = json.loads(raw)
+                    if isinstance(name, str):
+                        known.add(name)
+        return known
+
+    def claim(self, relative: str, owner: str) -> str | None:
+        """``None`` when ``relative`` may be written for ``owner`` (and is now in the manifest),
+        else the one-line reason it may not."""
+        target = self.root / relative
+        earlier = self.this_run.get(relative)
+        if earlier is not None:
+            return f"{owner}: would be written to {target}, which this run already wrote from {earlier}; not written"
+        if not target.resolve().is_relative_to(self.root.resolve()):
+            return f"{owner}: id escapes the output folder, not written"
+        if target.is_symlink():
+            return f"{target}: is a symbolic link; not replaced"
+        if target.exists() and relative not in self.known:
+            return (f"{target}: exists and was not written by cleancorpus; not replaced "
+                    "(move it away or choose another output folder)")
+        if relative not in self.known:
+            if self._log is None:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._log = open(self.manifest_path, "ab")
+            self._log.write(json.dumps(relative, ensure_ascii=True).encode("ascii") + b"\n")
+            self._log.flush()
+            self.known.add(relative)
+        self.this_run[relative] = owner
+        return None
+
+    def close(self) -> None:
+        """Rewrite the manifest compactly (sorted, one entry a path)."""
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+            data = "".join(json.dumps(name, ensure_ascii=True) + "\n" for name in sorted(self.known))
+            with contextlib.suppress(OSError):  # the appended log already lists everything
+                atomic_write_bytes(self.manifest_path, data.encode("ascii"))
+
+    def write(self, relative: str, data: bytes, owner: str | None = None) -> str | None:
+        """Write one file (claimed first); ``None`` on success, else the failure's message."""
+        reason = self.claim(relative, owner or relative)
+        if reason is not None:
+            return reason
+        try:
+            atomic_write_bytes(self.root / relative, data)
+        except OSError as exc:
+            return f"{self.root / relative}: cannot write: {exc.strerror or exc}"
+        return None
+
+
+def _encode_text(text: str, gz: bool) -> bytes:
+    data = text.encode("utf-8", errors="surrogatepass")
+    return gzip.compress(data, mtime=0) if gz else data
+
+
+def write_files(documents: Iterable[Document], output: Path, names: dict[str, str] | None = None) -> WriteSummary:
+    """Mirror the input layout under ``output``: one file per document, at its id's relative path.
+
+    ``names`` (from :func:`plan_output_names`) gives each id its output name; ids not in it
+    use :func:`output_relative_path`. Two documents on one name: the second is a failure.
+    """
+    summary = WriteSummary()
+    folder = OutputFolder(output)
+    try:
+        for doc in documents:
+            relative = (names or {}).get(doc.id) or output_relative_path(doc.id)
+            target = output / relative
+            existed = target.exists()
+            failure = folder.write(relative, _encode_text(doc.text, relative.lower().endswith(".gz")), doc.id)
+            if failure is not None:
+                summary.failures.append(failure)
+                continue
+            summary.written += 1
+            summary.overwritten += existed
+            summary.paths.append(target)
+    finally:
+        folder.close()
+    return summary
+
+
+def document_to_json(doc: Document, options: ReadOptions | None = None) -> dict[str, Any]:
+    """A JSON Lines record for a document: the original fields, with the cleaned text."""
+    options = options or ReadOptions()
+    obj = dict(doc.meta.get("fields") or {})
+    obj.setdefault(options.id_field, doc.id)
+    if doc.source and options.source_field not in obj:
+        obj[options.source_field] = doc.source
+    obj[options.text_field] = doc.text
+    return obj
+
+
+def write_jsonl(documents: Iterable[Document], target: Path, options: ReadOptions | None = None) -> WriteSummary:
+    """Write all documents to one JSON Lines file, atomically (all or nothing)."""
+    summary = WriteSummary()
+    folder = OutputFolder(target.parent)
+    reason = folder.claim(target.name, target.name)
+    if reason is not None:
+        summary.failures.append(reason)
+        folder.close()
+        return summary
+    existed = target.exists()
+    count = 0
+    try:
+        with atomic_open(target) as handle:
+            for doc in documents:
+                handle.write(json.dumps(document_to_json(doc, options), ensure_ascii=False)
+                             .encode("utf-8", errors="surrogatepass") + b"\n")
+                count += 1
+    except OSError as exc:
+        summary.failures.append(f"{target}: cannot write: {exc.strerror or exc}")
+        return summary
+    finally:
+        folder.close()
+    summary.written = count
+    summary.overwritten = int(existed)
+    summary.paths.append(target)
+    return summary
+
+
+def jsonl_output_name(input_path: str | Path) -> str:
+    """The JSON Lines file name in the output folder: the input's name, or ``corpus.jsonl``."""
+    path = Path(input_path)
+    if str(input_path) == STDIN or not is_jsonl_input(path):
+        return "corpus.jsonl"
+    return path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+
+
+def write_corpus(documents: Iterable[Document], output: str | Path, *, format: str = "files",
+                 jsonl_name: str = "corpus.jsonl", options: ReadOptions | None = None,
+                 names: dict[str, str] | None = None) -> WriteSummary:
+    """Write documents under ``output``: mirrored files (``format="files"``) or one JSON Lines file.
+
+    A file already in ``output`` is replaced only if cleancorpus wrote it (see the manifest).
+    """
+    output = Path(output)
+    if format == "jsonl":
+        return write_jsonl(documents, output / jsonl_name, options)
+    if format != "files":
+        raise ValueError(f"unknown output format {format!r} (files or jsonl)")
+    return write_files(documents, output, names)

@@ -1,0 +1,57 @@
+"""Worker processes that never outlive the run and never swallow its signals.
+
+:func:`process_pool` starts all workers at once with SIGINT and SIGTERM blocked in the
+parent (a signal arriving while a child is being forked would otherwise run the
+parent's handler inside fork bookkeeping, where Python ignores the exception it raises)
+and delivered right after. Each worker restores the default signal handling, ignores
+Ctrl-C (the parent decides), and on Linux asks the kernel to end it when the parent
+dies, so even ``kill -9`` of the parent leaves no worker running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
+from typing import Iterator
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _worker_init(parent: int) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(1)
+
+
+@contextlib.contextmanager
+def process_pool(jobs: int) -> Iterator[multiprocessing.pool.Pool]:
+    """A ``multiprocessing`` pool of ``jobs`` workers, terminated when the block ends."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        pool = context.Pool(jobs, initializer=_worker_init, initargs=(os.getpid(),))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    try:
+        yield pool
+    finally:
+        pool.terminate()
+        pool.join()
