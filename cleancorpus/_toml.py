@@ -30,4 +30,6 @@ def load_toml_file(path, what: str, error: type[Exception] = ValueError) -> dict
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise error(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: cannot read {what}: not UTF-8 (byte {exc.start})") from None
     return load_toml(text, str(path), error)

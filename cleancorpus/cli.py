@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .config import ConfigError, Settings, discover_settings
+from .config import ConfigError, Settings, discover_settings, validate_settings
 from .cruft import RuleError
 from .io import CorpusError
 from .names import TableError
@@ -50,6 +50,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
     parser.add_argument("--text-field", help="JSON Lines: the field holding the text (default: text)")
     parser.add_argument("--id-field", help="JSON Lines: the field holding the id (default: id)")
+    parser.add_argument("--max-document-mb", type=float, metavar="MB",
+                        help="a document larger than this (read, or decompressed) is a named failure (default 64)")
     parser.add_argument("--follow-links", action="store_true",
                         help="read symbolic links that lead outside the input folder (skipped by default)")
     cruft = parser.add_argument_group("cruft")
@@ -84,6 +86,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         read = replace(read, id_field=args.id_field)
     if args.follow_links:
         read = replace(read, follow_links=True)
+    if args.max_document_mb is not None:
+        read = replace(read, max_document_bytes=max(1, int(args.max_document_mb * 1024 * 1024)))
     cruft = settings.cruft
     rec = cruft.recurrence_settings
     if args.min_docs is not None:
@@ -101,9 +105,9 @@ def _settings(args: argparse.Namespace) -> Settings:
                     inside_quotes=settings.names.inside_quotes and not args.skip_quotations)
     dedup = settings.dedup
     if args.threshold is not None:
-        if not 0 < args.threshold <= 1:
-            raise UsageError("--threshold must be in (0, 1]")
-        dedup = replace(dedup, threshold=args.threshold, lsh_threshold=min(dedup.lsh_threshold, args.threshold))
+        dedup = replace(dedup, threshold=args.threshold)
+        if 0 < args.threshold <= 1:
+            dedup = replace(dedup, lsh_threshold=min(dedup.lsh_threshold, args.threshold))
     dedup = replace(dedup, jobs=args.jobs if args.jobs is not None else 0)
     if args.representative:
         dedup = replace(dedup, representative=args.representative)
@@ -111,12 +115,15 @@ def _settings(args: argparse.Namespace) -> Settings:
         dedup = replace(dedup, preferred_sources=tuple(args.prefer))
     if dedup.representative == "source" and not dedup.preferred_sources:
         raise UsageError("--representative source needs at least one --prefer SOURCE")
-    return replace(settings, read=read, cruft=cruft, names=names, dedup=dedup)
+    return validate_settings(replace(settings, read=read, cruft=cruft, names=names, dedup=dedup),
+                             "command line and configuration")
 
 
-def _print_problems(problems, stream=sys.stderr) -> None:
+def _print_problems(problems, stream=None) -> None:
+    from .check.formats import printable
+
     for problem in problems:
-        print(str(problem), file=stream)
+        print(printable(str(problem)), file=stream or sys.stderr)
 
 
 # ---------------------------------------------------------------------------- commands
@@ -204,7 +211,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         check = replace(check, language=args.language)
     if args.max_cruft_share is not None:
         check = replace(check, max_cruft_share=args.max_cruft_share)
-    settings = replace(settings, check=check)
+    settings = validate_settings(replace(settings, check=check), "command line and configuration")
     selected_codes(check)  # unknown codes are a usage error before any work
     baseline = load_baseline(args.baseline) if args.baseline else None
     if args.write_baseline and not Path(args.write_baseline).parent.is_dir():
@@ -334,7 +341,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below and not at interpreter exit
+        return code
     except (UsageError, ConfigError, RuleError, TableError, CorpusError) as exc:
         print(f"cleancorpus: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ._toml import load_toml, load_toml_file
+from ._toml import load_toml_file
 from .cruft import CruftSettings, RecurrenceSettings
 from .dedup import DedupSettings, SketchSettings
 from .io import ReadOptions
@@ -95,8 +95,80 @@ def _typed(value: Any, like: Any, key: str, origin: str) -> Any:
     if isinstance(like, tuple):
         if isinstance(value, str) or not isinstance(value, list):
             raise ConfigError(f"{origin}: {key} must be a list")
+        if any(not isinstance(item, str) for item in value):
+            raise ConfigError(f"{origin}: {key} must be a list of strings")
         return tuple(value)
+    if isinstance(like, str) and not isinstance(value, str):
+        raise ConfigError(f"{origin}: {key} must be a string")
     return value
+
+
+def _table(data: dict, key: str, origin: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{origin}: {key} must be a table ([{key}]), not {type(value).__name__}")
+    return value
+
+
+def _in_range(value: Any, low: float, high: float, key: str, origin: str, *, low_open: bool = False,
+              integer: bool = False) -> None:
+    kind = "a whole number" if integer else "a number"
+    ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and (not integer or isinstance(value, int))
+          and (low < value if low_open else low <= value) and value <= high)
+    if not ok:
+        bounds = f"{'(' if low_open else '['}{low:g}, {high:g}]"
+        raise ConfigError(f"{origin}: {key} must be {kind} in {bounds}, not {value!r}")
+
+
+def _one_of(value: Any, allowed: tuple, key: str, origin: str) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{origin}: {key} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+
+
+def validate_settings(settings: "Settings", origin: str | None = None) -> "Settings":
+    """Check every value against its allowed range or values; :class:`ConfigError` names the
+    key, the range and the value. The one validation path for config files and flags."""
+    origin = origin or settings.origin or "settings"
+    big = float(2 ** 62)
+    r = settings.read
+    for key in ("text_field", "id_field", "url_field", "source_field", "date_field"):
+        value = getattr(r, key)
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{origin}: read.{key} must be a non-empty string, not {value!r}")
+    _in_range(r.max_document_bytes, 1, big, "read.max_document_bytes", origin, integer=True)
+    rec = settings.cruft.recurrence_settings
+    _in_range(rec.min_docs, 1, big, "cruft.min_docs", origin, integer=True)
+    _in_range(rec.min_share, 0, 1, "cruft.min_share", origin)
+    _in_range(rec.max_line_chars, 1, big, "cruft.max_line_chars", origin, integer=True)
+    _in_range(settings.cruft.section_min_line, 0, big, "cruft.section_min_line", origin, integer=True)
+    _in_range(settings.cruft.rule_timeout, 0, 3600, "cruft.rule_timeout", origin, low_open=True)
+    _in_range(settings.names.discovery_min_score, 0, 1, "names.discovery_min_score", origin)
+    d = settings.dedup
+    _in_range(d.threshold, 0, 1, "dedup.threshold", origin, low_open=True)
+    if d.containment is not None:
+        _in_range(d.containment, 0, 1, "dedup.containment", origin, low_open=True)
+    _in_range(d.lsh_threshold, 0, 1, "dedup.lsh_threshold", origin, low_open=True)
+    _in_range(d.min_shingles, 0, big, "dedup.min_shingles", origin, integer=True)
+    _in_range(d.jobs, 0, 1024, "dedup.jobs", origin, integer=True)
+    _in_range(d.batch_size, 1, 10 ** 7, "dedup.batch_size", origin, integer=True)
+    _one_of(d.representative, ("longest", "earliest", "source"), "dedup.representative", origin)
+    _one_of(d.lsh_backend, ("numpy", "datasketch"), "dedup.lsh_backend", origin)
+    sk = d.sketch
+    _in_range(sk.shingle_size, 1, 50, "dedup.shingle_size", origin, integer=True)
+    _in_range(sk.num_perm, 2, 4096, "dedup.num_perm", origin, integer=True)
+    _in_range(sk.seed, 0, 2 ** 32 - 1, "dedup.seed", origin, integer=True)
+    _one_of(sk.method, ("oph", "datasketch"), "dedup.method", origin)
+    c = settings.check
+    _in_range(c.min_words, 0, big, "check.min_words", origin, integer=True)
+    _in_range(c.max_cruft_share, 0, 1, "check.max_cruft_share", origin)
+    if c.language is not None:
+        from .check.findings import SUPPORTED_LANGUAGES
+
+        _one_of(c.language, SUPPORTED_LANGUAGES, "check.language", origin)
+    for pattern, codes in c.per_path_ignores.items():
+        if not isinstance(codes, tuple) or any(not isinstance(code, str) for code in codes):
+            raise ConfigError(f"{origin}: check.per-path-ignores {pattern!r} must be a list of codes")
+    return settings
 
 
 def _resolve(paths: list[str], base: Path) -> tuple[str, ...]:
@@ -109,6 +181,8 @@ def settings_from_mapping(data: dict, origin: str = "configuration", base: Path 
     _check_keys("tool.cleancorpus", data, {"read", "cruft", "names", "dedup", "check"}, origin)
     settings = Settings(origin=origin)
 
+    for section in ("read", "cruft", "names", "dedup", "check"):
+        _table(data, section, origin)
     read = data.get("read", {})
     allowed = {f.name for f in fields(ReadOptions)}
     _check_keys("read", read, allowed, origin)
@@ -118,7 +192,7 @@ def settings_from_mapping(data: dict, origin: str = "configuration", base: Path 
     cruft = dict(data.get("cruft", {}))
     recurrence_keys = {f.name for f in fields(RecurrenceSettings)}
     _check_keys("cruft", cruft, {"shipped", "rules", "disable", "recurrence", "repeats",
-                                 "section_min_line"} | recurrence_keys, origin)
+                                 "section_min_line", "rule_timeout"} | recurrence_keys, origin)
     rec = settings.cruft.recurrence_settings
     rec = replace(rec, **{k: _typed(cruft.pop(k), getattr(rec, k), f"cruft.{k}", origin)
                           for k in list(cruft) if k in recurrence_keys})
@@ -132,6 +206,7 @@ def settings_from_mapping(data: dict, origin: str = "configuration", base: Path 
         repeats=_typed(cruft.get("repeats", cs.repeats), True, "cruft.repeats", origin),
         section_min_line=_typed(cruft.get("section_min_line", cs.section_min_line), 1,
                                 "cruft.section_min_line", origin),
+        rule_timeout=_typed(cruft.get("rule_timeout", cs.rule_timeout), 1.0, "cruft.rule_timeout", origin),
         recurrence_settings=rec,
     )
     settings = replace(settings, cruft=cs)
@@ -159,11 +234,17 @@ def settings_from_mapping(data: dict, origin: str = "configuration", base: Path 
     dedup_keys = {f.name for f in fields(DedupSettings)} - {"sketch", "batch_size"}
     _check_keys("dedup", dedup, sketch_keys | dedup_keys, origin)
     sk = settings.dedup.sketch
-    sk = replace(sk, **{k: _typed(dedup.pop(k), getattr(sk, k), f"dedup.{k}", origin)
-                        for k in list(dedup) if k in sketch_keys})
+    sketch_values = {k: _typed(dedup.pop(k), getattr(sk, k), f"dedup.{k}", origin)
+                     for k in list(dedup) if k in sketch_keys}
+    try:
+        sk = replace(sk, **sketch_values)
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: dedup: {exc}") from None
     ds = settings.dedup
     if "containment" in dedup and dedup["containment"] is False:
         dedup["containment"] = None
+    elif "containment" in dedup:
+        dedup["containment"] = _typed(dedup["containment"], 0.5, "dedup.containment", origin)
     ds = replace(ds, sketch=sk, **{k: _typed(v, getattr(ds, k), f"dedup.{k}", origin) if getattr(ds, k) is not None
                                    else v for k, v in dedup.items()})
     settings = replace(settings, dedup=ds)
@@ -175,10 +256,14 @@ def settings_from_mapping(data: dict, origin: str = "configuration", base: Path 
     per_path = check.pop("per-path-ignores", {})
     if not isinstance(per_path, dict):
         raise ConfigError(f"{origin}: check.per-path-ignores must be a table of glob = [codes]")
+    for pattern, codes in per_path.items():
+        _typed(codes, (), f"check.per-path-ignores {pattern!r}", origin)
+    if "language" in check and not isinstance(check["language"], str):
+        raise ConfigError(f"{origin}: check.language must be a string")
     ck = replace(ck, per_path_ignores={k: tuple(v) for k, v in per_path.items()},
                  **{k: _typed(v, getattr(ck, k), f"check.{k}", origin) if getattr(ck, k) is not None else v
                     for k, v in check.items()})
-    return replace(settings, check=ck)
+    return validate_settings(replace(settings, check=ck), origin)
 
 
 def find_config(start: str | Path) -> Path | None:
@@ -193,10 +278,8 @@ def find_config(start: str | Path) -> Path | None:
             return own
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
-            try:
-                data = load_toml(pyproject.read_text(encoding="utf-8"), str(pyproject), ConfigError)
-            except (ConfigError, OSError):
-                continue
+            # a pyproject.toml that cannot be parsed is an error, never skipped: it may hold our settings
+            data = load_toml_file(pyproject, "configuration", ConfigError)
             if "cleancorpus" in data.get("tool", {}):
                 return pyproject
     return None

@@ -107,8 +107,9 @@ def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
                     stage.fit(_counted(current, f"fitting {stage.name}", progress))
                 else:
                     spool = Spool(workdir)
+                    spools.append(spool)  # removed in ``finally`` even if fitting fails
                     stage.fit(spool.record(_counted(_apply_all(current, pending), f"fitting {stage.name}", progress)))
-                    for old in spools:
+                    for old in spools[:-1]:
                         old.remove()
                     spools = [spool]
                     current, pending = spool, []

@@ -206,8 +206,12 @@ def write_fixes(docs: list[Document], plans: dict[str, FixPlan], input_path: str
     if journal is not None:
         entries = [{"path": path.relative_to(root).as_posix(), "before": doc.meta.get("content_hash"),
                     **plans[doc.id].to_json()} for doc, path in text_files]
-        atomic_write_bytes(journal, json.dumps({"version": 1, "files": entries}, ensure_ascii=False)
-                           .encode("utf-8", errors="surrogatepass"), make_parents=False)
+        try:
+            atomic_write_bytes(journal, json.dumps({"version": 1, "files": entries}, ensure_ascii=True)
+                               .encode("ascii"), make_parents=False)
+        except OSError as exc:
+            notes.append(f"{journal}: cannot write the fix journal ({exc.strerror or exc}); nothing was fixed")
+            return written
     for doc, path in text_files:
         try:
             atomic_write_bytes(path, apply_plan(doc.text, plans[doc.id]).encode("utf-8", errors="surrogatepass"),

@@ -43,6 +43,8 @@ class CruftSettings:
     recurrence_settings: RecurrenceSettings = field(default_factory=RecurrenceSettings)
     repeats: bool = True
     section_min_line: int = 3
+    #: Seconds a user rule may take on one line before the run stops naming the rule (exit 2).
+    rule_timeout: float = 1.0
 
 
 def kept_line_indexes(lines: list[str], removed) -> list[int]:
@@ -77,7 +79,7 @@ class CruftRemover:
         self.settings = settings or CruftSettings()
         s = self.settings
         self.rules = rules if rules is not None else build_rules(
-            use_shipped=s.use_shipped_rules, extra_files=s.rule_files, disable=s.disable)
+            use_shipped=s.use_shipped_rules, extra_files=s.rule_files, disable=s.disable, timeout=s.rule_timeout)
         self.line_rules = [r for r in self.rules if r.scope == "line"]
         self.section_rules = [r for r in self.rules if r.scope == "section"]
         self.recurrence = RecurrenceModel(s.recurrence_settings)

@@ -24,6 +24,10 @@ class RuleError(ValueError):
     """A rules file that cannot be used: bad TOML, a missing key, an invalid pattern."""
 
 
+class RuleTimeout(RuleError):
+    """A user rule that took longer than its time limit on one line (catastrophic backtracking)."""
+
+
 @dataclass(frozen=True)
 class Rule:
     """One cruft pattern.
@@ -39,30 +43,53 @@ class Rule:
     pattern: str
     scope: str = "line"
     needs_run: int = 1
+    #: where the rule comes from (shown when it fails) and its per-line time limit in
+    #: seconds (``None`` for shipped rules, which are tested not to backtrack)
+    origin: str = "shipped rules.toml"
+    timeout: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_compiled", regex.compile(self.pattern, regex.IGNORECASE | regex.V1))
 
     def matches(self, stripped_line: str) -> bool:
-        """True when the pattern matches the whole (already stripped) line."""
-        return self._compiled.fullmatch(stripped_line) is not None  # type: ignore[attr-defined]
+        """True when the pattern matches the whole (already stripped) line.
+
+        Raises :class:`RuleTimeout` when a user rule runs past its time limit on the line.
+        """
+        try:
+            return self._compiled.fullmatch(stripped_line, timeout=self.timeout) is not None  # type: ignore
+        except TimeoutError:
+            raise RuleTimeout(f"{self.origin}: rule {self.id!r} took more than {self.timeout:g} s on one line "
+                              f"({stripped_line[:60]!r}...): its pattern backtracks; fix or disable it") from None
 
 
-def _parse_rules(data: dict, origin: str) -> list[Rule]:
+def _parse_rules(data: dict, origin: str, timeout: float | None = None) -> list[Rule]:
+    entries = data.get("rule", [])
+    if not isinstance(entries, list):
+        raise RuleError(f"{origin}: 'rule' must be a list of tables ([[rule]])")
     rules = []
-    for number, entry in enumerate(data.get("rule", []), start=1):
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise RuleError(f"{origin}: rule {number} is not a table")
         missing = [k for k in ("id", "pattern") if k not in entry]
         if missing:
             raise RuleError(f"{origin}: rule {number} lacks {', '.join(missing)}")
-        unknown = set(entry) - {"id", "family", "pattern", "scope", "needs_run"}
+        unknown = set(entry) - {"id", "family", "pattern", "scope", "needs_run", "lang"}
         if unknown:
             raise RuleError(f"{origin}: rule {entry['id']!r} has unknown keys {sorted(unknown)}")
+        for key in ("id", "pattern", "family", "scope", "lang"):
+            if key in entry and not isinstance(entry[key], str):
+                raise RuleError(f"{origin}: rule {number}: {key} must be a string, not {entry[key]!r}")
+        needs_run = entry.get("needs_run", 1)
+        if isinstance(needs_run, bool) or not isinstance(needs_run, int) or needs_run < 1:
+            raise RuleError(f"{origin}: rule {entry['id']!r}: needs_run must be a whole number of at least 1, "
+                            f"not {needs_run!r}")
         scope = entry.get("scope", "line")
         if scope not in VALID_SCOPES:
             raise RuleError(f"{origin}: rule {entry['id']!r}: scope must be one of {VALID_SCOPES}")
         try:
             rules.append(Rule(id=entry["id"], family=entry.get("family", "user"), pattern=entry["pattern"],
-                              scope=scope, needs_run=int(entry.get("needs_run", 1))))
+                              scope=scope, needs_run=needs_run, origin=origin, timeout=timeout))
         except regex.error as exc:
             raise RuleError(f"{origin}: rule {entry['id']!r}: invalid pattern: {exc}") from None
     return rules
@@ -74,13 +101,14 @@ def shipped_rules() -> list[Rule]:
     return _parse_rules(load_toml(text, "rules.toml"), "shipped rules.toml")
 
 
-def load_rules_file(path: str | Path) -> list[Rule]:
-    """Rules from a user's TOML file (same shape as the shipped ``rules.toml``)."""
-    return _parse_rules(load_toml_file(path, "rules", RuleError), str(path))
+def load_rules_file(path: str | Path, timeout: float | None = 1.0) -> list[Rule]:
+    """Rules from a user's TOML file (same shape as the shipped ``rules.toml``), each run
+    with a per-line time limit of ``timeout`` seconds."""
+    return _parse_rules(load_toml_file(path, "rules", RuleError), str(path), timeout)
 
 
 def build_rules(*, use_shipped: bool = True, extra_files: Iterable[str | Path] = (),
-                disable: Iterable[str] = ()) -> list[Rule]:
+                disable: Iterable[str] = (), timeout: float | None = 1.0) -> list[Rule]:
     """The active rule list: shipped rules (unless off), then the user's, minus disabled ids.
 
     A user rule with the id of a shipped rule replaces it. Disabling an id that no
@@ -90,7 +118,7 @@ def build_rules(*, use_shipped: bool = True, extra_files: Iterable[str | Path] =
     if use_shipped:
         rules.update((r.id, r) for r in shipped_rules())
     for file in extra_files:
-        rules.update((r.id, r) for r in load_rules_file(file))
+        rules.update((r.id, r) for r in load_rules_file(file, timeout))
     disabled = set(disable)
     unknown = disabled - set(rules)
     if unknown:

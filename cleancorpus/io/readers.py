@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -63,9 +64,13 @@ class ReadOptions:
     id_field: str = "id"
     url_field: str = "url"
     source_field: str = "source"
+    date_field: str = "date"
     html_comments: bool = False
     html_favor_precision: bool = False
     follow_links: bool = False
+    #: A document (a file, a JSON line, or a file once decompressed) larger than this is a
+    #: per-document failure: one huge or hostile document must not take the run's memory.
+    max_document_bytes: int = 64 * 1024 * 1024
 
 
 def _base_suffix(path: Path) -> str:
@@ -91,27 +96,93 @@ def host_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def _read_bytes(path: Path) -> bytes:
+class TooLarge(ValueError):
+    """A document over the configured maximum size (``max_document_bytes``)."""
+
+
+def _size_message(limit: int) -> str:
+    return f"{limit / 1048576:g} MB (--max-document-mb or read.max_document_bytes)"
+
+
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes (decompressed for ``.gz``), never more than ``limit`` of them:
+    a larger file, or one that decompresses past the limit, raises :class:`TooLarge`."""
     if path.name.lower().endswith(".gz"):
         with gzip.open(path, "rb") as handle:
-            return handle.read()
+            data = handle.read(-1 if limit is None else limit + 1)
+        if limit is not None and len(data) > limit:
+            raise TooLarge(f"decompresses to more than the maximum document size, {_size_message(limit)}")
+        return data
+    if limit is not None and path.stat().st_size > limit:
+        raise TooLarge(f"larger than the maximum document size, {_size_message(limit)}")
     return path.read_bytes()
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (BOM allowed), else cp1252, else latin-1.
+_UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+#: legacy encodings by how common they are on news sites: the tie-breaker between equally plausible ones
+_COMMON = ("cp1252", "cp1250", "cp1251", "koi8_r", "gb18030", "gbk", "big5", "shift_jis", "euc_jp", "euc_kr",
+           "cp1254", "cp1253", "cp1257", "cp1256", "cp1255", "iso8859_2", "iso8859_5", "latin_1")
+#: below this share of plausible characters, charset detection's best guess is not text
+_MAX_CHAOS = 0.3
 
-    Returns ``(text, encoding)``; raises ``ValueError`` for binary data (NUL bytes),
-    which no text encoding would make sense of.
+
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when every other byte of the sample is mostly NUL (ASCII-range
+    text in UTF-16), else ``None``."""
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.6 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.6 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a document's bytes; returns ``(text, encoding)``.
+
+    In order: UTF-8 (BOM allowed); UTF-16 with a BOM, or without one when the NUL bytes
+    say so; UTF-8 with a few stray invalid bytes replaced (when the rest holds real UTF-8
+    multi-byte text, re-decoding it all in a legacy code page would garble it); else the
+    encoding ``charset_normalizer`` finds with confidence (cp1252, cp1251, ...). Raises
+    ``ValueError`` for binary data and for bytes no encoding fits with confidence.
     """
+    for bom, encoding in _UTF16_BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), encoding
+            except UnicodeDecodeError:
+                raise ValueError(f"starts with a {encoding} byte-order mark but is not {encoding}") from None
     if b"\x00" in data[:8192]:
+        encoding = _utf16_without_bom(data[:8192])
+        if encoding is not None:
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                pass
         raise ValueError("binary file (contains NUL bytes), not text")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("undecodable")  # pragma: no cover - latin-1 decodes any bytes
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    replaced = data.decode("utf-8", errors="replace")
+    stray = replaced.count("\ufffd")
+    multibyte = sum(1 for ch in replaced[:200000] if ord(ch) > 0x7F and ch != "\ufffd")
+    if stray <= max(1, len(replaced) // 2000) and multibyte >= 4 * stray:
+        return replaced.lstrip("\ufeff"), "utf-8 (invalid bytes replaced)"
+    from charset_normalizer import from_bytes  # imported here: only non-UTF-8 input needs it
+
+    matches = list(from_bytes(data))
+    if not matches or min(m.chaos for m in matches) > _MAX_CHAOS:
+        raise ValueError("not text in any encoding detected with confidence (binary or corrupt?)")
+    # Short texts fit many code pages equally well: among the equally plausible ones,
+    # take the most widely used on the web.
+    lowest = min(m.chaos for m in matches)
+    tied = [m for m in matches if m.chaos <= lowest + 0.01]
+    best = min(tied, key=lambda m: (_COMMON.index(m.encoding) if m.encoding in _COMMON else len(_COMMON),
+                                    -m.coherence))
+    return str(best), best.encoding
 
 
 def extract_html(html: str, url: str | None = None, options: ReadOptions | None = None) -> tuple[str, dict[str, Any]]:
@@ -149,8 +220,11 @@ def content_hash(data: bytes) -> str:
 def _read_file_document(path: Path, doc_id: str, source: str | None, options: ReadOptions,
                         problems: list[ReadProblem], extraction_cache: dict | None = None) -> Document | None:
     try:
-        data = _read_bytes(path)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        data = _read_bytes(path, options.max_document_bytes)
+    except TooLarge as exc:
+        problems.append(ReadProblem(str(path), str(exc)))
+        return None
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         problems.append(ReadProblem(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
         return None
     try:
@@ -176,18 +250,51 @@ def _read_file_document(path: Path, doc_id: str, source: str | None, options: Re
     return Document(id=doc_id, text=text, source=source, meta=meta)
 
 
+def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The lines of a binary stream, each read with at most ``limit`` bytes in memory; a
+    longer line is skipped to its end and yields ``None`` in its place."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = handle.readline(1 << 20)
+            yield None
+            continue
+        yield line
+
+
+def _not_unicode(value: str) -> str | None:
+    """A description of the first unpaired surrogate in ``value`` (JSON can spell one,
+    ``"\\ud800"``, but no UTF-8 file can hold it), or ``None``."""
+    try:
+        value.encode("utf-8")
+        return None
+    except UnicodeEncodeError as exc:
+        return f"an unpaired surrogate (\\u{ord(value[exc.start]):04x})"
+
+
 def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: list[ReadProblem],
                 location: str | None = None) -> Iterator[Document]:
     """Documents of a JSON Lines stream; ``name`` makes default ids, ``location`` is the file's path."""
     location = location or name
     seen: set[str] = set()
-    for number, raw in enumerate(handle, start=1):
+    limit = options.max_document_bytes
+    for number, raw in enumerate(_bounded_lines(handle, limit), start=1):
+        if raw is None:
+            problems.append(ReadProblem(location, f"record larger than the maximum document size, "
+                                                  f"{_size_message(limit)}", line=number))
+            continue
         if not raw.strip():
             continue
         try:
             obj = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             problems.append(ReadProblem(location, f"malformed JSON: {exc}", line=number))
+            continue
+        except RecursionError:
+            problems.append(ReadProblem(location, "malformed JSON: nested too deeply", line=number))
             continue
         if not isinstance(obj, dict):
             problems.append(ReadProblem(location, "a JSON object was expected", line=number))
@@ -198,6 +305,11 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
             continue
         doc_id = obj.get(options.id_field)
         doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
+        bad = _not_unicode(text) or _not_unicode(doc_id)
+        if bad:
+            problems.append(ReadProblem(location, f"{'text' if _not_unicode(text) else 'id'} holds {bad}: "
+                                                  "not valid Unicode", line=number))
+            continue
         if doc_id in seen:
             problems.append(ReadProblem(location, f"id {doc_id!r} was already used; this document is read as "
                                               f"{doc_id}#{number}", line=number, fatal=False))
@@ -209,6 +321,9 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
                 "path": location, "content_hash": content_hash(raw)}
         if isinstance(url, str):
             meta["url"] = url
+        date = obj.get(options.date_field)
+        if isinstance(date, (str, int, float)) and not isinstance(date, bool) and str(date).strip():
+            meta["date"] = str(date)
         yield Document(id=doc_id, text=text, source=str(source) if source else None, meta=meta)
 
 
@@ -217,7 +332,7 @@ def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProble
         opener = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rb") as handle:
             yield from _iter_jsonl(handle, path.name, options, problems, str(path))
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         problems.append(ReadProblem(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
 
 

@@ -96,6 +96,30 @@ class WriteSummary:
     paths: list[Path] = field(default_factory=list)
 
 
+#: Longest file name most file systems take, in bytes.
+MAX_NAME_BYTES = 255
+
+
+def unusable_name(relative: str) -> str | None:
+    """Why ``relative`` (a document's output path) cannot be a file under the output
+    folder, or ``None``: empty, ``.``/``..`` parts, NUL or undecodable characters, or a
+    part longer than file systems allow."""
+    if not relative or relative.endswith("/"):
+        return "empty name"
+    for part in relative.split("/"):
+        if part in ("", ".", ".."):
+            return f"a {part or 'empty'!r} path part"
+        if "\x00" in part:
+            return "a NUL character"
+        try:
+            size = len(os.fsencode(part))  # undecodable bytes of a real file name are fine
+        except UnicodeEncodeError:
+            return "characters that are not valid Unicode"
+        if size > MAX_NAME_BYTES:
+            return f"a part of {size} bytes; file systems take {MAX_NAME_BYTES}"
+    return None
+
+
 class OutputFolder:
     """An output folder and its manifest of the files cleancorpus wrote there.
 
@@ -108,6 +132,7 @@ class OutputFolder:
         self.manifest_path = self.root / MANIFEST
         self.known = self._load()
         self.this_run: dict[str, str] = {}
+        self.replaced = 0
         self._log: IO[bytes] | None = None
 
     def _load(self) -> set[str]:
@@ -123,23 +148,33 @@ class OutputFolder:
     def claim(self, relative: str, owner: str) -> str | None:
         """``None`` when ``relative`` may be written for ``owner`` (and is now in the manifest),
         else the one-line reason it may not."""
+        unusable = unusable_name(relative)
+        if unusable:
+            return f"{owner!r}: cannot be a file name in the output ({unusable}); not written"
         target = self.root / relative
         earlier = self.this_run.get(relative)
         if earlier is not None:
             return f"{owner}: would be written to {target}, which this run already wrote from {earlier}; not written"
         if not target.resolve().is_relative_to(self.root.resolve()):
             return f"{owner}: id escapes the output folder, not written"
-        if target.is_symlink():
-            return f"{target}: is a symbolic link; not replaced"
-        if target.exists() and relative not in self.known:
+        try:
+            if target.is_symlink():
+                return f"{target}: is a symbolic link; not replaced"
+            exists = target.exists()
+        except OSError as exc:
+            return f"{target}: cannot write: {exc.strerror or exc}"
+        if exists and relative not in self.known:
             return (f"{target}: exists and was not written by cleancorpus; not replaced "
                     "(move it away or choose another output folder)")
         if relative not in self.known:
-            if self._log is None:
-                self.root.mkdir(parents=True, exist_ok=True)
-                self._log = open(self.manifest_path, "ab")
-            self._log.write(json.dumps(relative, ensure_ascii=True).encode("ascii") + b"\n")
-            self._log.flush()
+            try:
+                if self._log is None:
+                    self.root.mkdir(parents=True, exist_ok=True)
+                    self._log = open(self.manifest_path, "ab")
+                self._log.write(json.dumps(relative, ensure_ascii=True).encode("ascii") + b"\n")
+                self._log.flush()
+            except OSError as exc:
+                return f"{self.manifest_path}: cannot write: {exc.strerror or exc}"
             self.known.add(relative)
         self.this_run[relative] = owner
         return None
@@ -154,19 +189,23 @@ class OutputFolder:
                 atomic_write_bytes(self.manifest_path, data.encode("ascii"))
 
     def write(self, relative: str, data: bytes, owner: str | None = None) -> str | None:
-        """Write one file (claimed first); ``None`` on success, else the failure's message."""
+        """Write one file (claimed first); ``None`` on success, else the failure's message.
+        ``self.replaced`` counts the files of earlier runs this one replaced."""
         reason = self.claim(relative, owner or relative)
         if reason is not None:
             return reason
+        target = self.root / relative
         try:
-            atomic_write_bytes(self.root / relative, data)
+            existed = target.exists()
+            atomic_write_bytes(target, data)
         except OSError as exc:
-            return f"{self.root / relative}: cannot write: {exc.strerror or exc}"
+            return f"{target}: cannot write: {exc.strerror or exc}"
+        self.replaced += existed
         return None
 
 
 def _encode_text(text: str, gz: bool) -> bytes:
-    data = text.encode("utf-8", errors="surrogatepass")
+    data = text.encode("utf-8")
     return gzip.compress(data, mtime=0) if gz else data
 
 
@@ -181,15 +220,19 @@ def write_files(documents: Iterable[Document], output: Path, names: dict[str, st
     try:
         for doc in documents:
             relative = (names or {}).get(doc.id) or output_relative_path(doc.id)
-            target = output / relative
-            existed = target.exists()
-            failure = folder.write(relative, _encode_text(doc.text, relative.lower().endswith(".gz")), doc.id)
+            try:
+                data = _encode_text(doc.text, relative.lower().endswith(".gz"))
+            except UnicodeEncodeError as exc:
+                summary.failures.append(f"{doc.id!r}: text holds characters that are not valid Unicode "
+                                        f"({exc.reason}); not written")
+                continue
+            failure = folder.write(relative, data, doc.id)
             if failure is not None:
                 summary.failures.append(failure)
                 continue
             summary.written += 1
-            summary.overwritten += existed
-            summary.paths.append(target)
+            summary.paths.append(output / relative)
+        summary.overwritten = folder.replaced
     finally:
         folder.close()
     return summary
@@ -220,8 +263,11 @@ def write_jsonl(documents: Iterable[Document], target: Path, options: ReadOption
     try:
         with atomic_open(target) as handle:
             for doc in documents:
-                handle.write(json.dumps(document_to_json(doc, options), ensure_ascii=False)
-                             .encode("utf-8", errors="surrogatepass") + b"\n")
+                line = json.dumps(document_to_json(doc, options), ensure_ascii=False)
+                try:
+                    handle.write(line.encode("utf-8") + b"\n")
+                except UnicodeEncodeError:  # an unpaired surrogate from the API: still valid JSON, escaped
+                    handle.write(json.dumps(document_to_json(doc, options)).encode("ascii") + b"\n")
                 count += 1
     except OSError as exc:
         summary.failures.append(f"{target}: cannot write: {exc.strerror or exc}")

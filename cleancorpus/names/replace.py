@@ -39,11 +39,21 @@ def _spans(pattern: regex.Pattern, text: str) -> list[tuple[int, int]]:
     return [m.span() for m in pattern.finditer(text)]
 
 
+#: How far around a match the URL test looks for the token's edges. Bounded so that a
+#: document without whitespace (a hostile or broken one) costs linear time, not quadratic.
+TOKEN_WINDOW = 512
+
+
 def _in_url_or_address(text: str, start: int, end: int) -> bool:
     """Whether the whitespace-delimited token around ``text[start:end]`` is a URL, address or domain."""
-    left = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), text.rfind("\t", 0, start)) + 1
-    right_candidates = [i for i in (text.find(" ", end), text.find("\n", end), text.find("\t", end)) if i >= 0]
-    right = min(right_candidates) if right_candidates else len(text)
+    low = max(0, start - TOKEN_WINDOW)
+    high = min(len(text), end + TOKEN_WINDOW)
+    left = max(text.rfind(" ", low, start), text.rfind("\n", low, start), text.rfind("\t", low, start)) + 1
+    if left == 0:
+        left = low
+    right_candidates = [i for i in (text.find(" ", end, high), text.find("\n", end, high),
+                                    text.find("\t", end, high)) if i >= 0]
+    right = min(right_candidates) if right_candidates else high
     return _PROTECTED_TOKEN.search(text, left, right) is not None
 
 
@@ -123,6 +133,7 @@ class NameNormalizer:
         pieces: list[str] = []
         records: list[WordChange] = []
         last = 0
+        counted_to, line_number = 0, 1  # lines counted incrementally: linear in the text, not quadratic
         for match in matches:
             start, end = match.span()
             if _in_url_or_address(text, start, end) or (protected and _inside(protected, starts, start, end)):
@@ -131,9 +142,9 @@ class NameNormalizer:
             pieces.append(text[last:start])
             pieces.append(new)
             last = end
-            line = text.count("\n", 0, start) + 1
-            if source_lines:
-                line = source_lines[line - 1]
+            line_number += text.count("\n", counted_to, start)
+            counted_to = start
+            line = source_lines[line_number - 1] if source_lines else line_number
             records.append(WordChange(doc.id, start, line, match.group(), new, entry.label))
         if not records:
             return doc

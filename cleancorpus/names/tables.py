@@ -47,11 +47,13 @@ def parse_entities(entities: Iterable[Mapping], table: str) -> list[AliasEntry]:
     for number, item in enumerate(entities, start=1):
         if not isinstance(item, Mapping) or "canonical" not in item:
             raise TableError(f"{table}: entity {number} has no 'canonical'")
+        if not isinstance(item["canonical"], str) or not item["canonical"].strip():
+            raise TableError(f"{table}: entity {number}: 'canonical' must be a non-empty string")
         unknown = set(item) - {"canonical", "variants", "note", "evidence"}
         if unknown:
             raise TableError(f"{table}: entity {item['canonical']!r} has unknown keys {sorted(unknown)}")
         variants = item.get("variants", [])
-        if isinstance(variants, str) or not all(isinstance(v, str) and v.strip() for v in variants):
+        if not isinstance(variants, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in variants):
             raise TableError(f"{table}: entity {item['canonical']!r}: 'variants' must be a list of strings")
         variants = tuple(v for v in variants if v != item["canonical"])
         result.append(AliasEntry(str(item["canonical"]), variants, table))
