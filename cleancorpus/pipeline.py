@@ -13,6 +13,7 @@ own state, not by the corpus.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import tempfile
 from pathlib import Path
@@ -58,6 +59,15 @@ class Spool:
                 pickle.dump(doc, out, protocol=pickle.HIGHEST_PROTOCOL)
                 self.count += 1
                 yield doc
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[Callable[[Document], None]]:
+        """A function that appends one document to the spool, for the block's duration."""
+        with open(self.path, "wb") as out:
+            def keep(doc: Document) -> None:
+                pickle.dump(doc, out, protocol=pickle.HIGHEST_PROTOCOL)
+                self.count += 1
+            yield keep
 
     def __iter__(self) -> Iterator[Document]:
         with open(self.path, "rb") as source:

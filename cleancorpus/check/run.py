@@ -14,7 +14,7 @@ from ..dedup.signatures import sketch_texts
 from ..document import Document
 from ..io import STDIN, ReadProblem, read_corpus
 from ..names import NameDiscovery
-from ..pipeline import build_stages
+from ..pipeline import Spool, build_stages
 from .baseline import split_by_baseline
 from .cache import CheckCache, ExtractionCache
 from .codes import CheckResult, Finding, ignored_here, selected_codes
@@ -77,85 +77,109 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
     cache = CheckCache(cache_dir)
     fingerprint = _fingerprint(settings)
     problems: list[ReadProblem] = []
-    docs = list(read_corpus(input_path, settings.read, problems, extraction_cache=ExtractionCache(cache)))
-
     remover, normalizer = build_stages(settings, dedup=False)
-    for doc in docs if settings.cruft.recurrence else ():
-        key = f"{fingerprint}:{doc.meta.get('content_hash')}"
-        digests = cache.get_digests(key) if doc.meta.get("content_hash") else None
-        if digests is None:
-            digests = remover.recurrence.digests(doc)
-            cache.put_digests(key, digests)
-        remover.recurrence.add(doc, digests)
-    if "CC202" in codes or settings.names.apply_discovered:
-        discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(d) for d in docs)
-        normalizer.use_discovered(discovery.variants())
+    spool = Spool()  # the corpus is read once and kept on disk between passes, not in memory
+    try:
+        documents = 0
+        where: dict[str, tuple[str, int | None]] = {}  # id -> (path, line): all CC301 needs
+        with spool.writer() as keep:
+            for doc in read_corpus(input_path, settings.read, problems, extraction_cache=ExtractionCache(cache)):
+                documents += 1
+                keep(doc)
+                where[doc.id] = (_path_of(doc, input_path), line_of(doc, None))
+                if settings.cruft.recurrence:
+                    key = f"{fingerprint}:{doc.meta.get('content_hash')}"
+                    digests = cache.get_digests(key) if doc.meta.get("content_hash") else None
+                    if digests is None:
+                        digests = remover.recurrence.digests(doc)
+                        cache.put_digests(key, digests)
+                    remover.recurrence.add(doc, digests)
+        if "CC202" in codes or settings.names.apply_discovered:
+            discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(d) for d in spool)
+            normalizer.use_discovered(discovery.variants())
 
-    findings: list[Finding] = []
-    detector = NearDuplicateDetector(settings.dedup)
-    entries: list = [None] * len(docs)
-    pending = []  # documents not in the cache: sketched together, in batches
-    for position, doc in enumerate(docs):
-        path = _path_of(doc, input_path)
-        state = remover.recurrence.state_of(source_of(doc)) if settings.cruft.recurrence else "-"
-        key = f"{fingerprint}:{doc.meta.get('content_hash')}:{state}:{'CC202' in codes}"
-        entries[position] = cache.get_document(key) if doc.meta.get("content_hash") else None
-        if entries[position] is None:
+        findings: list[Finding] = []
+        detector = NearDuplicateDetector(settings.dedup)
+        window: list = []  # documents in order: a cached entry, or (key, cleaned text, findings) to sketch
+        waiting = 0
+
+        def flush() -> None:
+            nonlocal waiting
+            fresh = [item for item in window if item[1] is None]
+            sketch = sketch_texts([item[2] for item in fresh], settings.dedup.sketch) if fresh else None
+            sketched = iter(zip(sketch.signatures, sketch.shingle_sets)) if sketch else iter(())
+            for info, entry, text, key, doc_findings in window:
+                if entry is None:
+                    signature, shingles = next(sketched)
+                    entry = (doc_findings, signature.copy(), shingles.copy(), len(text))
+                    if key is not None:
+                        cache.put_document(key, *entry)
+                findings.extend(entry[0])
+                detector.add_sketched(info(entry[3]), entry[1], entry[2])
+            window.clear()
+            waiting = 0
+
+        for doc in spool:
+            path = _path_of(doc, input_path)
+            state = remover.recurrence.state_of(source_of(doc)) if settings.cruft.recurrence else "-"
+            content = doc.meta.get("content_hash")
+            key = f"{fingerprint}:{content}:{state}:{'CC202' in codes}" if content else None
+            entry = cache.get_document(key) if key else None
+            info = (lambda length, doc=doc: info_of(doc, length))
+            if entry is not None:
+                window.append((info, entry, "", key, None))
+                continue
             after_cruft = remover.apply(doc)
             cleaned = normalizer.apply(after_cruft)
-            doc_findings = (change_findings(cleaned, path, after_cruft.text)
-                            + document_findings(doc, cleaned, path, check))
-            pending.append((position, key, cleaned, doc_findings))
-    batch = settings.dedup.batch_size
-    for start in range(0, len(pending), batch):
-        chunk = pending[start:start + batch]
-        sketch = sketch_texts([cleaned.text for _, _, cleaned, _ in chunk], settings.dedup.sketch)
-        for (position, key, cleaned, doc_findings), signature, shingles in zip(
-                chunk, sketch.signatures, sketch.shingle_sets):
-            entries[position] = (doc_findings, signature.copy(), shingles.copy(), len(cleaned.text))
-            cache.put_document(key, *entries[position])
-    for doc, (doc_findings, signature, shingles, length) in zip(docs, entries):
-        findings += doc_findings
-        detector.add_sketched(info_of(doc, length), signature, shingles)
-    hits = cache.hits
-    cache.close()
-    notes = cache.warnings + notes
+            doc_findings = change_findings(cleaned, path, after_cruft.text) + document_findings(doc, cleaned, path,
+                                                                                                 check)
+            window.append((info, None, cleaned.text, key, doc_findings))
+            waiting += 1
+            if waiting >= settings.dedup.batch_size:
+                flush()
+        flush()
+        hits = cache.hits
+        cache.close()
+        notes = cache.warnings + notes
+        if "CC301" in codes:
+            result = detector.cluster()
+            for cluster in result.clusters:
+                for member in cluster.members:
+                    path, line = where[member.id]
+                    findings.append(Finding(path, line, "CC301",
+                                            f"near-duplicate of {cluster.representative} (jaccard {member.jaccard:.2f}, "
+                                            f"containment {member.containment:.2f})", member.id,
+                                            f"CC301:{cluster.representative}"))
+        for problem in problems:
+            if problem.kind == "link":
+                notes.append(str(problem))
+            else:
+                findings.append(_problem_finding(problem))
 
-    if "CC301" in codes:
-        result = detector.cluster()
-        by_id = {d.id: d for d in docs}
-        for cluster in result.clusters:
-            for member in cluster.members:
-                doc = by_id[member.id]
-                findings.append(Finding(_path_of(doc, input_path), line_of(doc, None), "CC301",
-                                        f"near-duplicate of {cluster.representative} (jaccard {member.jaccard:.2f}, "
-                                        f"containment {member.containment:.2f})", doc.id,
-                                        f"CC301:{cluster.representative}"))
-    for problem in problems:
-        if problem.kind == "link":
-            notes.append(str(problem))
-        else:
-            findings.append(_problem_finding(problem))
-
-    findings = [f for f in findings if f.code in codes and not ignored_here(f, check)]
-    findings.sort(key=lambda f: (f.path, f.line or 0, f.code, f.message))
-    failing, known = (split_by_baseline(findings, baseline) if baseline is not None else (list(findings), []))
-    cruft_docs = {f.document for f in failing if f.family == "cruft"}
-    if docs and len(cruft_docs) <= check.max_cruft_share * len(docs):
-        failing = [f for f in failing if f.family != "cruft"]
-    if fix:
-        known_ids = {id(f) for f in known}
-        wanted: dict[str, set[tuple]] = {}
-        for f in findings:
-            if f.fixable and id(f) not in known_ids:
-                wanted.setdefault(f.document, set()).add(f.ref)
-        plans: dict[str, FixPlan] = {}
-        for doc in docs:
-            if doc.id in wanted:
-                plan = plan_fix(doc, remover, normalizer, wanted[doc.id])
-                if plan is not None:
-                    plans[doc.id] = plan
-        fixed = write_fixes(docs, plans, input_path, settings.read.text_field, notes)
-        repaired = set(fixed)  # what --fix repaired no longer fails the run (as with a linter's --fix)
-        failing = [f for f in failing if not (f.fixable and f.path in repaired and f.ref in wanted.get(f.document, ()))]
-    return CheckResult(findings, failing, len(docs), hits, len(known), fixed, notes)
+        findings = [f for f in findings if f.code in codes and not ignored_here(f, check)]
+        findings.sort(key=lambda f: (f.path, f.line or 0, f.code, f.message))
+        failing, known = (split_by_baseline(findings, baseline) if baseline is not None else (list(findings), []))
+        cruft_docs = {f.document for f in failing if f.family == "cruft"}
+        if documents and len(cruft_docs) <= check.max_cruft_share * documents:
+            failing = [f for f in failing if f.family != "cruft"]
+        if fix:
+            known_ids = {id(f) for f in known}
+            wanted: dict[str, set[tuple]] = {}
+            for f in findings:
+                if f.fixable and id(f) not in known_ids:
+                    wanted.setdefault(f.document, set()).add(f.ref)
+            plans: dict[str, FixPlan] = {}
+            planned_docs = []
+            for doc in spool:
+                if doc.id in wanted:
+                    plan = plan_fix(doc, remover, normalizer, wanted[doc.id])
+                    if plan is not None:
+                        plans[doc.id] = plan
+                        planned_docs.append(doc)
+            fixed = write_fixes(planned_docs, plans, input_path, settings.read.text_field, notes)
+            repaired = set(fixed)  # what --fix repaired no longer fails the run (as with a linter's --fix)
+            failing = [f for f in failing
+                       if not (f.fixable and f.path in repaired and f.ref in wanted.get(f.document, ()))]
+        return CheckResult(findings, failing, documents, hits, len(known), fixed, notes)
+    finally:
+        spool.remove()
