@@ -15,8 +15,8 @@ from typing import Sequence
 
 import regex
 
-from .lines import looks_like_prose, word_count
-from .rules import Rule
+from .lines import PROSE_ALWAYS_WORDS, ends_like_sentence, word_count
+from .rules import RuleSet
 
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = rf"(\b{_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}|\b\d{{1,4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,4}}\b)"
@@ -31,6 +31,9 @@ _SIGNALS = [
     regex.compile(r"\(score:\s*-?\d", regex.IGNORECASE),
     regex.compile(rf"^(posted|written|submitted|commented)\b.{{0,60}}({_DATE}|{_TIME})", regex.IGNORECASE),
 ]
+
+# One search for all of them: true exactly when one of them matches (none uses backreferences).
+_ANY_SIGNAL = regex.compile("|".join(f"(?:{p.pattern})" for p in _SIGNALS), regex.IGNORECASE)
 
 #: A metadata line is short: a name, a date, a link word.
 SIGNAL_MAX_WORDS = 20
@@ -62,33 +65,39 @@ def is_comment_signal(line: str) -> bool:
     stripped = line.strip()
     if not stripped or word_count(stripped) > SIGNAL_MAX_WORDS:
         return False
-    return any(p.search(stripped) for p in _SIGNALS)
+    return _ANY_SIGNAL.search(stripped) is not None
 
 
-def find_comment_section(lines: Sequence[str], heading_rules: Sequence[Rule],
-                         min_line: int = 3) -> tuple[int, str, str] | None:
+def find_comment_section(lines: Sequence[str], heading_rules: RuleSet, min_line: int = 3, *,
+                         stripped: Sequence[str] | None = None,
+                         words: Sequence[int] | None = None) -> tuple[int, str, str] | None:
     """``(first line index, rule id, detail)`` of the comment section (or end matter), or ``None``.
 
     Word counts here are *prose* words (words of sentence-like lines), so a long navigation
-    menu above an article does not make the article look like a short tail.
+    menu above an article does not make the article look like a short tail. ``stripped``
+    and ``words`` (each line stripped, and its word count) spare recomputing them.
     """
-    nonempty = [i for i, line in enumerate(lines) if line.strip()]
-    prose = [word_count(lines[i]) if looks_like_prose(lines[i], PROSE_WORDS) else 0 for i in nonempty]
-    words = [word_count(lines[i]) for i in nonempty]
+    if stripped is None:
+        stripped = [line.strip() for line in lines]
+    if words is None:
+        words = [len(line.split()) for line in stripped]
+    nonempty = [i for i, line in enumerate(stripped) if line]
+    words = [words[i] for i in nonempty]
+    prose = [w if w >= PROSE_ALWAYS_WORDS or (w >= PROSE_WORDS and ends_like_sentence(stripped[i])) else 0
+             for i, w in zip(nonempty, words)]
     total = sum(prose)
-    signal = [is_comment_signal(lines[i]) for i in nonempty]
+    signal = [w <= SIGNAL_MAX_WORDS and _ANY_SIGNAL.search(stripped[i]) is not None for i, w in zip(nonempty, words)]
     before = 0
     for position, index in enumerate(nonempty):
-        stripped = lines[index].strip()
         if position >= min_line:
-            rule = next((r for r in heading_rules if r.matches(stripped)), None)
+            rule = heading_rules.first_match(stripped[index])
             if rule is not None:
                 after = total - before - prose[position]
                 window = signal[position + 1: position + 1 + LOOKAHEAD]
                 if (rule.family == "comments" and before >= MIN_ARTICLE_WORDS
                         and sum(window) >= HEADING_SIGNALS and any(window[:FIRST_SIGNAL_WITHIN])):
                     return index, rule.id, f"{sum(window)} comment metadata lines follow"
-                if rule.family == "comments" and before >= COUNTED_ARTICLE_WORDS and _COUNTED.match(stripped):
+                if rule.family == "comments" and before >= COUNTED_ARTICLE_WORDS and _COUNTED.match(stripped[index]):
                     return index, rule.id, f"a comment counter after {before} words of article"
                 share = TAIL_SHARE if rule.family == "comments" else END_MATTER_SHARE
                 if before >= MIN_ARTICLE_WORDS and after <= share * before:
@@ -96,8 +105,11 @@ def find_comment_section(lines: Sequence[str], heading_rules: Sequence[Rule],
         before += prose[position]
     # No confirmed heading: metadata lines alternating with comment bodies, after some text.
     positions = [p for p, is_signal in enumerate(signal) if is_signal]
+    prefix = [0]
+    for value in prose:
+        prefix.append(prefix[-1] + value)
     for rank, position in enumerate(positions):
-        before = sum(prose[:position])
+        before = prefix[position]
         run = positions[rank: rank + BLOCK_SIGNALS]
         if before < MIN_ARTICLE_WORDS or len(run) < BLOCK_SIGNALS:
             continue

@@ -41,6 +41,11 @@ def looks_like_prose(line: str, min_words: int = PROSE_MIN_WORDS) -> bool:
     return words >= min_words and _SENTENCE_END.search(line.strip()) is not None
 
 
+def ends_like_sentence(stripped: str) -> bool:
+    """Whether a stripped line ends in sentence punctuation (closing quotes allowed)."""
+    return _SENTENCE_END.search(stripped) is not None
+
+
 def looks_like_headline(line: str) -> bool:
     """A first line of five or more words without separators: a story's headline, which two
     versions of one story share, rather than a site's name or menu ("Seth's Blog", "News | Sport")."""
@@ -65,4 +70,10 @@ def line_key(line: str) -> str:
 
 def repeat_key(line: str) -> str:
     """The form under which two lines of one document are 'the same': whitespace and case folded."""
-    return _SPACE.sub(" ", line.strip()).casefold()
+    stripped = line.strip()
+    # Most lines have single spaces only: then collapsing whitespace changes nothing and the
+    # regular expression is skipped (regex's \s is a subset of what str.split splits on, so
+    # a line that split-and-join leaves unchanged has nothing for the expression to collapse).
+    if " ".join(stripped.split()) == stripped:
+        return stripped.casefold()
+    return _SPACE.sub(" ", stripped).casefold()

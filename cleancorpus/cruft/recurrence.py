@@ -16,7 +16,8 @@ from typing import Iterable
 
 from ..document import Document
 from ..io import host_of
-from .lines import is_protected, line_key, looks_like_prose
+from .lines import (PROSE_ALWAYS_WORDS, PROSE_MIN_WORDS, ends_like_sentence, is_protected, line_key,
+                    looks_like_prose)
 
 WHOLE_CORPUS = "*"
 
@@ -77,6 +78,7 @@ class RecurrenceModel:
     def add(self, doc: Document, digests: set[bytes] | None = None) -> None:
         """Count one document's distinct candidate lines (``digests`` if already computed)."""
         source = source_of(doc)
+        self.__dict__.pop("_recurring", None)
         self.doc_counts[source] += 1
         self.line_counts[source].update(self.digests(doc) if digests is None else digests)
 
@@ -96,16 +98,46 @@ class RecurrenceModel:
 
     def fit(self, documents: Iterable[Document]) -> "RecurrenceModel":
         """Count every document of the corpus (one streaming pass)."""
+        self.__dict__.pop("_recurring", None)
         for doc in documents:
             self.add(doc)
         return self
 
     def merge(self, other: "RecurrenceModel") -> "RecurrenceModel":
         """Add another model's counts (the reduce step when fitting shards in parallel)."""
+        self.__dict__.pop("_recurring", None)
         self.doc_counts.update(other.doc_counts)
         for source, counts in other.line_counts.items():
             self.line_counts[source].update(counts)
         return self
+
+    def recurring_counts(self, source: str) -> dict[bytes, int]:
+        """The digests of ``source``'s recurring lines with their document counts (cached:
+        computed once per source after ``fit``, then a dict lookup per line)."""
+        cache = self.__dict__.setdefault("_recurring", {})
+        found = cache.get(source)
+        if found is None:
+            total = self.doc_counts.get(source, 0)
+            s = self.settings
+            found = {d: c for d, c in self.line_counts.get(source, Counter()).items()
+                     if c >= s.min_docs and c >= s.min_share * total}
+            cache[source] = found
+        return found
+
+    def recurring_count(self, recurring: dict[bytes, int], stripped: str, words: int) -> int:
+        """The document count of a stripped line if it is recurring cruft (see
+        :meth:`recurring_counts`), else 0. ``words``: its word count, already known.
+
+        The same decision as :meth:`is_recurring`, cheaper: a line that cannot be a
+        candidate is rejected before its key is computed.
+        """
+        if len(stripped) > self.settings.max_line_chars:
+            return 0
+        if words >= PROSE_ALWAYS_WORDS or (words >= PROSE_MIN_WORDS and ends_like_sentence(stripped)):
+            return 0
+        if is_protected(stripped):
+            return 0
+        return recurring.get(_digest(line_key(stripped)), 0)
 
     def documents_with(self, source: str, line: str) -> int:
         """In how many documents of ``source`` this line (by its key) occurs."""

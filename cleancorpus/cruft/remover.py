@@ -15,7 +15,7 @@ from ..document import Document, LineRemoval
 from .comments import find_comment_section
 from .lines import looks_like_headline, repeat_key
 from .recurrence import RecurrenceModel, RecurrenceSettings, source_of
-from .rules import Rule, build_rules
+from .rules import Rule, RuleSet, build_rules
 
 REPEAT_RULE = "repeat"
 #: Repeats of these first non-empty lines (the title area) are removed wherever they occur.
@@ -80,8 +80,8 @@ class CruftRemover:
         s = self.settings
         self.rules = rules if rules is not None else build_rules(
             use_shipped=s.use_shipped_rules, extra_files=s.rule_files, disable=s.disable, timeout=s.rule_timeout)
-        self.line_rules = [r for r in self.rules if r.scope == "line"]
-        self.section_rules = [r for r in self.rules if r.scope == "section"]
+        self.line_rules = RuleSet(r for r in self.rules if r.scope == "line")
+        self.section_rules = RuleSet(r for r in self.rules if r.scope == "section")
         self.recurrence = RecurrenceModel(s.recurrence_settings)
 
     @property
@@ -101,10 +101,7 @@ class CruftRemover:
     # ------------------------------------------------------------------ per document
 
     def _line_rule(self, stripped: str) -> Rule | None:
-        for rule in self.line_rules:
-            if rule.matches(stripped):
-                return rule
-        return None
+        return self.line_rules.first_match(stripped)
 
     def _runs_ok(self, lines: list[str], decisions: list[tuple[str, str] | None], rules: list[Rule | None]) -> None:
         """Undo matches of ``needs_run`` rules whose run of lines (or tokens) is too short."""
@@ -125,42 +122,49 @@ class CruftRemover:
             index = end
 
     def removals(self, doc: Document) -> dict[int, tuple[str, str]]:
-        """The lines of ``doc`` to remove: ``{line index: (rule id, detail)}``."""
+        """The lines of ``doc`` to remove: ``{line index: (rule id, detail)}``.
+
+        Each line is stripped and its words counted once; the rule scan, the comment-section
+        search, recurrence and repeats all use those.
+        """
         lines = doc.text.split("\n")
+        stripped = [line.strip() for line in lines]
+        words = [len(line.split()) if line else 0 for line in stripped]
         decisions: list[tuple[str, str] | None] = [None] * len(lines)
         matched: list[Rule | None] = [None] * len(lines)
         source = source_of(doc)
         total = self.recurrence.doc_counts.get(source, 0)
-        section = find_comment_section(lines, self.section_rules, self.settings.section_min_line)
+        section = find_comment_section(lines, self.section_rules, self.settings.section_min_line,
+                                       stripped=stripped, words=words)
         seen: dict[str, int] = {}
         previous_text = -1  # index of the last non-empty line kept so far
-        opening = set([i for i, line in enumerate(lines) if line.strip() and decisions[i] is None][:OPENING_LINES])
-        first_text = next((i for i, line in enumerate(lines) if line.strip() and decisions[i] is None), -1)
-        for index, line in enumerate(lines):
-            stripped = line.strip()
-            if not stripped:
+        nonempty = [i for i, line in enumerate(stripped) if line]
+        opening = set(nonempty[:OPENING_LINES])
+        first_text = nonempty[0] if nonempty else -1
+        if self.line_rules:
+            for index in nonempty:
+                rule = self.line_rules.first_match(stripped[index])
+                if rule is not None:
+                    matched[index] = rule
+                    decisions[index] = (rule.id, "")
+            self._runs_ok(lines, decisions, matched)
+        recurring = self.recurrence.recurring_counts(source) if self.settings.recurrence else None
+        for index in nonempty:
+            if decisions[index] is not None:
                 continue
-            rule = self._line_rule(stripped)
-            if rule is not None:
-                matched[index] = rule
-                decisions[index] = (rule.id, "")
-        self._runs_ok(lines, decisions, matched)
-        for index, line in enumerate(lines):
-            stripped = line.strip()
-            if not stripped or decisions[index] is not None:
-                continue
+            line = stripped[index]
             if section is not None and index >= section[0]:
                 start, rule_id, why = section
                 detail = why if index == start else f"in the comment section opened on line {start + 1}"
                 decisions[index] = (rule_id if index == start else SECTION_RULE, detail)
                 continue
-            if self.settings.recurrence and not (index == first_text and looks_like_headline(stripped)):
-                recurring, count = self.recurrence.is_recurring(source, stripped)
-                if recurring:
+            if recurring and not (index == first_text and looks_like_headline(line)):
+                count = self.recurrence.recurring_count(recurring, line, words[index])
+                if count:
                     decisions[index] = (f"recurring:{source}", f"in {count} of {total} documents")
                     continue
             if self.settings.repeats:
-                key = repeat_key(stripped)
+                key = repeat_key(line)
                 earlier = seen.get(key)
                 # A title or caption printed twice: right after itself, or a repeat of one
                 # of the first lines (the title). Elsewhere a list or recipe may repeat a

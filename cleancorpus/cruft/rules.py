@@ -63,6 +63,50 @@ class Rule:
                               f"({stripped_line[:60]!r}...): its pattern backtracks; fix or disable it") from None
 
 
+class RuleSet:
+    """Rules tested in order, answering "which rule is the first to match this line?".
+
+    Consecutive shipped rules are compiled into one alternation of named groups: one
+    ``fullmatch`` per line instead of one per rule (the rule scan is the hottest loop of
+    the cruft stage). A ``fullmatch`` of ``(?P<r0>a)|(?P<r1>b)`` finds the first
+    alternative, in order, that matches the whole line: the same rule as testing them one
+    by one. User rules are tested one by one, each under its time limit (their patterns
+    may use numbered backreferences, which an alternation would renumber).
+    """
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = list(rules)
+        self.segments: list[tuple[regex.Pattern | None, list[Rule]]] = []
+        for rule in self.rules:
+            combinable = rule.timeout is None
+            if combinable and self.segments and self.segments[-1][0] is not None:
+                self.segments[-1][1].append(rule)
+            else:
+                self.segments.append((None if not combinable else True, [rule]))  # type: ignore[arg-type]
+        self.segments = [(self._combine(group) if marker is not None else None, group)
+                         for marker, group in self.segments]
+
+    @staticmethod
+    def _combine(group: list[Rule]) -> regex.Pattern:
+        return regex.compile("|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(group)),
+                             regex.IGNORECASE | regex.V1)
+
+    def first_match(self, stripped_line: str) -> Rule | None:
+        """The first rule (in order) that matches the whole stripped line, or ``None``."""
+        for combined, group in self.segments:
+            if combined is None:
+                if group[0].matches(stripped_line):
+                    return group[0]
+                continue
+            match = combined.fullmatch(stripped_line)
+            if match is not None:
+                return next(rule for i, rule in enumerate(group) if match.group(f"r{i}") is not None)
+        return None
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+
 def _parse_rules(data: dict, origin: str, timeout: float | None = None) -> list[Rule]:
     entries = data.get("rule", [])
     if not isinstance(entries, list):
