@@ -358,6 +358,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # a disk that filled up or went away under a whole-run file (spool, index)
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"cleancorpus: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FINDINGS
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -183,9 +183,10 @@ def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *
     """
     import json
 
-    from .io import (REPORT_NAME, CorpusError, OutputFolder, check_output_location, default_output, is_jsonl_input,
-                     jsonl_output_name, list_corpus_files, plan_output_names, read_corpus, write_corpus)
-    from .report import RunReport
+    from .io import (REPORT_NAME, CorpusError, OutputFolder, atomic_open, check_output_location, default_output,
+                     is_jsonl_input, jsonl_output_name, list_corpus_files, plan_output_names, read_corpus,
+                     write_corpus)
+    from .report import RECORDS_NAME, RunReport
 
     settings = settings or Settings()
     if str(input_path) != "-" and not Path(input_path).exists():
@@ -211,10 +212,25 @@ def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *
                 continue
             yield doc
 
-    with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir:
-        summary = write_corpus(kept(pipeline.run(documents, workdir=workdir, progress=progress)), out,
-                               format=format, jsonl_name=jsonl_output_name(input_path), options=settings.read,
-                               names=names)
+    records = OutputFolder(out)
+    failure = records.claim(RECORDS_NAME, RECORDS_NAME)
+    records.close()
+    if failure is not None:
+        raise CorpusError(failure)
+    summary = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir, \
+                atomic_open(out / RECORDS_NAME) as handle:
+            report.records_out = handle
+            summary = write_corpus(kept(pipeline.run(documents, workdir=workdir, progress=progress)), out,
+                                   format=format, jsonl_name=jsonl_output_name(input_path), options=settings.read,
+                                   names=names)
+    except OSError as exc:
+        if summary is None:
+            raise
+        summary.failures.append(f"{out / RECORDS_NAME}: cannot write: {exc.strerror or exc}")
+    finally:
+        report.records_out = None
     report.written = summary.written
     report.overwritten = summary.overwritten
     report.write_failures = summary.failures

@@ -1,6 +1,6 @@
-"""The run report: every record of every document, corpus totals and the settings used.
+"""The run report: corpus totals, problems, clusters and settings; and every record of every document.
 
-``cleancorpus-report.json`` has this shape (stable; new keys may be added)::
+Two files in the output folder. ``cleancorpus-report.json`` (stable; new keys may be added)::
 
     {
       "cleancorpus": "0.1.0",
@@ -10,27 +10,43 @@
                  "lines_removed": 21, "lines_removed_by_rule": {"newsletter-inbox": 4, ...},
                  "words_changed": 6, "duplicate_clusters": 0, "duplicates": 0},
       "problems": [{"path": ..., "line": null, "message": ..., "fatal": true}],
-      "documents": [{"id": ..., "source": ..., "removed_lines": [...],
-                     "word_changes": [...], "duplicate_of": null | {...}}],
+      "records": "cleancorpus-records.jsonl",
       "clusters": [...]
     }
+
+and ``cleancorpus-records.jsonl``, one line per document, written as documents are
+processed (so a run's memory does not grow with its records)::
+
+    {"id": ..., "source": ..., "removed_lines": [{"line", "text", "rule", "detail"}],
+     "word_changes": [{"offset", "line", "old", "new", "entry"}],
+     "duplicate_of": null | {"representative", "jaccard", "containment"}}
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from . import __version__
 from .document import Document, DuplicateOf, LineRemoval, WordChange
 from .io import ReadProblem
 
 
-def _strip_id(record: Any) -> dict[str, Any]:
-    data = asdict(record)
-    data.pop("doc_id", None)
-    return data
+RECORDS_NAME = "cleancorpus-records.jsonl"
+
+
+def _removal(r: LineRemoval) -> dict[str, Any]:
+    return {"line": r.line, "text": r.text, "rule": r.rule, "detail": r.detail}
+
+
+def _change(c: WordChange) -> dict[str, Any]:
+    return {"offset": c.offset, "line": c.line, "old": c.old, "new": c.new, "entry": c.entry}
+
+
+def _duplicate(d: DuplicateOf) -> dict[str, Any]:
+    return {"representative": d.representative, "jaccard": d.jaccard, "containment": d.containment}
 
 
 @dataclass
@@ -40,7 +56,8 @@ class RunReport:
     input: str
     output: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
-    documents: list[dict[str, Any]] = field(default_factory=list)
+    read: int = 0
+    records_out: IO[bytes] | None = None
     problems: list[ReadProblem] = field(default_factory=list)
     write_failures: list[str] = field(default_factory=list)
     written: int = 0
@@ -51,19 +68,23 @@ class RunReport:
     words_changed: int = 0
 
     def add(self, doc: Document) -> None:
-        """Record one processed document."""
-        removed = doc.records_of(LineRemoval)
-        changes = doc.records_of(WordChange)
-        duplicate = doc.records_of(DuplicateOf)
+        """Record one processed document: counted here, its records written to ``records_out``."""
+        removed, changes, duplicate = [], [], None
+        for record in doc.records:
+            if isinstance(record, LineRemoval):
+                removed.append(record)
+            elif isinstance(record, WordChange):
+                changes.append(record)
+            elif isinstance(record, DuplicateOf):
+                duplicate = record
+        self.read += 1
         self.by_rule.update(r.rule.split(":")[0] if r.rule.startswith("recurring:") else r.rule for r in removed)
         self.words_changed += len(changes)
-        self.documents.append({
-            "id": doc.id,
-            "source": doc.source,
-            "removed_lines": [_strip_id(r) for r in removed],
-            "word_changes": [_strip_id(r) for r in changes],
-            "duplicate_of": _strip_id(duplicate[0]) if duplicate else None,
-        })
+        if self.records_out is not None:
+            line = json.dumps({"id": doc.id, "source": doc.source, "removed_lines": [_removal(r) for r in removed],
+                               "word_changes": [_change(c) for c in changes],
+                               "duplicate_of": _duplicate(duplicate) if duplicate else None}, ensure_ascii=False)
+            self.records_out.write(line.encode("utf-8", errors="backslashreplace") + b"\n")
 
     @property
     def failed(self) -> int:
@@ -76,7 +97,7 @@ class RunReport:
             "output": self.output,
             "settings": self.settings,
             "totals": {
-                "documents_read": len(self.documents),
+                "documents_read": self.read,
                 "documents_written": self.written,
                 "documents_failed": self.failed,
                 "documents_dropped_as_duplicates": self.dropped_duplicates,
@@ -88,14 +109,14 @@ class RunReport:
             },
             "problems": [asdict(p) for p in self.problems],
             "write_failures": self.write_failures,
-            "documents": self.documents,
+            "records": RECORDS_NAME,
             "clusters": self.clusters,
         }
 
     def summary(self) -> str:
         """A short human summary for the end of a run."""
         lines = [
-            f"documents: {len(self.documents)} read, {self.written} written, {self.failed} failed"
+            f"documents: {self.read} read, {self.written} written, {self.failed} failed"
             + (f", {self.dropped_duplicates} dropped as duplicates" if self.dropped_duplicates else ""),
             f"lines removed: {sum(self.by_rule.values())}"
             + (" (" + ", ".join(f"{rule} {n}" for rule, n in self.by_rule.most_common()) + ")" if self.by_rule else ""),

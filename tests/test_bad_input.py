@@ -234,7 +234,7 @@ def test_a_full_disk_names_each_failure_and_exits_1(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(os, "replace", disk_full)
     code, _, err = run_main("normalize", corpus, "-o", tmp_path / "out")
     assert code == 1
-    assert err.count("No space left on device") == 4  # three documents and the report
+    assert err.count("No space left on device") == 5  # three documents, the records and the report
     code, _, err = run_main("check", corpus, "--fix", "--no-cache")
     assert code in (0, 1) and "Traceback" not in err
 

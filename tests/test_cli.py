@@ -14,14 +14,17 @@ def test_normalize_seeds_writes_five_files_and_a_report(seeds: Path, tmp_path: P
     result = run_cli("normalize", seeds, "-o", out)
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in out.iterdir())
-    assert written == [".cleancorpus-manifest"] + sorted(p.name for p in seeds.iterdir()) + ["cleancorpus-report.json"]
+    assert written == ([".cleancorpus-manifest"] + sorted(p.name for p in seeds.iterdir())
+                       + ["cleancorpus-records.jsonl", "cleancorpus-report.json"])
     report = json.loads((out / "cleancorpus-report.json").read_text())
     totals = report["totals"]
     assert totals["documents_read"] == 5 and totals["documents_written"] == 5 and totals["documents_failed"] == 0
-    assert totals["lines_removed"] == sum(len(d["removed_lines"]) for d in report["documents"]) > 0
+    records = [json.loads(line) for line in (out / "cleancorpus-records.jsonl").read_text().splitlines()]
+    assert report["records"] == "cleancorpus-records.jsonl" and len(records) == 5
+    assert totals["lines_removed"] == sum(len(d["removed_lines"]) for d in records) > 0
     assert totals["words_changed"] == 6
     assert report["settings"]["dedup"]["threshold"] > 0
-    doc = next(d for d in report["documents"] if d["id"].startswith("004"))
+    doc = next(d for d in records if d["id"].startswith("004"))
     assert {"line": 1, "text": "Մատչելիության հղումներ", "rule": "accessibility-links", "detail": ""} \
         in doc["removed_lines"]
     assert "documents: 5 read, 5 written, 0 failed" in result.stderr

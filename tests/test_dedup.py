@@ -173,7 +173,8 @@ def test_seeds_are_five_stories_and_a_resaved_seed_is_found(seeds: Path, tmp_pat
     written = sorted(p.name for p in out.glob("*.txt"))
     assert len(written) == 5 and "duplicate clusters: 1" in normalized.stderr
     report = json.loads((out / "cleancorpus-report.json").read_text())
-    duplicate = [d for d in report["documents"] if d["duplicate_of"]]
+    records = [json.loads(line) for line in (out / "cleancorpus-records.jsonl").read_text().splitlines()]
+    duplicate = [d for d in records if d["duplicate_of"]]
     assert len(duplicate) == 1 and duplicate[0]["duplicate_of"]["jaccard"] > 0.9
     assert report["totals"]["documents_dropped_as_duplicates"] == 1
 
