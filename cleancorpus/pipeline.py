@@ -14,7 +14,9 @@ own state, not by the corpus.
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
+from itertools import islice
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
@@ -81,11 +83,82 @@ class Spool:
         self.path.unlink(missing_ok=True)
 
 
-def _apply_all(documents: Iterable[Document], stages: Sequence[Stage]) -> Iterator[Document]:
-    for doc in documents:
-        for stage in stages:
+#: Documents sent to a worker at a time by ``--jobs``.
+PARALLEL_BATCH = 200
+_WORKER_STAGES: Sequence[Stage] = ()
+
+
+def _set_worker_stages(stages: Sequence[Stage]) -> None:
+    global _WORKER_STAGES
+    _WORKER_STAGES = stages
+
+
+def _apply_batch(batch: list[Document]) -> list[Document]:
+    out = []
+    for doc in batch:
+        for stage in _WORKER_STAGES:
             doc = stage.apply(doc)
-        yield doc
+        out.append(doc)
+    return out
+
+
+def _apply_and_sketch_batch(batch: list[Document]):
+    from .dedup.signatures import sketch_texts
+
+    docs = _apply_batch(batch)
+    return docs, sketch_texts([d.text for d in docs], _WORKER_SKETCH)
+
+
+_WORKER_SKETCH = None
+
+
+def _set_worker_stages_and_sketch(stages: Sequence[Stage], sketch_settings) -> None:
+    global _WORKER_SKETCH
+    _set_worker_stages(stages)
+    _WORKER_SKETCH = sketch_settings
+
+
+def _fit_detector_in_workers(documents: Iterable[Document], stages: Sequence[Stage], detector: NearDuplicateDetector,
+                             jobs: int) -> Iterator[Document]:
+    """Clean and sketch each batch in one worker call, register the sketches with the
+    detector, and pass the cleaned documents on (to the spool); cluster at the end.
+
+    One round trip per batch instead of two (clean, then sketch in a second pool): with
+    ``--jobs``, moving documents between processes is what the main process spends its
+    time on.
+    """
+    from .workers import ordered_map
+
+    shipped = [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in stages]
+    iterator = iter(documents)
+    batches = iter(lambda: list(islice(iterator, detector.settings.batch_size)), [])
+    for docs, sketch in ordered_map(_apply_and_sketch_batch, batches, jobs, initializer=_set_worker_stages_and_sketch,
+                                    initargs=(shipped, detector.settings.sketch)):
+        detector.add_batch(docs, sketch)
+        yield from docs
+    detector.cluster()
+
+
+def _apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int = 1) -> Iterator[Document]:
+    """Each document through ``stages``, in order; with ``jobs > 1`` in worker processes.
+
+    ``apply`` is a pure function of a document and the fitted state, so the results (and
+    their order) are the same for any number of jobs.
+    """
+    heavy = [s for s in stages if not isinstance(s, NearDuplicateDetector)]  # its apply only attaches records
+    if jobs <= 1 or not heavy:
+        for doc in documents:
+            for stage in stages:
+                doc = stage.apply(doc)
+            yield doc
+        return
+    from .workers import ordered_map
+
+    shipped = [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in stages]
+    iterator = iter(documents)
+    batches = iter(lambda: list(islice(iterator, PARALLEL_BATCH)), [])
+    for batch in ordered_map(_apply_batch, batches, jobs, initializer=_set_worker_stages, initargs=(shipped,)):
+        yield from batch
 
 
 def _counted(documents: Iterable[Document], label: str, progress: ProgressCallback | None) -> Iterator[Document]:
@@ -100,11 +173,13 @@ def _counted(documents: Iterable[Document], label: str, progress: ProgressCallba
 
 
 def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
-               workdir: str | Path | None = None, progress: ProgressCallback | None = None) -> Iterator[Document]:
+               workdir: str | Path | None = None, progress: ProgressCallback | None = None,
+               jobs: int = 1) -> Iterator[Document]:
     """Stream ``documents`` through ``stages`` in order, fitting those that need it.
 
     Lazy: nothing is read until the result is iterated. A list input is fitted on
     directly; any other iterable is spooled to ``workdir`` (a temporary folder by default).
+    ``jobs`` worker processes apply the per-document stages (same results, same order).
     """
     current: Iterable[Document] = documents
     pending: list[Stage] = []
@@ -118,13 +193,19 @@ def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
                 else:
                     spool = Spool(workdir)
                     spools.append(spool)  # removed in ``finally`` even if fitting fails
-                    stage.fit(spool.record(_counted(_apply_all(current, pending), f"fitting {stage.name}", progress)))
+                    if jobs > 1 and isinstance(stage, NearDuplicateDetector) and pending:
+                        for _ in spool.record(_counted(_fit_detector_in_workers(current, pending, stage, jobs),
+                                                       f"fitting {stage.name}", progress)):
+                            pass
+                    else:
+                        stage.fit(spool.record(_counted(_apply_all(current, pending, jobs), f"fitting {stage.name}",
+                                                        progress)))
                     for old in spools[:-1]:
                         old.remove()
                     spools = [spool]
                     current, pending = spool, []
             pending.append(stage)
-        yield from _apply_all(_counted(current, "writing", progress), pending)
+        yield from _apply_all(_counted(current, "writing", progress), pending, jobs)
     finally:
         for spool in spools:
             spool.remove()
@@ -167,8 +248,12 @@ class Pipeline:
 
     def run(self, documents: Iterable[Document], *, workdir: str | Path | None = None,
             progress: ProgressCallback | None = None) -> Iterator[Document]:
-        """Cleaned, normalized documents with their records, lazily and in input order."""
-        return run_stages(documents, self.stages, workdir=workdir, progress=progress)
+        """Cleaned, normalized documents with their records, lazily and in input order.
+
+        ``settings.dedup.jobs`` worker processes (0: all cores) apply the per-document stages.
+        """
+        jobs = self.settings.dedup.jobs or os.cpu_count() or 1
+        return run_stages(documents, self.stages, workdir=workdir, progress=progress, jobs=jobs)
 
 
 def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *,

@@ -15,7 +15,11 @@ import multiprocessing
 import os
 import signal
 import sys
-from typing import Iterator
+from collections import deque
+from typing import Callable, Iterable, Iterator, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 _PR_SET_PDEATHSIG = 1
@@ -31,23 +35,29 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _worker_init(parent: int) -> None:
+def _worker_init(parent: int, initializer: Callable | None, initargs: tuple) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request above took effect
         os._exit(1)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 @contextlib.contextmanager
-def process_pool(jobs: int) -> Iterator[multiprocessing.pool.Pool]:
-    """A ``multiprocessing`` pool of ``jobs`` workers, terminated when the block ends."""
+def process_pool(jobs: int, initializer: Callable | None = None,
+                 initargs: tuple = ()) -> Iterator[multiprocessing.pool.Pool]:
+    """A ``multiprocessing`` pool of ``jobs`` workers, terminated when the block ends.
+
+    ``initializer(*initargs)`` runs once in each worker (to give it the fitted stages).
+    """
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
     try:
-        pool = context.Pool(jobs, initializer=_worker_init, initargs=(os.getpid(),))
+        pool = context.Pool(jobs, initializer=_worker_init, initargs=(os.getpid(), initializer, initargs))
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
     try:
@@ -55,3 +65,20 @@ def process_pool(jobs: int) -> Iterator[multiprocessing.pool.Pool]:
     finally:
         pool.terminate()
         pool.join()
+
+
+def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int, *, initializer: Callable | None = None,
+                initargs: tuple = ()) -> Iterator[R]:
+    """``function(item)`` for each item, in order, computed by ``jobs`` worker processes.
+
+    At most ``2 * jobs`` items are in flight, so a stream of any length is mapped in
+    bounded memory (``Pool.imap`` would read the whole input ahead).
+    """
+    with process_pool(jobs, initializer, initargs) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.apply_async(function, (item,)))
+            if len(pending) > 2 * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()

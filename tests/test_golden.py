@@ -25,3 +25,17 @@ def test_the_pipeline_gives_the_recorded_outputs(expected: dict) -> None:
     assert sorted(got) == sorted(expected)
     different = [doc_id for doc_id in expected if got[doc_id] != expected[doc_id]]
     assert different == [], f"{len(different)} documents differ, first: {different[:3]}"
+
+
+def test_several_jobs_give_the_recorded_outputs_in_order(expected: dict) -> None:
+    from cleancorpus import Document, DuplicateOf, LineRemoval, Pipeline, Settings
+    from cleancorpus.dedup import DedupSettings
+
+    rows = build_rows()
+    docs = [Document(r["id"], r["text"], r["source"]) for r in rows]
+    out = list(Pipeline(Settings(dedup=DedupSettings(jobs=2))).run(iter(docs)))  # a stream: spooled, in workers
+    assert [d.id for d in out] == [r["id"] for r in rows]
+    for doc in out:
+        want = expected[doc.id]
+        assert [[r.line, r.rule, r.detail] for r in doc.records_of(LineRemoval)] == want["removed"]
+        assert len(doc.records_of(DuplicateOf)) == len(want["duplicate_of"])

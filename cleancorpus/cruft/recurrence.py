@@ -111,6 +111,14 @@ class RecurrenceModel:
             self.line_counts[source].update(counts)
         return self
 
+    def recurring_only(self) -> "RecurrenceModel":
+        """A model with the same decisions holding only the recurring lines' counts."""
+        slim = RecurrenceModel(self.settings)
+        slim.doc_counts = Counter(self.doc_counts)
+        for source in self.line_counts:
+            slim.line_counts[source] = Counter(self.recurring_counts(source))
+        return slim
+
     def recurring_counts(self, source: str) -> dict[bytes, int]:
         """The digests of ``source``'s recurring lines with their document counts (cached:
         computed once per source after ``fit``, then a dict lookup per line)."""

@@ -98,6 +98,15 @@ class CruftRemover:
                 pass
         return self
 
+    def for_workers(self) -> "CruftRemover":
+        """A copy for worker processes: recurrence keeps only the recurring lines' counts
+        (all ``apply`` looks at), not every short line of the corpus."""
+        import copy
+
+        slim = copy.copy(self)
+        slim.recurrence = self.recurrence.recurring_only()
+        return slim
+
     # ------------------------------------------------------------------ per document
 
     def _line_rule(self, stripped: str) -> Rule | None:

@@ -9,6 +9,7 @@ candidate pair the LSH proposes is verified on the exact shingle sets before it 
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Iterable, Iterator
@@ -135,11 +136,11 @@ class NearDuplicateDetector:
         from ..workers import process_pool
 
         with process_pool(jobs) as pool:
-            pending: list = []
+            pending: deque = deque()
             for batch in batches:
                 pending.append((batch, pool.apply_async(_sketch_worker, (([d.text for d in batch], s.sketch),))))
                 if len(pending) > 2 * jobs:
-                    done_batch, future = pending.pop(0)
+                    done_batch, future = pending.popleft()
                     yield done_batch, future.get()
             for done_batch, future in pending:
                 yield done_batch, future.get()
@@ -147,10 +148,14 @@ class NearDuplicateDetector:
     def add(self, documents: Iterable[Document]) -> None:
         """Sketch documents and keep their signatures and shingle sets."""
         for batch, sketch in self._sketched(documents):
-            for doc in batch:
-                self._register(info_of(doc))
-            self.signatures.extend(sketch.signatures)
-            self.shingles.extend(sketch.shingle_sets)
+            self.add_batch(batch, sketch)
+
+    def add_batch(self, batch: list[Document], sketch: SketchBatch) -> None:
+        """Keep a batch of documents sketched elsewhere (a worker that also cleaned them)."""
+        for doc in batch:
+            self._register(info_of(doc))
+        self.signatures.extend(sketch.signatures)
+        self.shingles.extend(sketch.shingle_sets)
 
     def add_sketched(self, info: DocInfo, signature: np.ndarray, shingles: np.ndarray) -> None:
         """Keep a document sketched earlier (by the check cache or the on-disk index)."""
