@@ -198,3 +198,37 @@ def test_dedup_index_cli(seeds: Path, tmp_path: Path) -> None:
     assert second["indexed_before"] == 5 and second["added"] == 1
     assert second["duplicates"][0]["other"] == "001_ea6e1a5ba1303e2b.txt"
     assert second["duplicates"][0]["indexed"] is True
+
+
+def test_vectorized_densification_matches_the_probe_loop() -> None:
+    """densify() fills every empty bin from the first non-empty bin along its probe
+    sequence: the same values as the one-bin-at-a-time loop it replaced."""
+    import numpy as np
+
+    from cleancorpus.dedup.shingles import mix64
+    from cleancorpus.dedup.signatures import _EMPTY, densify
+
+    def reference(signature: np.ndarray, seed: int) -> np.ndarray:
+        signature = signature.copy()
+        k = len(signature)
+        filled = signature != _EMPTY
+        if not filled.any():
+            return signature
+        source = signature.copy()
+        for b in np.flatnonzero(~filled):
+            attempt = 0
+            while True:
+                attempt += 1
+                probe = int(mix64(np.array([(seed << 40) ^ (int(b) << 20) ^ attempt], dtype=np.uint64))[0]) % k
+                if filled[probe]:
+                    signature[b] = source[probe]
+                    break
+        return signature
+
+    rng = np.random.default_rng(3)
+    for seed in (1, 7, 12345):
+        block = rng.integers(0, 2**63, size=(40, 128), dtype=np.uint64)
+        for row, keep in enumerate(rng.integers(0, 129, size=40)):
+            block[row, rng.permutation(128)[keep:]] = _EMPTY  # from all bins filled to none
+        expected = np.vstack([reference(row, seed) for row in block])
+        assert np.array_equal(densify(block, seed), expected)

@@ -32,8 +32,18 @@ _SIGNALS = [
     regex.compile(rf"^(posted|written|submitted|commented)\b.{{0,60}}({_DATE}|{_TIME})", regex.IGNORECASE),
 ]
 
-# One search for all of them: true exactly when one of them matches (none uses backreferences).
-_ANY_SIGNAL = regex.compile("|".join(f"(?:{p.pattern})" for p in _SIGNALS), regex.IGNORECASE)
+# Signals 0, 1, 5 and 6 need a digit; a line without one is tested against the other three
+# only (the most common case: about half the cost of the search).
+_NEEDS_DIGIT = [_SIGNALS[i] for i in (0, 1, 5, 6)]
+_NO_DIGIT_NEEDED = [_SIGNALS[i] for i in (2, 3, 4)]
+_DIGIT = regex.compile(r"\d")
+
+
+def _has_signal(stripped: str) -> bool:
+    """Whether any of the metadata patterns matches (the same answer as testing all of them)."""
+    if any(p.search(stripped) for p in _NO_DIGIT_NEEDED):
+        return True
+    return _DIGIT.search(stripped) is not None and any(p.search(stripped) for p in _NEEDS_DIGIT)
 
 #: A metadata line is short: a name, a date, a link word.
 SIGNAL_MAX_WORDS = 20
@@ -65,7 +75,7 @@ def is_comment_signal(line: str) -> bool:
     stripped = line.strip()
     if not stripped or word_count(stripped) > SIGNAL_MAX_WORDS:
         return False
-    return _ANY_SIGNAL.search(stripped) is not None
+    return _has_signal(stripped)
 
 
 def find_comment_section(lines: Sequence[str], heading_rules: RuleSet, min_line: int = 3, *,
@@ -86,7 +96,7 @@ def find_comment_section(lines: Sequence[str], heading_rules: RuleSet, min_line:
     prose = [w if w >= PROSE_ALWAYS_WORDS or (w >= PROSE_WORDS and ends_like_sentence(stripped[i])) else 0
              for i, w in zip(nonempty, words)]
     total = sum(prose)
-    signal = [w <= SIGNAL_MAX_WORDS and _ANY_SIGNAL.search(stripped[i]) is not None for i, w in zip(nonempty, words)]
+    signal = [w <= SIGNAL_MAX_WORDS and _has_signal(stripped[i]) for i, w in zip(nonempty, words)]
     before = 0
     for position, index in enumerate(nonempty):
         if position >= min_line:

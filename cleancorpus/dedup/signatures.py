@@ -94,26 +94,48 @@ def _oph_signatures(hashes: np.ndarray, doc_of: np.ndarray, n: int, settings: Sk
     signatures[keys[first]] = hashes[first]
     signatures = signatures.reshape(n, k)
     empty_rows = np.flatnonzero((signatures == _EMPTY).any(axis=1))
-    for row in empty_rows:
-        _densify(signatures[row], settings.seed)
+    if len(empty_rows):
+        signatures[empty_rows] = densify(signatures[empty_rows], settings.seed)
     return signatures
 
 
-def _densify(signature: np.ndarray, seed: int) -> None:
-    """Fill empty bins in place from non-empty ones along a seeded probe sequence per bin."""
-    k = len(signature)
-    filled = signature != _EMPTY
-    if not filled.any():
-        return  # empty text: leave the signature empty (it matches nothing but other empty texts)
-    source = signature.copy()
-    for b in np.flatnonzero(~filled):
-        attempt = 0
-        while True:
-            attempt += 1
-            probe = int(mix64(np.array([(seed << 40) ^ (int(b) << 20) ^ attempt], dtype=np.uint64))[0]) % k
-            if filled[probe]:
-                signature[b] = source[probe]
-                break
+_PROBES: dict[tuple[int, int, int], np.ndarray] = {}
+
+
+def _probes(seed: int, k: int, attempt: int) -> np.ndarray:
+    """For every bin, the bin it borrows from at ``attempt`` (1, 2, ...): a fixed, seeded
+    sequence per bin, the same for every document."""
+    key = (seed, k, attempt)
+    found = _PROBES.get(key)
+    if found is None:
+        bins = np.arange(k, dtype=np.uint64)
+        start = np.uint64(((seed << 40) ^ attempt) & ((1 << 64) - 1))
+        found = (mix64(start ^ (bins << np.uint64(20))) % np.uint64(k)).astype(np.int64)
+        if len(_PROBES) < 4096:
+            _PROBES[key] = found
+    return found
+
+
+def densify(signatures: np.ndarray, seed: int) -> np.ndarray:
+    """Fill empty bins of signature rows from non-empty bins of the same row.
+
+    Each empty bin ``b`` takes the value of the first bin along its probe sequence
+    (:func:`_probes`, attempt 1, 2, ...) that was non-empty before densification. Done
+    for all rows and bins at once, one numpy step per attempt; a row with no filled bin
+    (an empty text) stays empty and matches nothing but other empty texts.
+    """
+    block = signatures.copy()
+    filled = block != _EMPTY
+    todo = ~filled & filled.any(axis=1)[:, None]
+    attempt = 0
+    while todo.any():
+        attempt += 1
+        rows, bins = np.nonzero(todo)
+        probe = _probes(seed, block.shape[1], attempt)[bins]
+        hit = filled[rows, probe]
+        block[rows[hit], bins[hit]] = signatures[rows[hit], probe[hit]]
+        todo[rows[hit], bins[hit]] = False
+    return block
 
 
 def _datasketch_signatures(shingle_sets: list[np.ndarray], settings: SketchSettings) -> np.ndarray:

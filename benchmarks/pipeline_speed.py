@@ -1,0 +1,214 @@
+"""Speed and memory of whole commands (`normalize`, `dedup`, `check`) against the I/O floor.
+
+The corpus: ~700-word news documents in JSON Lines, built from real article text (the
+gold bodies of ../shared/data: Dragnet and the article-extraction benchmark), one
+source per real site, each document with its site's cruft lines (newsletter, share,
+read-time, follow lines, a site footer) and 5% reprints of another document. Each
+command runs as a separate process (start-up included), its wall time and peak memory
+measured; the floor is reading and writing the same JSON Lines in plain Python
+(`json.loads` / `json.dumps` per line) in the same run. Then the time of `normalize` is
+split by stage, in process, on the smallest size.
+
+    python benchmarks/pipeline_speed.py                    # 10k and 100k
+    python benchmarks/pipeline_speed.py --sizes 1000000 --commands normalize   # the 1M memory row
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import _data  # noqa: E402
+
+CRUFT = ["Get the {site} newsletter in your inbox:", "Share This Article", "{n} Min Read",
+         "Follow {site} on Twitter", "Advertisement", "(c) {site} {year}. All rights reserved.",
+         "Sign up for our free daily newsletter"]
+
+
+def real_articles() -> list[tuple[str, list[str]]]:
+    """(site, paragraphs) of every gold article body in ../shared/data."""
+    articles = []
+    sites = {}
+    with open(_data.DATA / "dragnet-train" / "sites.tsv", encoding="utf-8") as handle:
+        next(handle)
+        for line in handle:
+            key, site = line.split("\t")[:2]
+            sites[key] = site or key
+    for path in sorted((_data.DATA / "dragnet-train" / "gold").glob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace").split(_data.COMMENTS_MARK)[0]
+        paragraphs = [p.strip() for p in text.split("\n") if len(p.split()) >= 8]
+        if paragraphs:
+            articles.append((sites.get(path.stem, path.stem), paragraphs))
+    truth = json.loads((_data.DATA / "article-extraction-benchmark" / "ground-truth.json").read_text())
+    for key, value in sorted(truth.items()):
+        paragraphs = [p.strip() for p in (value.get("articleBody") or "").split("\n") if len(p.split()) >= 8]
+        if paragraphs:
+            articles.append((_data.host(value.get("url")) or key, paragraphs))
+    return articles
+
+
+def build_corpus(path: Path, size: int, seed: int = 1) -> None:
+    """``size`` documents of ~700 words: distinct paragraphs of one site's articles (topped
+    up from other articles when the site has too little text), with the site's cruft."""
+    rng = random.Random(seed)
+    articles = real_articles()
+    by_site: dict[str, list[str]] = {}
+    for site, paragraphs in articles:
+        by_site.setdefault(site, []).extend(paragraphs)
+    sites = sorted(by_site)
+    written: list[str] = []
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(size):
+            if written and rng.random() < 0.05:  # a reprint of an earlier story
+                text = rng.choice(written[-2000:])
+                site = f"reprints{rng.randrange(20)}"
+            else:
+                site = rng.choice(sites)
+                pool = by_site[site]
+                body = rng.sample(pool, min(len(pool), 12))
+                words = sum(len(p.split()) for p in body)
+                while words > 800 and len(body) > 1:
+                    words -= len(body.pop().split())
+                while words < 650:  # top up from other sites' articles
+                    paragraph = rng.choice(by_site[rng.choice(sites)])
+                    body.append(paragraph)
+                    words += len(paragraph.split())
+                lines = [body[0][:80]] + body
+                for template in CRUFT:
+                    if rng.random() < 0.7:
+                        lines.insert(rng.randrange(1, len(lines) + 1), template.format(
+                            site=site, n=rng.randint(2, 9), year=rng.choice([2012, 2013])))
+                text = "\n\n".join(lines)
+                written.append(text)
+            out.write(json.dumps({"id": f"doc-{i:07d}", "source": site, "text": text,
+                                  "date": f"2013-{1 + i % 12:02d}-{1 + i % 28:02d}"}, ensure_ascii=False) + "\n")
+
+
+FLOOR = """
+import json, sys
+with open(sys.argv[1], encoding="utf-8") as src, open(sys.argv[2], "w", encoding="utf-8") as dst:
+    for line in src:
+        dst.write(json.dumps(json.loads(line), ensure_ascii=False) + "\\n")
+"""
+
+
+def measure(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def stage_split(path: Path, limit: int = 10000) -> list[tuple[str, float]]:
+    """Seconds per stage of the normalize pipeline, in process, on the first ``limit`` documents."""
+    from cleancorpus import CruftRemover, NameNormalizer, read_corpus
+    from cleancorpus.dedup import DedupSettings, NearDuplicateDetector
+    from cleancorpus.io import write_jsonl
+    from cleancorpus.report import RunReport
+
+    timings = []
+    start = time.perf_counter()
+    docs = [d for _, d in zip(range(limit), read_corpus(path))]
+    timings.append(("read JSON Lines", time.perf_counter() - start))
+    remover = CruftRemover()
+    start = time.perf_counter()
+    remover.fit(docs)
+    timings.append(("cruft: fit (recurrence)", time.perf_counter() - start))
+    start = time.perf_counter()
+    docs = [remover.apply(d) for d in docs]
+    timings.append(("cruft: apply", time.perf_counter() - start))
+    names = NameNormalizer()
+    start = time.perf_counter()
+    docs = [names.apply(d) for d in docs]
+    timings.append(("names: apply", time.perf_counter() - start))
+    detector = NearDuplicateDetector(DedupSettings(jobs=1))
+    start = time.perf_counter()
+    detector.add(docs)
+    timings.append(("near-duplicates: shingles + signatures", time.perf_counter() - start))
+    start = time.perf_counter()
+    detector.cluster()
+    docs = [detector.apply(d) for d in docs]
+    timings.append(("near-duplicates: candidates, verification, clusters", time.perf_counter() - start))
+    with tempfile.TemporaryDirectory() as folder:
+        report = RunReport(input=str(path))
+        start = time.perf_counter()
+        with open(Path(folder) / "records.jsonl", "wb") as handle:
+            report.records_out = handle
+            for doc in docs:
+                report.add(doc)
+        timings.append(("report records", time.perf_counter() - start))
+        start = time.perf_counter()
+        write_jsonl(docs, Path(folder) / "out.jsonl")
+        timings.append(("write JSON Lines", time.perf_counter() - start))
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--commands", default="floor,normalize,normalize-2,dedup,check")
+    parser.add_argument("--keep", type=Path, help="build the corpora in this folder and keep them")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="cc-speed-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    python = sys.executable
+    import cleancorpus
+    print(f"cleancorpus {cleancorpus.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"{time.strftime('%Y-%m-%d')}")
+    print(f"{'documents':>10} {'command':<22} {'seconds':>8} {'docs/s':>8} {'x floor':>8} {'peak MB':>8}")
+    smallest = None
+    for size in [int(x) for x in args.sizes.split(",")]:
+        corpus = folder / f"corpus-{size}.jsonl"
+        if not corpus.exists():
+            build_corpus(corpus, size)
+        smallest = smallest or corpus
+        floor = None
+        for name in args.commands.split(","):
+            out = folder / f"out-{size}-{name}"
+            if name == "floor":
+                command = [python, "-c", FLOOR, str(corpus), str(folder / "floor.jsonl")]
+            elif name.startswith("normalize"):
+                jobs = name.split("-")[1] if "-" in name else "1"
+                subprocess.run(["rm", "-rf", str(out)], check=True)
+                command = [python, "-m", "cleancorpus", "normalize", str(corpus), "-o", str(out), "-q", "--isolated",
+                           "--jobs", jobs]
+            elif name == "dedup":
+                command = [python, "-m", "cleancorpus", "dedup", str(corpus), "--json", "-q", "--isolated",
+                           "--jobs", "1"]
+            elif name == "check":
+                command = [python, "-m", "cleancorpus", "check", str(corpus), "--no-cache", "--isolated",
+                           "--jobs", "1", "--format", "json"]
+            else:
+                raise SystemExit(f"unknown command {name}")
+            seconds, peak = measure(command)
+            floor = seconds if name == "floor" else floor
+            ratio = f"{seconds / floor:>8.1f}" if floor else f"{'':>8}"
+            label = {"normalize": "normalize --jobs 1", "normalize-2": "normalize --jobs 2"}.get(name, name)
+            print(f"{size:>10,} {label:<22} {seconds:>8.1f} {size / seconds:>8,.0f} {ratio} {peak:>8,.0f}",
+                  flush=True)
+    if smallest is not None and "normalize" in args.commands:
+        print(f"\nnormalize split by stage (in process, one core, first 10,000 documents of {smallest.name}):")
+        timings = stage_split(smallest)
+        total = sum(t for _, t in timings)
+        for label, seconds in timings:
+            print(f"  {label:<52} {seconds:>6.2f} s {100 * seconds / total:>5.1f}%  {10000 / seconds:>9,.0f} docs/s")
+
+
+if __name__ == "__main__":
+    main()
