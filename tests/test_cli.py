@@ -177,3 +177,20 @@ def test_progress_is_shown_on_a_terminal_only() -> None:
     quiet = Terminal()
     Progress(enabled=False, stream=quiet, delay=0)("writing", 5)
     assert quiet.getvalue() == ""
+
+
+def test_import_and_version_load_no_heavy_dependencies() -> None:
+    """``import cleancorpus`` and ``--version`` start fast: datasketch, scipy and trafilatura
+    are loaded only where they are used (banding, datasketch signatures, HTML)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, contextlib, io\n"
+            "import cleancorpus\n"
+            "from cleancorpus.cli import main\n"
+            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['--version'])\n"
+            "print(sorted(m for m in ('datasketch', 'scipy', 'trafilatura') if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

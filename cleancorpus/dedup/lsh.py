@@ -12,10 +12,9 @@ fraction of the time and memory. ``candidates_with_datasketch`` runs the real
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from datasketch import MinHashLSH
-from datasketch.lean_minhash import LeanMinHash
-from datasketch.lsh import _optimal_param
 
 from .shingles import mix64
 
@@ -24,8 +23,15 @@ from .shingles import mix64
 MAX_BUCKET_PAIRS = 64
 
 
+@lru_cache(maxsize=64)
 def band_parameters(threshold: float, num_perm: int) -> tuple[int, int]:
-    """``(bands, rows)`` as datasketch's ``MinHashLSH`` chooses them (equal FP/FN weights)."""
+    """``(bands, rows)`` as datasketch's ``MinHashLSH`` chooses them (equal FP/FN weights).
+
+    datasketch (and scipy, which it imports) is loaded here, when a corpus is first
+    banded, not when cleancorpus is imported: ``cleancorpus --version`` stays instant.
+    """
+    from datasketch.lsh import _optimal_param
+
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
@@ -75,6 +81,9 @@ def candidate_pairs(bands: np.ndarray, eligible: np.ndarray | None = None) -> np
 def candidates_with_datasketch(signatures: np.ndarray, threshold: float, seed: int,
                                eligible: np.ndarray | None = None) -> np.ndarray:
     """The same candidate pairs from datasketch's ``MinHashLSH`` (slow; for checks and comparison)."""
+    from datasketch import MinHashLSH
+    from datasketch.lean_minhash import LeanMinHash
+
     n, k = signatures.shape
     rows = np.arange(n) if eligible is None else np.flatnonzero(eligible)
     lsh = MinHashLSH(threshold=threshold, num_perm=k)
