@@ -62,6 +62,7 @@ class CheckCache:
 
     def __init__(self, folder: str | Path | None) -> None:
         self.hits = 0
+        self.failed = ""
         self.warnings: list[str] = []
         self.pending: dict[str, dict[str, tuple]] = {table: {} for table in _TABLES}
         self.db = self._open(folder)
@@ -162,6 +163,7 @@ class CheckCache:
     def put_extraction(self, key: str, value: tuple[str, dict]) -> None:
         text, meta = value
         self.pending["extractions"][key] = (key, text, json.dumps(meta, default=str))
+        self._maybe_flush()
 
     def get_digests(self, key: str) -> set[bytes] | None:
         def decode(blob):
@@ -172,6 +174,7 @@ class CheckCache:
 
     def put_digests(self, key: str, digests: set[bytes]) -> None:
         self.pending["digests"][key] = (key, b"".join(sorted(digests)))
+        self._maybe_flush()
 
     def get_document(self, key: str) -> tuple[list[Finding], np.ndarray, np.ndarray, int] | None:
         def decode(findings, length, signature, shingles, dtype):
@@ -195,17 +198,39 @@ class CheckCache:
             key, json.dumps([_finding_to_json(f) for f in findings], ensure_ascii=False),
             int(length), signature.astype("<u8").tobytes(), shingles.astype(f"<{'u8' if dtype == 'uint64' else 'u4'}")
             .tobytes(), dtype)
+        self._maybe_flush()
+
+    #: Entries kept in memory before they are written to the database (still uncommitted:
+    #: the run's additions are committed together at :meth:`close`).
+    FLUSH_EVERY = 2000
+
+    def _flush(self) -> None:
+        for table, rows in self.pending.items():
+            if rows:
+                marks = ", ".join("?" * len(next(iter(rows.values()))))
+                self.db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows.values())
+                rows.clear()
+
+    def _maybe_flush(self) -> None:
+        if sum(len(rows) for rows in self.pending.values()) >= self.FLUSH_EVERY and not self.failed:
+            try:
+                self._flush()
+            except (sqlite3.DatabaseError, UnicodeError) as exc:
+                self.failed = f"{exc}"
 
     def close(self) -> None:
         """Write what this run added (one transaction) and close."""
         try:
+            if self.failed:
+                raise sqlite3.DatabaseError(self.failed)
             with self.db:
-                for table, rows in self.pending.items():
-                    if rows:
-                        marks = ", ".join("?" * len(next(iter(rows.values()))))
-                        self.db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows.values())
+                self._flush()
         except (sqlite3.DatabaseError, UnicodeError) as exc:
             self.warnings.append(f"check cache: cannot be written ({exc}); this run's results are not cached")
+            try:
+                self.db.rollback()
+            except sqlite3.DatabaseError:
+                pass
         finally:
             self.db.close()
 

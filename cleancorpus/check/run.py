@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
+from typing import Iterator
 
 from ..config import ConfigError, Settings
 from ..cruft.recurrence import source_of
@@ -45,6 +47,43 @@ def _problem_finding(problem: ReadProblem) -> Finding:
     else:
         code = "CC402"
     return Finding(problem.path, problem.line, code, problem.message, problem.path, f"{code}:{problem.message}")
+
+
+_CHECK_STATE: tuple = ()
+
+
+def _set_check_state(state: tuple) -> None:
+    global _CHECK_STATE
+    _CHECK_STATE = state
+
+
+def _check_window(window: list) -> list:
+    """Findings and sketches of the documents of a window not found in the cache (in a
+    worker process with ``--jobs``): ``[(doc, key, (findings, signature, shingles,
+    cleaned length), fresh?)]`` in order."""
+    remover, normalizer, check, sketch_settings = _CHECK_STATE
+    done, texts = [], []
+    for doc, path, key, entry in window:
+        if entry is not None:
+            done.append((doc, key, entry, False))
+            continue
+        after_cruft = remover.apply(doc)
+        cleaned = normalizer.apply(after_cruft)
+        doc_findings = change_findings(cleaned, path, after_cruft.text) + document_findings(doc, cleaned, path, check)
+        done.append((doc.evolve(text=""), key, doc_findings, True))
+        texts.append(cleaned.text)
+    sketch = sketch_texts(texts, sketch_settings) if texts else None
+    position = 0
+    result = []
+    for doc, key, item, fresh in done:
+        if fresh:
+            entry = (item, sketch.signatures[position].copy(), sketch.shingle_sets[position].copy(),
+                     len(texts[position]))
+            position += 1
+            result.append((doc, key, entry, True))
+        else:
+            result.append((doc, key, item, False))
+    return result
 
 
 def check_corpus(input_path: str | Path, settings: Settings | None = None, *, cache_dir: str | Path | None = None,
@@ -100,44 +139,44 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
 
         findings: list[Finding] = []
         detector = NearDuplicateDetector(settings.dedup)
-        window: list = []  # documents in order: a cached entry, or (key, cleaned text, findings) to sketch
-        waiting = 0
 
-        def flush() -> None:
-            nonlocal waiting
-            fresh = [item for item in window if item[1] is None]
-            sketch = sketch_texts([item[2] for item in fresh], settings.dedup.sketch) if fresh else None
-            sketched = iter(zip(sketch.signatures, sketch.shingle_sets)) if sketch else iter(())
-            for info, entry, text, key, doc_findings in window:
+        def windows() -> Iterator[list]:
+            """The documents in order, in windows of ``batch_size`` not found in the cache:
+            each item is ``(doc, path, key, cached entry or None)``; cached ones carry no text."""
+            window: list = []
+            fresh = 0
+            for doc in spool:
+                state = remover.recurrence.state_of(source_of(doc)) if settings.cruft.recurrence else "-"
+                content = doc.meta.get("content_hash")
+                key = f"{fingerprint}:{content}:{state}:{'CC202' in codes}" if content else None
+                entry = cache.get_document(key) if key else None
+                path = _path_of(doc, input_path)
                 if entry is None:
-                    signature, shingles = next(sketched)
-                    entry = (doc_findings, signature.copy(), shingles.copy(), len(text))
-                    if key is not None:
-                        cache.put_document(key, *entry)
-                findings.extend(entry[0])
-                detector.add_sketched(info(entry[3]), entry[1], entry[2])
-            window.clear()
-            waiting = 0
+                    window.append((doc, path, key, None))
+                    fresh += 1
+                else:
+                    window.append((doc.evolve(text=""), path, key, entry))
+                if fresh >= settings.dedup.batch_size:
+                    yield window
+                    window, fresh = [], 0
+            if window:
+                yield window
 
-        for doc in spool:
-            path = _path_of(doc, input_path)
-            state = remover.recurrence.state_of(source_of(doc)) if settings.cruft.recurrence else "-"
-            content = doc.meta.get("content_hash")
-            key = f"{fingerprint}:{content}:{state}:{'CC202' in codes}" if content else None
-            entry = cache.get_document(key) if key else None
-            info = (lambda length, doc=doc: info_of(doc, length))
-            if entry is not None:
-                window.append((info, entry, "", key, None))
-                continue
-            after_cruft = remover.apply(doc)
-            cleaned = normalizer.apply(after_cruft)
-            doc_findings = change_findings(cleaned, path, after_cruft.text) + document_findings(doc, cleaned, path,
-                                                                                                 check)
-            window.append((info, None, cleaned.text, key, doc_findings))
-            waiting += 1
-            if waiting >= settings.dedup.batch_size:
-                flush()
-        flush()
+        jobs = settings.dedup.jobs or os.cpu_count() or 1
+        state = (remover.for_workers() if jobs > 1 else remover, normalizer, check, settings.dedup.sketch)
+        if jobs > 1:
+            from ..workers import ordered_map
+
+            results = ordered_map(_check_window, windows(), jobs, initializer=_set_check_state, initargs=(state,))
+        else:
+            _set_check_state(state)
+            results = map(_check_window, windows())
+        for window in results:
+            for doc, key, entry, fresh in window:
+                if fresh and key is not None:
+                    cache.put_document(key, *entry)
+                findings.extend(entry[0])
+                detector.add_sketched(info_of(doc, entry[3]), entry[1], entry[2])
         hits = cache.hits
         cache.close()
         notes = cache.warnings + notes

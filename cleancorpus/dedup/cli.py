@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from difflib import SequenceMatcher
+from typing import Iterator
 
 from ..config import Settings
 from ..document import Document
@@ -23,9 +24,9 @@ def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[
     return [" ".join(words_a[m.a:m.a + m.size]) for m in blocks[:limit]]
 
 
-def _prepared(args: argparse.Namespace, settings: Settings, problems: list) -> list[Document]:
-    """Cleaned, normalized documents (duplicates are judged on what would be written)."""
-    return list(Pipeline(settings, stages=("cruft", "names")).run(read_corpus(args.input, settings.read, problems)))
+def _prepared(args: argparse.Namespace, settings: Settings, problems: list) -> Iterator[Document]:
+    """Cleaned, normalized documents, as a stream (duplicates are judged on what would be written)."""
+    return Pipeline(settings, stages=("cruft", "names")).run(read_corpus(args.input, settings.read, problems))
 
 
 def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
@@ -51,15 +52,19 @@ def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
 def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
     problems: list = []
     docs = _prepared(args, settings, problems)
-    for problem in problems:
-        print(str(problem), file=sys.stderr)
     if args.explain:
-        return _explain(docs, settings, *args.explain)
+        wanted = set(args.explain)
+        chosen = [d for d in docs if d.id in wanted]  # only the two documents are kept
+        _print_problems(problems)
+        return _explain(chosen, settings, *args.explain)
     if args.index:
         from .index import run_index
 
+        docs = list(docs)
+        _print_problems(problems)
         return run_index(args, settings, docs, problems)
-    result = NearDuplicateDetector(settings.dedup).fit(docs).result
+    result = NearDuplicateDetector(settings.dedup).fit(docs).result  # streamed: only sketches are kept
+    _print_problems(problems)
     if args.json:
         print(json.dumps(result.to_dict(), indent=1))
     else:
@@ -71,3 +76,10 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{result.documents} documents, {len(result.clusters)} clusters, "
                   f"{sum(len(c.members) for c in result.clusters)} duplicates", file=sys.stderr)
     return 1 if any(p.fatal for p in problems) else 0
+
+
+def _print_problems(problems: list) -> None:
+    from ..check.formats import printable
+
+    for problem in problems:
+        print(printable(str(problem)), file=sys.stderr)
