@@ -69,7 +69,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     names.add_argument("--skip-quotations", action="store_true", help="leave names inside quotation marks alone")
     dedup = parser.add_argument_group("near-duplicates")
     dedup.add_argument("--threshold", type=float, help="exact Jaccard that flags a duplicate (default 0.4)")
-    dedup.add_argument("--jobs", type=int, help="processes for signatures (default: all cores)")
+    dedup.add_argument("--jobs", type=int, help="worker processes for the per-document work: cruft, names, "
+                       "signatures (default: all cores; results do not depend on it)")
     dedup.add_argument("--representative", choices=("longest", "earliest", "source"),
                        help="which member a cluster keeps: the longest text (default), the earliest date, "
                        "or the first source given with --prefer")

@@ -55,13 +55,15 @@ def _finding_from_json(data: Any) -> Finding:
 
 
 class CheckCache:
-    """Entries keyed by content hash and settings. ``folder=None``: in memory only.
+    """Entries keyed by content hash and settings. ``folder=None``: no cache at all (nothing
+    is kept: a run without a cache must not hold every document's entry in memory).
 
     ``warnings`` collects what went wrong with the cache (shown by the command line).
     """
 
     def __init__(self, folder: str | Path | None) -> None:
         self.hits = 0
+        self.disabled = False
         self.failed = ""
         self.warnings: list[str] = []
         self.pending: dict[str, dict[str, tuple]] = {table: {} for table in _TABLES}
@@ -69,6 +71,7 @@ class CheckCache:
 
     def _open(self, folder: str | Path | None) -> sqlite3.Connection:
         if folder is None:
+            self.disabled = True
             return self._create(sqlite3.connect(":memory:"))
         folder = Path(folder)
         path = folder / CACHE_FILE
@@ -118,6 +121,8 @@ class CheckCache:
         return db
 
     def _row(self, table: str, key: str) -> tuple | None:
+        if self.disabled:
+            return None
         pending = self.pending[table].get(key)
         if pending is not None:
             return pending[1:]
@@ -212,6 +217,10 @@ class CheckCache:
                 rows.clear()
 
     def _maybe_flush(self) -> None:
+        if self.disabled:
+            for rows in self.pending.values():
+                rows.clear()
+            return
         if sum(len(rows) for rows in self.pending.values()) >= self.FLUSH_EVERY and not self.failed:
             try:
                 self._flush()
