@@ -186,7 +186,8 @@ def run_index(args: argparse.Namespace, settings, docs: list[Document], problems
         return 2
     except sqlite3.DatabaseError as exc:
         print(f"cleancorpus: error: {args.index}: cannot use the index ({exc})", file=sys.stderr)
-        return 2
+        # a full disk is a failure of this run (exit 1); anything else is an unusable index (exit 2)
+        return 1 if "full" in str(exc) or "disk" in str(exc) else 2
     if args.json:
         print(json.dumps({"index": str(args.index), "indexed_before": before, "added": added,
                           "already_indexed": skipped,
