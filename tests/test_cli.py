@@ -194,3 +194,17 @@ def test_import_and_version_load_no_heavy_dependencies() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_readme_python_examples_run() -> None:
+    """Every ```python block of the README runs as written (from the project folder)."""
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    blocks = re.findall(r"```python\n(.*?)```", (root / "README.md").read_text(encoding="utf-8"), re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        result = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, cwd=root)
+        assert result.returncode == 0, (block[:200], result.stderr[-500:])
