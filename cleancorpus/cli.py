@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import os
 import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 from . import __version__
 from .config import ConfigError, Settings, discover_settings, validate_settings
@@ -40,6 +41,26 @@ exit codes: 0 success, 1 documents failed to read or write (or findings), 2 usag
 
 class UsageError(Exception):
     """A command line that cannot run; exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a suggestion for a mistyped option ("did you mean --fix?")."""
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        if message.startswith("unrecognized arguments:"):
+            parsers = [self] + [choice for action in self._actions
+                                if isinstance(action, argparse._SubParsersAction) for choice in action.choices.values()]
+            known = sorted({o for parser in parsers for action in parser._actions for o in action.option_strings
+                            if o.startswith("--")})
+            hints = []
+            for word in message.split(":", 1)[1].split():
+                if word.startswith("-"):
+                    close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6)
+                    if close:
+                        hints.append(f"{word}: did you mean {close[0]}?")
+            if hints:
+                message += " (" + "; ".join(hints) + ")"
+        super().error(message)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -197,7 +218,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import FORMATS, baseline_of, check_corpus, load_baseline, selected_codes
-    from .check.formats import printable
+    from .check.formats import format_statistics, printable
     from .io import atomic_write_bytes
 
     settings = _settings(args)
@@ -217,8 +238,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     baseline = load_baseline(args.baseline) if args.baseline else None
     if args.write_baseline and not Path(args.write_baseline).parent.is_dir():
         raise UsageError(f"{args.write_baseline}: its folder does not exist")
+    if args.show_settings:
+        sys.stdout.write(json.dumps({"origin": settings.origin, **settings.to_dict()}, indent=1, default=str) + "\n")
+        return EXIT_OK
+    if args.diff and args.fix:
+        raise UsageError("--diff shows what --fix would do; give one of them")
     cache_dir = None if args.no_cache else args.cache_dir
-    result = check_corpus(args.input, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline)
+    result = check_corpus(args.input, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
+                          diff=args.diff)
     for note in result.notes:
         print(f"cleancorpus: {printable(note)}", file=sys.stderr)
     if args.write_baseline:
@@ -226,10 +253,26 @@ def cmd_check(args: argparse.Namespace) -> int:
                            .encode("utf-8", errors="surrogatepass") + b"\n", make_parents=False)
         print(f"wrote {len(result.findings)} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)
         return EXIT_OK
-    sys.stdout.write(FORMATS[args.format](result))
+    if args.diff:
+        output = "".join(printable(d) for d in result.diffs)
+        changes = bool(result.diffs)
+    elif args.statistics:
+        output = format_statistics(result)
+        changes = False
+    else:
+        output = FORMATS[args.format](result)
+        changes = False
+    if args.output_file:
+        atomic_write_bytes(Path(args.output_file), output.encode("utf-8"))
+    else:
+        sys.stdout.write(output)
     if result.fixed:
         print(f"fixed {len(result.fixed)} file(s) in place: the reported cruft removed and names respelled "
               "(run check again to see what remains)", file=sys.stderr)
+    if args.exit_zero:
+        return EXIT_OK
+    if args.diff:
+        return EXIT_FINDINGS if changes else EXIT_OK
     return EXIT_FINDINGS if result.failing else EXIT_OK
 
 
@@ -266,12 +309,19 @@ def cmd_dedup(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cleancorpus", description="Clean a scraped news corpus: strip cruft, normalize name spellings, "
+    parser = Parser(
+        prog="cleancorpus", allow_abbrev=False, description="Clean a scraped news corpus: strip cruft, normalize name spellings, "
         "flag near-duplicate stories, and check it in CI.", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"cleancorpus {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    add_parser = sub.add_parser
+
+    def strict_parser(name: str, **kwargs) -> argparse.ArgumentParser:
+        """Subcommands refuse abbreviated long options (``--fi`` is not ``--fix``), as ruff does."""
+        return add_parser(name, allow_abbrev=False, **kwargs)
+
+    sub.add_parser = strict_parser  # type: ignore[method-assign]
 
     normalize = sub.add_parser("normalize", help="clean a corpus and write it with a report",
                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -295,7 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
                            "problems (table in the README)\nexit codes: 0 clean, 1 findings, 2 usage or "
                            "configuration error", formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_common(check)
-    check.add_argument("--format", choices=("text", "json", "github", "junit"), default="text")
+    check.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "github", "junit"),
+                       default="text", help="how findings are written (default: text)")
+    check.add_argument("--output-file", metavar="FILE", help="write the findings to FILE instead of stdout")
+    check.add_argument("--statistics", action="store_true", help="only the number of findings per code")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings fail the run")
+    check.add_argument("--diff", action="store_true",
+                       help="show what --fix would change, as a unified diff, and write nothing")
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the settings this run would use (configuration and flags resolved) and exit")
     check.add_argument("--select", action="append", metavar="CODES", help="report only these codes or prefixes")
     check.add_argument("--ignore", action="append", metavar="CODES", help="do not report these codes or prefixes")
     check.add_argument("--min-words", type=int, help="CC405 below this many words (default 50)")

@@ -227,3 +227,33 @@ def test_fix_rewrites_a_jsonl_file_and_refuses_stdin_and_gz(tmp_path: Path) -> N
     assert run_cli("check", "-", "--fix", input='{"text": "x"}\n', cwd=tmp_path).returncode == 2
     (tmp_path / "c.jsonl.gz").write_bytes(b"")
     assert run_cli("check", tmp_path / "c.jsonl.gz", "--fix", cwd=tmp_path).returncode == 2
+
+
+def test_linter_conventions(seeds: Path, tmp_path: Path) -> None:
+    before = {p.name: p.read_bytes() for p in seeds.iterdir()}
+    # --diff shows what --fix would change and writes nothing; exit 1 when there is something to fix
+    result = run_cli("check", seeds, "--diff", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 1 and "-Get the Mirror in your inbox:" in result.stdout
+    lines = result.stdout.splitlines()
+    assert "-3 Min Read" in lines
+    assert any(x.startswith("-") and "Pashinian" in x for x in lines)
+    assert any(x.startswith("+") and "Pashinyan" in x and "Pashinian" not in x for x in lines)
+    assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before
+    # --diff with --select shows only the selected fixes
+    only_names = run_cli("check", seeds, "--diff", "--select", "CC201", "--no-cache", cwd=tmp_path).stdout
+    assert "Mirror" not in only_names and "Pashinian" in only_names
+    # --statistics: counts per code only
+    stats = run_cli("check", seeds, "--statistics", "--no-cache", cwd=tmp_path)
+    assert stats.returncode == 1 and "      17  CC101  fails" in stats.stdout and ".txt:" not in stats.stdout
+    # --exit-zero; --output-format is --format; --output-file
+    out_file = tmp_path / "findings.json"
+    quiet = run_cli("check", seeds, "--exit-zero", "--output-format", "json", "--output-file", out_file, "--no-cache",
+                    cwd=tmp_path)
+    assert quiet.returncode == 0 and quiet.stdout == "" and json.loads(out_file.read_text())["failed"] is True
+    # --show-settings prints the resolved settings
+    shown = run_cli("check", seeds, "--show-settings", "--min-words", "80", cwd=tmp_path)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["check"]["min_words"] == 80
+    # abbreviations are refused, and a near miss is suggested
+    abbreviated = run_cli("check", seeds, "--fi", cwd=tmp_path)
+    assert abbreviated.returncode == 2 and "did you mean --fix?" in abbreviated.stderr
+    assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before

@@ -96,6 +96,7 @@ class CheckResult:
     baseline_suppressed: int = 0
     fixed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    diffs: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter:

@@ -99,6 +99,19 @@ def apply_plan(text: str, plan: FixPlan) -> str:
     return "\n".join(lines[i] for i in kept_line_indexes(lines, removed))
 
 
+def unified_diff_of(doc: Document, plan: FixPlan) -> str:
+    """What the plan changes in ``doc``, as a unified diff (``--diff``); a JSON Lines record is
+    labelled with its file and line."""
+    import difflib
+
+    path = str(doc.meta.get("path") or doc.id)
+    label = f"{path}:{doc.meta['line']}" if "fields" in doc.meta else path
+    before = doc.text.split("\n")
+    after = apply_plan(doc.text, plan).split("\n")
+    lines = difflib.unified_diff(before, after, fromfile=label, tofile=label, lineterm="")
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------------------- JSON Lines
 
 

@@ -46,6 +46,15 @@ def format_text(result: CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_statistics(result: CheckResult) -> str:
+    """Findings counted per code, most frequent first (like ``ruff --statistics``)."""
+    failing = {f.code for f in result.failing}
+    lines = [f"{count:8,d}  {code}  {'fails' if code in failing else 'passes'}  {CODES[code][1]}"
+             for code, count in sorted(result.counts.items(), key=lambda item: (-item[1], item[0]))]
+    lines.append(f"{len(result.findings):,} finding(s) in {result.documents:,} document(s)")
+    return "\n".join(lines) + "\n"
+
+
 def format_json(result: CheckResult) -> str:
     """The documented JSON schema: ``version``, ``documents``, ``failed``, ``summary``, ``findings``."""
     failing = {id(f) for f in result.failing}

@@ -21,7 +21,7 @@ from .baseline import split_by_baseline
 from .cache import CheckCache, ExtractionCache
 from .codes import CheckResult, Finding, ignored_here, selected_codes
 from .findings import change_findings, document_findings, line_of
-from .fix import JOURNAL, FixPlan, complete_journal, plan_fix, write_fixes
+from .fix import JOURNAL, FixPlan, complete_journal, plan_fix, unified_diff_of, write_fixes
 
 
 def _fingerprint(settings: Settings) -> str:
@@ -87,11 +87,12 @@ def _check_window(window: list) -> list:
 
 
 def check_corpus(input_path: str | Path, settings: Settings | None = None, *, cache_dir: str | Path | None = None,
-                 fix: bool = False, baseline: dict | None = None) -> CheckResult:
+                 fix: bool = False, baseline: dict | None = None, diff: bool = False) -> CheckResult:
     """Check a corpus; with ``fix``, also write the reported fixes back over the input files.
 
     ``fix`` changes only what is reported: selected codes, not ignored (per path too), not
-    in ``baseline``. Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or
+    in ``baseline``. ``diff`` computes the same fixes as unified diffs (``result.diffs``)
+    and writes nothing. Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or
     unsupported options.
     """
     settings = settings or Settings()
@@ -201,7 +202,8 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
         cruft_docs = {f.document for f in failing if f.family == "cruft"}
         if documents and len(cruft_docs) <= check.max_cruft_share * documents:
             failing = [f for f in failing if f.family != "cruft"]
-        if fix:
+        diffs: list[str] = []
+        if fix or diff:
             known_ids = {id(f) for f in known}
             wanted: dict[str, set[tuple]] = {}
             for f in findings:
@@ -215,6 +217,9 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                     if plan is not None:
                         plans[doc.id] = plan
                         planned_docs.append(doc)
+            if diff:
+                diffs = [unified_diff_of(doc, plans[doc.id]) for doc in planned_docs]
+                return CheckResult(findings, failing, documents, hits, len(known), fixed, notes, diffs)
             fixed = write_fixes(planned_docs, plans, input_path, settings.read.text_field, notes)
             repaired = set(fixed)  # what --fix repaired no longer fails the run (as with a linter's --fix)
             failing = [f for f in failing
