@@ -10,10 +10,8 @@ the index's; anything else (thresholds) may differ from run to run.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sqlite3
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable, TypeVar
@@ -168,38 +166,3 @@ class DuplicateIndex:
 
     def close(self) -> None:
         self.db.close()
-
-
-def run_index(args: argparse.Namespace, settings, docs: list[Document], problems: list) -> int:
-    """``cleancorpus dedup NEW --index FILE``: report duplicates of indexed documents, add NEW."""
-    try:
-        index = DuplicateIndex(args.index, settings.dedup,
-                               on_wait=lambda message: print(f"cleancorpus: {message}", file=sys.stderr))
-        try:
-            matches, skipped = index.check_and_add(docs)
-            before = index.size_before
-            added = len(index) - before
-        finally:
-            index.close()
-    except IndexError_ as exc:
-        print(f"cleancorpus: error: {exc}", file=sys.stderr)
-        return 2
-    except sqlite3.DatabaseError as exc:
-        print(f"cleancorpus: error: {args.index}: cannot use the index ({exc})", file=sys.stderr)
-        # a full disk is a failure of this run (exit 1); anything else is an unusable index (exit 2)
-        return 1 if "full" in str(exc) or "disk" in str(exc) else 2
-    if args.json:
-        print(json.dumps({"index": str(args.index), "indexed_before": before, "added": added,
-                          "already_indexed": skipped,
-                          "duplicates": [asdict(m) | {"jaccard": round(m.jaccard, 4),
-                                                      "containment": round(m.containment, 4)} for m in matches]},
-                         indent=1))
-    else:
-        for m in matches:
-            where = "indexed" if m.indexed else "new"
-            print(f"{m.id} duplicates {m.other} ({where})  jaccard {m.jaccard:.3f}  containment {m.containment:.3f}")
-        if not args.quiet:
-            print(f"{len(docs)} documents checked against {before} indexed; {len(matches)} duplicate pairs; "
-                  f"{added} added to {args.index}"
-                  + (f"; {len(skipped)} already indexed, not added again" if skipped else ""), file=sys.stderr)
-    return 1 if any(p.fatal for p in problems) else 0

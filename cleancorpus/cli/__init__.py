@@ -1,5 +1,8 @@
 """The ``cleancorpus`` command line: parses options and wires stages; no cleaning logic lives here.
 
+All command-line code is in this package: this module (options, normalize, explain, check,
+names) and :mod:`.dedup` (``cleancorpus dedup``: clusters, ``--explain``, ``--index``).
+
 Exit codes: 0 success; 1 some documents could not be read or written (the rest are
 processed), or ``check`` found problems; 2 usage or configuration errors.
 """
@@ -17,11 +20,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from . import __version__
-from .config import ConfigError, Settings, discover_settings, validate_settings
-from .cruft import RuleError
-from .io import CorpusError
-from .names import TableError
+from .. import __version__
+from ..config import ConfigError, Settings, discover_settings, validate_settings
+from ..cruft import RuleError
+from ..io import CorpusError
+from ..names import TableError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -142,7 +145,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _print_problems(problems, stream=None) -> None:
-    from .check.formats import printable
+    from ..check.formats import printable
 
     for problem in problems:
         print(printable(str(problem)), file=stream or sys.stderr)
@@ -152,8 +155,8 @@ def _print_problems(problems, stream=None) -> None:
 
 
 def cmd_normalize(args: argparse.Namespace) -> int:
-    from .pipeline import normalize_corpus
-    from .progress import Progress
+    from ..pipeline import normalize_corpus
+    from ..progress import Progress
 
     if args.explain:
         args.documents = args.explain
@@ -178,9 +181,9 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from .document import LineRemoval, WordChange
-    from .io import read_corpus
-    from .pipeline import Pipeline
+    from ..document import LineRemoval, WordChange
+    from ..io import read_corpus
+    from ..pipeline import Pipeline
 
     settings = _settings(args)
     problems: list = []
@@ -217,9 +220,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import FORMATS, baseline_of, check_corpus, load_baseline, selected_codes
-    from .check.formats import format_statistics, printable
-    from .io import atomic_write_bytes
+    from ..check import FORMATS, baseline_of, check_corpus, load_baseline, selected_codes
+    from ..check.formats import format_statistics, printable
+    from ..io import atomic_write_bytes
 
     settings = _settings(args)
     check = settings.check
@@ -277,9 +280,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_names(args: argparse.Namespace) -> int:
-    from .io import atomic_write_bytes, read_corpus
-    from .names import NameDiscovery, variants_to_toml
-    from .pipeline import build_stages, run_stages
+    from ..io import atomic_write_bytes, read_corpus
+    from ..names import NameDiscovery, variants_to_toml
+    from ..pipeline import build_stages, run_stages
 
     settings = _settings(args)
     problems: list = []
@@ -299,7 +302,7 @@ def cmd_names(args: argparse.Namespace) -> int:
 
 
 def cmd_dedup(args: argparse.Namespace) -> int:
-    from .dedup.cli import run_dedup
+    from .dedup import run_dedup
 
     settings = _settings(args)
     return run_dedup(args, settings)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
+from dataclasses import asdict
 from difflib import SequenceMatcher
 from typing import Iterator
 
 from ..config import Settings
+from ..dedup.detector import NearDuplicateDetector
+from ..dedup.index import DuplicateIndex, IndexError_
+from ..dedup.shingles import fold_words
 from ..document import Document
 from ..io import read_corpus
 from ..pipeline import Pipeline
-from .detector import NearDuplicateDetector
-from .shingles import fold_words
 
 
 def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[str]:
@@ -58,8 +61,6 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
         _print_problems(problems)
         return _explain(chosen, settings, *args.explain)
     if args.index:
-        from .index import run_index
-
         docs = list(docs)
         _print_problems(problems)
         return run_index(args, settings, docs, problems)
@@ -83,3 +84,38 @@ def _print_problems(problems: list) -> None:
 
     for problem in problems:
         print(printable(str(problem)), file=sys.stderr)
+
+
+def run_index(args: argparse.Namespace, settings, docs: list[Document], problems: list) -> int:
+    """``cleancorpus dedup NEW --index FILE``: report duplicates of indexed documents, add NEW."""
+    try:
+        index = DuplicateIndex(args.index, settings.dedup,
+                               on_wait=lambda message: print(f"cleancorpus: {message}", file=sys.stderr))
+        try:
+            matches, skipped = index.check_and_add(docs)
+            before = index.size_before
+            added = len(index) - before
+        finally:
+            index.close()
+    except IndexError_ as exc:
+        print(f"cleancorpus: error: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:
+        print(f"cleancorpus: error: {args.index}: cannot use the index ({exc})", file=sys.stderr)
+        # a full disk is a failure of this run (exit 1); anything else is an unusable index (exit 2)
+        return 1 if "full" in str(exc) or "disk" in str(exc) else 2
+    if args.json:
+        print(json.dumps({"index": str(args.index), "indexed_before": before, "added": added,
+                          "already_indexed": skipped,
+                          "duplicates": [asdict(m) | {"jaccard": round(m.jaccard, 4),
+                                                      "containment": round(m.containment, 4)} for m in matches]},
+                         indent=1))
+    else:
+        for m in matches:
+            where = "indexed" if m.indexed else "new"
+            print(f"{m.id} duplicates {m.other} ({where})  jaccard {m.jaccard:.3f}  containment {m.containment:.3f}")
+        if not args.quiet:
+            print(f"{len(docs)} documents checked against {before} indexed; {len(matches)} duplicate pairs; "
+                  f"{added} added to {args.index}"
+                  + (f"; {len(skipped)} already indexed, not added again" if skipped else ""), file=sys.stderr)
+    return 1 if any(p.fatal for p in problems) else 0
