@@ -132,3 +132,21 @@ def test_names_command_writes_a_reviewable_table(seeds: Path, tmp_path: Path) ->
     applied = run_cli("normalize", seeds, "-o", tmp_path / "o", "--no-shipped-names", "--apply-discovered")
     assert applied.returncode == 0
     assert "Pashinian" not in (tmp_path / "o/004_d438aeefcfbf1390.txt").read_text()
+
+
+def test_the_fast_scan_finds_exactly_what_the_guarded_pattern_finds() -> None:
+    """NameNormalizer._matches (a literal scan, then the guarded pattern at each candidate)
+    gives the same matches as a full scan with the guarded pattern, on texts built to hit
+    every boundary case: variants glued to letters, digits, underscores, possessives,
+    overlapping longer and shorter variants."""
+    import random
+
+    normalizer = NameNormalizer()
+    variants = list(normalizer._lookup)
+    rng = random.Random(11)
+    glue_before = ["", "x", " ", "-", "'s ", "é", "_", "1", "(", "Kim ", "\n"]
+    glue_after = ["", "x", " ", "'s", "ñ", "_", "2", ")", "-il", "\n"]
+    for _ in range(400):
+        text = "".join(rng.choice(glue_before) + rng.choice(variants) + rng.choice(glue_after) for _ in range(25))
+        expected = [(m.span(), m.group()) for m in normalizer._pattern.finditer(text)]
+        assert [(m.span(), m.group()) for m in normalizer._matches(text)] == expected

@@ -9,6 +9,7 @@ name the way the outlet does, not the way the speaker did).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -86,9 +87,14 @@ class NameNormalizer:
         for variant, entry in self.mapping.items():
             self._lookup[variant] = (entry.canonical, entry)
             self._lookup.setdefault(variant.upper(), (entry.canonical.upper(), entry))
-        alternation = "|".join(regex.escape(v) for v in sorted(self._lookup, key=len, reverse=True))
+        ordered = sorted(self._lookup, key=len, reverse=True)
+        alternation = "|".join(regex.escape(v) for v in ordered)
         self._pattern = (regex.compile(rf"(?<![\p{{L}}\p{{N}}_])(?:{alternation})(?![\p{{L}}\p{{N}}_])")
                          if alternation else None)
+        # The same variants as a plain alternation for the standard library's engine, which
+        # scans for a set of literals several times faster than ``regex`` scans the guarded
+        # pattern; it only proposes where a variant starts (see :meth:`_matches`).
+        self._literals = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
 
     @property
     def needs_fit(self) -> bool:
@@ -124,7 +130,7 @@ class NameNormalizer:
         if self._pattern is None:
             return doc
         text = doc.text
-        matches = list(self._pattern.finditer(text))
+        matches = self._matches(text)
         if not matches:
             return doc
         protected = sorted(_spans(_QUOTED, text)) if not self.settings.inside_quotes else []
@@ -150,6 +156,28 @@ class NameNormalizer:
             return doc
         pieces.append(text[last:])
         return doc.evolve(text="".join(pieces), records=tuple(records))
+
+    def _matches(self, text: str) -> list:
+        """Exactly ``list(self._pattern.finditer(text))``, faster.
+
+        A match of the guarded pattern can only start where some variant's letters start, so
+        the plain literal scan finds the next such place; the guarded pattern is then tried
+        there and only there (its word-boundary lookbehind sees the text before that place,
+        and its alternation picks the same variant it would in a full scan). Where it fails,
+        the scan goes on from the next character, as the full scan would.
+        """
+        found = []
+        position = 0
+        while True:
+            candidate = self._literals.search(text, position)
+            if candidate is None:
+                return found
+            match = self._pattern.match(text, candidate.start())
+            if match is None:
+                position = candidate.start() + 1
+                continue
+            found.append(match)
+            position = match.end()
 
     def run(self, documents: Iterable[Document]) -> Iterator[Document]:
         """Apply to each document lazily."""
