@@ -86,11 +86,18 @@ class Spool:
 #: Documents sent to a worker at a time by ``--jobs``.
 PARALLEL_BATCH = 200
 _WORKER_STAGES: Sequence[Stage] = ()
+_WORKER_SKETCH = None
 
 
-def _set_worker_stages(stages: Sequence[Stage]) -> None:
-    global _WORKER_STAGES
-    _WORKER_STAGES = stages
+def _set_worker_state(stages: Sequence[Stage], sketch_settings=None) -> None:
+    """A worker's fitted stages (and sketch settings, when it also sketches)."""
+    global _WORKER_STAGES, _WORKER_SKETCH
+    _WORKER_STAGES, _WORKER_SKETCH = stages, sketch_settings
+
+
+def _for_workers(stages: Sequence[Stage]) -> list[Stage]:
+    """The stages as workers get them: slim copies where a stage offers one (``for_workers``)."""
+    return [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in stages]
 
 
 def _apply_batch(batch: list[Document]) -> list[Document]:
@@ -109,15 +116,6 @@ def _apply_and_sketch_batch(batch: list[Document]):
     return docs, sketch_texts([d.text for d in docs], _WORKER_SKETCH)
 
 
-_WORKER_SKETCH = None
-
-
-def _set_worker_stages_and_sketch(stages: Sequence[Stage], sketch_settings) -> None:
-    global _WORKER_SKETCH
-    _set_worker_stages(stages)
-    _WORKER_SKETCH = sketch_settings
-
-
 def _fit_detector_in_workers(documents: Iterable[Document], stages: Sequence[Stage], detector: NearDuplicateDetector,
                              jobs: int) -> Iterator[Document]:
     """Clean and sketch each batch in one worker call, register the sketches with the
@@ -129,10 +127,10 @@ def _fit_detector_in_workers(documents: Iterable[Document], stages: Sequence[Sta
     """
     from .workers import ordered_map
 
-    shipped = [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in stages]
+    shipped = _for_workers(stages)
     iterator = iter(documents)
     batches = iter(lambda: list(islice(iterator, detector.settings.batch_size)), [])
-    for docs, sketch in ordered_map(_apply_and_sketch_batch, batches, jobs, initializer=_set_worker_stages_and_sketch,
+    for docs, sketch in ordered_map(_apply_and_sketch_batch, batches, jobs, initializer=_set_worker_state,
                                     initargs=(shipped, detector.settings.sketch)):
         detector.add_batch(docs, sketch)
         yield from docs
@@ -154,10 +152,10 @@ def _apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int
         return
     from .workers import ordered_map
 
-    shipped = [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in stages]
+    shipped = _for_workers(stages)
     iterator = iter(documents)
     batches = iter(lambda: list(islice(iterator, PARALLEL_BATCH)), [])
-    for batch in ordered_map(_apply_batch, batches, jobs, initializer=_set_worker_stages, initargs=(shipped,)):
+    for batch in ordered_map(_apply_batch, batches, jobs, initializer=_set_worker_state, initargs=(shipped,)):
         yield from batch
 
 

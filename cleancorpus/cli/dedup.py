@@ -17,6 +17,7 @@ from ..dedup.shingles import fold_words
 from ..document import Document
 from ..io import read_corpus
 from ..pipeline import Pipeline
+from . import _print_problems
 
 
 def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[str]:
@@ -77,13 +78,6 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{result.documents} documents, {len(result.clusters)} clusters, "
                   f"{sum(len(c.members) for c in result.clusters)} duplicates", file=sys.stderr)
     return 1 if any(p.fatal for p in problems) else 0
-
-
-def _print_problems(problems: list) -> None:
-    from ..check.formats import printable
-
-    for problem in problems:
-        print(printable(str(problem)), file=sys.stderr)
 
 
 def run_index(args: argparse.Namespace, settings, docs: list[Document], problems: list) -> int:

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import regex
 
-from .lines import PROSE_ALWAYS_WORDS, ends_like_sentence, word_count
+from .lines import PROSE_ALWAYS_WORDS, ends_like_sentence
 from .rules import RuleSet
 
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
@@ -68,14 +68,6 @@ TAIL_SHARE = 0.6
 #: The same for other end-matter headings (related links, author box), which are more
 #: often also printed above or inside an article.
 END_MATTER_SHARE = 0.3
-
-
-def is_comment_signal(line: str) -> bool:
-    """True for a short line that looks like comment metadata (timestamp, 'says:', 'Reply'...)."""
-    stripped = line.strip()
-    if not stripped or word_count(stripped) > SIGNAL_MAX_WORDS:
-        return False
-    return _has_signal(stripped)
 
 
 def find_comment_section(lines: Sequence[str], heading_rules: RuleSet, min_line: int = 3, *,

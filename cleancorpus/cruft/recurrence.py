@@ -136,8 +136,9 @@ class RecurrenceModel:
         """The document count of a stripped line if it is recurring cruft (see
         :meth:`recurring_counts`), else 0. ``words``: its word count, already known.
 
-        The same decision as :meth:`is_recurring`, cheaper: a line that cannot be a
-        candidate is rejected before its key is computed.
+        A line is recurring when it could be a candidate (:meth:`candidate`: short, not
+        prose, not protected) and its key's digest is among the source's recurring ones;
+        a line that cannot be a candidate is rejected before its key is computed.
         """
         if len(stripped) > self.settings.max_line_chars:
             return 0
@@ -146,16 +147,3 @@ class RecurrenceModel:
         if is_protected(stripped):
             return 0
         return recurring.get(_digest(line_key(stripped)), 0)
-
-    def documents_with(self, source: str, line: str) -> int:
-        """In how many documents of ``source`` this line (by its key) occurs."""
-        return self.line_counts.get(source, Counter()).get(_digest(line_key(line)), 0)
-
-    def is_recurring(self, source: str, line: str) -> tuple[bool, int]:
-        """``(recurring?, document count)`` for a line of a document of ``source``."""
-        if not self.candidate(line):
-            return False, 0
-        count = self.documents_with(source, line)
-        total = self.doc_counts.get(source, 0)
-        recurring = count >= self.settings.min_docs and count >= self.settings.min_share * total
-        return recurring, count

@@ -109,9 +109,6 @@ class CruftRemover:
 
     # ------------------------------------------------------------------ per document
 
-    def _line_rule(self, stripped: str) -> Rule | None:
-        return self.line_rules.first_match(stripped)
-
     def _runs_ok(self, lines: list[str], decisions: list[tuple[str, str] | None], rules: list[Rule | None]) -> None:
         """Undo matches of ``needs_run`` rules whose run of lines (or tokens) is too short."""
         index = 0
