@@ -17,6 +17,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -263,14 +264,17 @@ def test_a_second_index_run_waits_and_sees_the_first(tmp_path: Path) -> None:
     holder._lock()  # another run, in the middle of its batch
     proc = subprocess.Popen([sys.executable, "-m", "cleancorpus", "dedup", str(batch), "--index", str(index_path),
                              "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
-    assert proc.poll() is None  # waiting, not racing
+    first_line = []
+    reader = threading.Thread(target=lambda: first_line.append(proc.stderr.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout=120)  # the second run says it waits, and does
+    assert first_line and "in use by another run; waiting" in first_line[0]
+    assert proc.poll() is None
     holder._check_and_add_locked([Document(f"{i:03d}.txt", prose(1000 + i, 10)) for i in range(6)], True)
     holder.db.execute("COMMIT")
     holder.close()
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
-    assert "in use by another run; waiting" in err
     report = json.loads(out)
     assert report["indexed_before"] == 6 and report["added"] == 0 and len(report["already_indexed"]) == 6
     assert sqlite3.connect(index_path).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 6
