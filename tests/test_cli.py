@@ -208,3 +208,11 @@ def test_the_readme_python_examples_run() -> None:
     for block in blocks:
         result = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, cwd=root)
         assert result.returncode == 0, (block[:200], result.stderr[-500:])
+
+
+def test_a_single_file_default_output_is_outside_its_corpus_folder(seeds: Path) -> None:
+    result = run_cli("normalize", seeds / "004_d438aeefcfbf1390.txt", "-q")
+    assert result.returncode == 0, result.stderr
+    assert (seeds.parent / "seeds-clean" / "004_d438aeefcfbf1390.txt").exists()
+    assert sorted(p.name for p in seeds.iterdir()) == sorted(p.name for p in (Path(__file__).resolve().parents[1]
+                                                                               / "seeds").iterdir())

@@ -76,14 +76,16 @@ def check_output_location(input_path: str | Path, output: Path) -> None:
 
 
 def default_output(input_path: str | Path) -> Path:
-    """``<INPUT>-clean`` beside the input (for a file, its name without suffixes)."""
+    """``<INPUT>-clean`` beside the input folder; for a single file, ``<its folder>-clean``
+    beside that folder (``seeds/004.txt`` -> ``seeds-clean/``, where ``normalize seeds/``
+    writes too), so the output never lands inside the corpus a later run reads."""
     path = Path(input_path)
     if str(input_path) == STDIN:
         raise CorpusError("reading from stdin needs an output folder: give -o OUTPUT")
-    name = path.resolve().name
-    if path.is_file():
-        name = name.split(".")[0] or name
-    return path.resolve().parent / f"{name}-clean"
+    folder = path.resolve() if path.is_dir() else path.resolve().parent
+    if folder.parent == folder:  # a file at the root of the file system: nothing is beside it
+        raise CorpusError(f"{input_path}: give an output folder with -o OUTPUT")
+    return folder.parent / f"{folder.name}-clean"
 
 
 @dataclass
