@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-from itertools import islice
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
@@ -56,10 +55,9 @@ class Spool:
 
     def record(self, documents: Iterable[Document]) -> Iterator[Document]:
         """Pass documents through while writing each to the spool."""
-        with open(self.path, "wb") as out:
+        with self.writer() as keep:
             for doc in documents:
-                pickle.dump(doc, out, protocol=pickle.HIGHEST_PROTOCOL)
-                self.count += 1
+                keep(doc)
                 yield doc
 
     @contextlib.contextmanager
@@ -125,13 +123,11 @@ def _fit_detector_in_workers(documents: Iterable[Document], stages: Sequence[Sta
     ``--jobs``, moving documents between processes is what the main process spends its
     time on.
     """
-    from .workers import ordered_map
+    from .workers import batches, ordered_map
 
     shipped = _for_workers(stages)
-    iterator = iter(documents)
-    batches = iter(lambda: list(islice(iterator, detector.settings.batch_size)), [])
-    for docs, sketch in ordered_map(_apply_and_sketch_batch, batches, jobs, initializer=_set_worker_state,
-                                    initargs=(shipped, detector.settings.sketch)):
+    for docs, sketch in ordered_map(_apply_and_sketch_batch, batches(documents, detector.settings.batch_size), jobs,
+                                    initializer=_set_worker_state, initargs=(shipped, detector.settings.sketch)):
         detector.add_batch(docs, sketch)
         yield from docs
     detector.cluster()
@@ -150,12 +146,11 @@ def _apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int
                 doc = stage.apply(doc)
             yield doc
         return
-    from .workers import ordered_map
+    from .workers import batches, ordered_map
 
     shipped = _for_workers(stages)
-    iterator = iter(documents)
-    batches = iter(lambda: list(islice(iterator, PARALLEL_BATCH)), [])
-    for batch in ordered_map(_apply_batch, batches, jobs, initializer=_set_worker_state, initargs=(shipped,)):
+    for batch in ordered_map(_apply_batch, batches(documents, PARALLEL_BATCH), jobs, initializer=_set_worker_state,
+                             initargs=(shipped,)):
         yield from batch
 
 

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 from collections import deque
+from itertools import islice
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -65,6 +66,13 @@ def process_pool(jobs: int, initializer: Callable | None = None,
     finally:
         pool.terminate()
         pool.join()
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter), read lazily."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def ordered_map(function: Callable[[T], R], items: Iterable[T], jobs: int, *, initializer: Callable | None = None,

@@ -151,7 +151,7 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                 content = doc.meta.get("content_hash")
                 key = f"{fingerprint}:{content}:{state}:{'CC202' in codes}" if content else None
                 entry = cache.get_document(key) if key else None
-                path = _path_of(doc, input_path)
+                path = where[doc.id][0]
                 if entry is None:
                     window.append((doc, path, key, None))
                     fresh += 1

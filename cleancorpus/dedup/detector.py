@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from itertools import islice
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from ..document import Document, DuplicateOf
+from ..workers import batches as batch_list
 from .clusters import Cluster, DocInfo, Member, UnionFind, choose_representative
 from .lsh import (
     band_hashes,
@@ -72,12 +72,6 @@ def _sketch_worker(args: tuple[list[str], SketchSettings]) -> SketchBatch:
     return sketch_texts(texts, settings)
 
 
-def _batches(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    iterator = iter(documents)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 @dataclass
 class DedupResult:
     """Clusters found in a corpus, with the settings that found them (the stable JSON shape)."""
@@ -128,7 +122,7 @@ class NearDuplicateDetector:
     def _sketched(self, documents: Iterable[Document]) -> Iterator[tuple[list[Document], SketchBatch]]:
         s = self.settings
         jobs = s.jobs or os.cpu_count() or 1
-        batches = _batches(documents, s.batch_size)
+        batches = batch_list(documents, s.batch_size)
         if jobs <= 1:
             for batch in batches:
                 yield batch, sketch_texts([d.text for d in batch], s.sketch)
