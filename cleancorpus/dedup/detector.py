@@ -127,17 +127,17 @@ class NearDuplicateDetector:
             for batch in batches:
                 yield batch, sketch_texts([d.text for d in batch], s.sketch)
             return
-        from ..workers import process_pool
+        from ..workers import ordered_map
 
-        with process_pool(jobs) as pool:
-            pending: deque = deque()
+        sent: deque[list[Document]] = deque()  # batches in flight, in order (results come back in order)
+
+        def tasks() -> Iterator[tuple[list[str], object]]:
             for batch in batches:
-                pending.append((batch, pool.apply_async(_sketch_worker, (([d.text for d in batch], s.sketch),))))
-                if len(pending) > 2 * jobs:
-                    done_batch, future = pending.popleft()
-                    yield done_batch, future.get()
-            for done_batch, future in pending:
-                yield done_batch, future.get()
+                sent.append(batch)
+                yield [d.text for d in batch], s.sketch
+
+        for sketch in ordered_map(_sketch_worker, tasks(), jobs):
+            yield sent.popleft(), sketch
 
     def add(self, documents: Iterable[Document]) -> None:
         """Sketch documents and keep their signatures and shingle sets."""
