@@ -31,6 +31,7 @@ from typing import Any
 from ._toml import load_toml_file
 from .cruft import CruftSettings, RecurrenceSettings
 from .dedup import DedupSettings, SketchSettings
+from .dedup.containment import METHODS as CONTAINMENT_METHODS
 from .io import ReadOptions
 from .names import NameSettings
 
@@ -153,6 +154,8 @@ def validate_settings(settings: "Settings", origin: str | None = None) -> "Setti
     _in_range(d.batch_size, 1, 10 ** 7, "dedup.batch_size", origin, integer=True)
     _one_of(d.representative, ("longest", "earliest", "source"), "dedup.representative", origin)
     _one_of(d.lsh_backend, ("numpy", "datasketch"), "dedup.lsh_backend", origin)
+    _one_of(d.containment_candidates, CONTAINMENT_METHODS, "dedup.containment_candidates", origin)
+    _in_range(d.containment_sample_rate, 1, 1024, "dedup.containment_sample_rate", origin, integer=True)
     sk = d.sketch
     _in_range(sk.shingle_size, 1, 50, "dedup.shingle_size", origin, integer=True)
     _in_range(sk.num_perm, 2, 4096, "dedup.num_perm", origin, integer=True)

@@ -73,7 +73,7 @@ def test_candidates_are_verified_before_they_count(monkeypatch: pytest.MonkeyPat
     import numpy as np
 
     fake = np.array(sorted(real | {(1, 2), (5, 9)}), dtype=np.int64)
-    monkeypatch.setattr(detector, "_candidate_array", lambda: fake)
+    monkeypatch.setattr(detector, "_candidate_arrays", lambda: (fake, np.zeros((0, 2), dtype=np.int64)))
     result = detector.cluster()
     assert result.candidates == len(real) + 2 and result.verified == len(real)
     flagged = {m.id for c in result.clusters for m in c.members} | {c.representative for c in result.clusters}
@@ -85,9 +85,10 @@ def test_candidates_are_verified_before_they_count(monkeypatch: pytest.MonkeyPat
 
 def test_numpy_banding_equals_datasketch_minhashlsh() -> None:
     docs = corpus()
-    ours = NearDuplicateDetector(DedupSettings(lsh_threshold=0.2))
+    ours = NearDuplicateDetector(DedupSettings(lsh_threshold=0.2, containment_candidates="none"))
     ours.add(docs)
-    theirs = NearDuplicateDetector(DedupSettings(lsh_threshold=0.2, lsh_backend="datasketch"))
+    theirs = NearDuplicateDetector(DedupSettings(lsh_threshold=0.2, lsh_backend="datasketch",
+                                                 containment_candidates="none"))
     theirs.add(docs)
     assert ours.candidate_pairs() == theirs.candidate_pairs()
 

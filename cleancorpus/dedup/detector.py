@@ -18,6 +18,7 @@ import numpy as np
 from ..document import Document, DuplicateOf
 from ..workers import batches as batch_list
 from .clusters import Cluster, DocInfo, Member, UnionFind, choose_representative
+from .containment import ensemble_candidates, ensemble_candidates_with_datasketch, sampled_candidates
 from .lsh import (
     band_hashes,
     band_parameters,
@@ -44,6 +45,11 @@ class DedupSettings:
     - ``representative`` / ``preferred_sources``: see :func:`choose_representative`.
     - ``lsh_backend``: ``numpy`` (default: datasketch's banding, one sort per band) or
       ``datasketch`` (its ``MinHashLSH`` object; same candidates, slower).
+    - ``containment_candidates``: how excerpts (high containment, low Jaccard) become
+      candidates: ``sampled`` (default; fixed-rate shingle samples, see
+      :mod:`.containment`), ``ensemble`` (datasketch's ``MinHashLSHEnsemble`` scheme,
+      one sort per band), ``datasketch`` (that class itself) or ``none``.
+    - ``containment_sample_rate``: ``sampled`` keeps one shingle in this many.
     - ``jobs``: processes for signatures (0 = all cores); results do not depend on it.
     Defaults chosen on ``benchmarks/dedup_quality.py`` (see ``benchmarks/README.md``).
     """
@@ -56,6 +62,8 @@ class DedupSettings:
     representative: str = "longest"
     preferred_sources: tuple[str, ...] = ()
     lsh_backend: str = "numpy"
+    containment_candidates: str = "sampled"
+    containment_sample_rate: int = 8
     batch_size: int = 500
     jobs: int = 1
 
@@ -64,6 +72,8 @@ class DedupSettings:
         data.pop("batch_size")
         data.pop("jobs")
         data.pop("lsh_backend")
+        data.pop("containment_candidates")
+        data.pop("containment_sample_rate")
         return data
 
 
@@ -170,17 +180,39 @@ class NearDuplicateDetector:
         return {(int(a), int(b)) for a, b in self._candidate_array()}
 
     def _candidate_array(self) -> np.ndarray:
+        """Jaccard LSH candidates and containment candidates, merged (sorted, distinct)."""
+        jaccard, containment = self._candidate_arrays()
+        if not len(containment):
+            return jaccard
+        n = max(len(self.infos), 1)
+        keys = np.union1d(jaccard[:, 0] * n + jaccard[:, 1], containment[:, 0] * n + containment[:, 1])
+        return np.stack([keys // n, keys % n], axis=1)
+
+    def _candidate_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(jaccard candidates, containment candidates)``, each sorted ``(i, j)`` with ``i < j``."""
         s = self.settings
+        empty = np.zeros((0, 2), dtype=np.int64)
         if not len(self.signatures):
-            return np.zeros((0, 2), dtype=np.int64)
+            return empty, empty
         signatures = self.signatures.matrix()
-        eligible = self.shingles.lengths() >= s.min_shingles
+        sizes = self.shingles.lengths()
+        eligible = sizes >= s.min_shingles
         if s.lsh_backend == "datasketch":
             pairs = candidates_with_datasketch(signatures, s.lsh_threshold, s.sketch.seed, eligible)
         else:
             bands, rows = band_parameters(s.lsh_threshold, s.sketch.num_perm)
             pairs = candidate_pairs(band_hashes(signatures, bands, rows), eligible)
-        return pairs
+        method = s.containment_candidates if s.containment is not None else "none"
+        if method == "sampled":
+            contained = sampled_candidates(self.shingles, eligible, s.containment_sample_rate)
+        elif method == "ensemble":
+            contained = ensemble_candidates(signatures, sizes, eligible, s.containment)
+        elif method == "datasketch":
+            contained = ensemble_candidates_with_datasketch(signatures, sizes, eligible, s.containment,
+                                                            s.sketch.seed)
+        else:
+            contained = empty
+        return pairs, contained
 
     def _worth_verifying(self, pairs: np.ndarray) -> np.ndarray:
         """Which candidates could pass verification, judged from their signatures.
@@ -217,27 +249,42 @@ class NearDuplicateDetector:
         """Exact ``(jaccard, containment)`` of two documents by index."""
         return exact_similarity(self.shingles[a], self.shingles[b])
 
+    def _pairs_to_verify(self) -> tuple[np.ndarray, int]:
+        """``(pairs worth an exact check, number of distinct candidates)``.
+
+        Jaccard candidates go through :meth:`_worth_verifying`; containment candidates were
+        chosen on their shared samples and are all checked (a signature estimate of the
+        containment of a 20% excerpt is too noisy to drop anything on).
+        """
+        jaccard, contained = self._candidate_arrays()
+        n = max(len(self.infos), 1)
+        key = lambda pairs: pairs[:, 0] * n + pairs[:, 1]  # noqa: E731
+        total = len(np.union1d(key(jaccard), key(contained)))
+        keys = np.union1d(key(jaccard[self._worth_verifying(jaccard)]), key(contained))
+        return np.stack([keys // n, keys % n], axis=1), total
+
     def verified_pairs(self, candidates: np.ndarray | None = None,
                        involving_from: int = 0) -> Iterator[tuple[int, int, float, float]]:
         """``(a, b, jaccard, containment)`` for every candidate pair that passes exact verification.
 
-        ``involving_from`` keeps only pairs whose second document has at least that index
-        (the index uses it to check only pairs with a new document).
+        ``candidates`` (all verified exactly) defaults to every Jaccard and containment
+        candidate of the corpus. ``involving_from`` keeps only pairs whose second document
+        has at least that index (the index uses it to check only pairs with a new document).
         """
-        pairs = self._candidate_array() if candidates is None else candidates
+        pairs = self._pairs_to_verify()[0] if candidates is None else candidates
         if involving_from:
             pairs = pairs[pairs[:, 1] >= involving_from]
-        for a, b in pairs[self._worth_verifying(pairs)].tolist():
+        for a, b in pairs.tolist():
             jaccard, containment = self.similarity(a, b)
             if self.is_duplicate(jaccard, containment):
                 yield a, b, jaccard, containment
 
     def cluster(self) -> DedupResult:
-        """Verify every LSH candidate, join verified pairs, choose representatives."""
-        candidates = self._candidate_array()
+        """Verify every candidate, join verified pairs, choose representatives."""
+        pairs, candidates = self._pairs_to_verify()
         groups = UnionFind()
         verified = 0
-        for a, b, _, _ in self.verified_pairs(candidates):
+        for a, b, _, _ in self.verified_pairs(pairs):
             verified += 1
             groups.union(self.infos[a].id, self.infos[b].id)
         clusters = []
@@ -252,7 +299,7 @@ class NearDuplicateDetector:
                 members.append(Member(info.id, jaccard, containment))
             clusters.append(Cluster(rep.id, members))
         clusters.sort(key=lambda c: c.representative)
-        self.result = DedupResult(clusters, self.settings, len(self.infos), len(candidates), verified)
+        self.result = DedupResult(clusters, self.settings, len(self.infos), candidates, verified)
         self._duplicate_of = self.result.duplicate_of()
         return self.result
 

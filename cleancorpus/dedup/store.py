@@ -61,6 +61,12 @@ class RaggedStore:
         i = index - self.starts[chunk]
         return flat[offsets[i]:offsets[i + 1]]
 
+    def iter_chunks(self):
+        """``(index of the first array, flat values, offsets)`` for each stored chunk, in order."""
+        self._flush()
+        for start, (flat, offsets) in zip(self.starts, self.chunks):
+            yield start, flat, offsets
+
     def lengths(self) -> np.ndarray:
         """The length of every array, in order."""
         self._flush()
