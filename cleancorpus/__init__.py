@@ -12,6 +12,7 @@ Or one stage alone: :func:`remove_cruft`, :func:`normalize_names`, :func:`find_d
 
 __version__ = "0.1.0"
 
+from .adapters import MissingExtra, from_arrow, from_pandas, from_records, to_arrow, to_pandas, to_records
 from .config import ConfigError, Settings, discover_settings, load_settings
 from .cruft import CruftRemover, CruftSettings, remove_cruft
 from .dedup import DedupResult, DedupSettings, NearDuplicateDetector, find_duplicates
@@ -21,7 +22,8 @@ from .names import NameNormalizer, NameSettings, normalize_names
 from .pipeline import Pipeline, normalize_corpus, run_stages
 
 __all__ = [
-    "ConfigError", "CorpusError", "CruftRemover", "CruftSettings", "DedupResult", "DedupSettings", "Document",
+    "ConfigError", "CorpusError", "MissingExtra", "from_arrow", "from_pandas", "from_records", "to_arrow",
+    "to_pandas", "to_records", "CruftRemover", "CruftSettings", "DedupResult", "DedupSettings", "Document",
     "DuplicateOf", "LineRemoval", "NameNormalizer", "NameSettings", "NearDuplicateDetector", "Pipeline",
     "ReadOptions", "ReadProblem", "Settings", "WordChange", "__version__", "discover_settings", "find_duplicates",
     "load_settings", "normalize_corpus", "normalize_names", "read_corpus", "remove_cruft", "run_stages",

@@ -18,7 +18,7 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from .config import Settings
 from .cruft import CruftRemover
@@ -239,14 +239,58 @@ class Pipeline:
     def detector(self) -> NearDuplicateDetector | None:
         return next((s for s in self.stages if isinstance(s, NearDuplicateDetector)), None)
 
-    def run(self, documents: Iterable[Document], *, workdir: str | Path | None = None,
+    def run(self, documents: Iterable[Document | Mapping], *, workdir: str | Path | None = None,
             progress: ProgressCallback | None = None) -> Iterator[Document]:
         """Cleaned, normalized documents with their records, lazily and in input order.
 
+        ``documents`` may be :class:`Document` objects or records (dicts, rows of a
+        ``datasets.Dataset``: any mapping), read with the field names of ``settings.read``.
         ``settings.dedup.jobs`` worker processes (0: all cores) apply the per-document stages.
         """
+        from .adapters import as_documents
+
         jobs = self.settings.dedup.jobs or os.cpu_count() or 1
+        if isinstance(documents, (list, tuple)):
+            documents = list(as_documents(documents, self.settings.read))  # still a list: fitted on directly
+        else:
+            documents = as_documents(documents, self.settings.read)
         return run_stages(documents, self.stages, workdir=workdir, progress=progress, jobs=jobs)
+
+    def fit(self, documents: Iterable[Document | Mapping], *, workdir: str | Path | None = None) -> "Pipeline":
+        """Fit every stage on ``documents`` (one pass, spooled), for :meth:`map_batch` afterwards."""
+        for _ in self.run(documents, workdir=workdir):
+            pass
+        self._fitted = True
+        return self
+
+    def map_batch(self, batch: Mapping[str, list], indices: list[int] | None = None) -> dict[str, list]:
+        """The fitted stages over a batch of columns, for ``datasets.Dataset.map(batched=True)``.
+
+        Takes and returns ``{column: [values]}``: the text column cleaned, every other
+        column kept, and ``duplicate_of`` added (the representative's id, or ``None``).
+        Ids must match the ones :meth:`fit` saw: give an id column, or pass
+        ``with_indices=True`` to ``map`` when there is none::
+
+            pipeline = Pipeline().fit(dataset)
+            dataset = dataset.map(pipeline.map_batch, batched=True, with_indices=True)
+        """
+        from .adapters import DUPLICATE_FIELD, record_to_document, to_records
+
+        if not getattr(self, "_fitted", False):
+            raise RuntimeError("map_batch needs a fitted pipeline: call Pipeline.fit(documents) first")
+        columns = list(batch)
+        length = len(batch[columns[0]]) if columns else 0
+        out: dict[str, list] = {c: [] for c in columns}
+        out[DUPLICATE_FIELD] = []
+        for row in range(length):
+            number = indices[row] + 1 if indices is not None else row + 1
+            doc = record_to_document({c: batch[c][row] for c in columns}, number, self.settings.read)
+            for stage in self.stages:
+                doc = stage.apply(doc)
+            (record,) = to_records([doc], options=self.settings.read)
+            for column in out:
+                out[column].append(record.get(column))
+        return out
 
 
 def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *,

@@ -97,11 +97,13 @@ def sampled_candidates(shingles: RaggedStore, eligible: np.ndarray, rate: int = 
     rank_of[by_size] = np.arange(n)
     keys, per_doc = [], []
     for start, flat, offsets in shingles.iter_chunks():
-        mask = sample_mask(flat, rate)
-        docs = np.repeat(np.arange(start, start + len(offsets) - 1), np.diff(offsets))
-        keep = mask & eligible[docs]
-        per_doc.append(np.bincount(docs[keep] - start, minlength=len(offsets) - 1))
-        keys.append((flat[keep].astype(np.uint64) << np.uint64(32)) | rank_of[docs[keep]].astype(np.uint64))
+        positions = np.flatnonzero(sample_mask(flat, rate))
+        docs = np.searchsorted(offsets, positions, side="right") - 1  # only for the ~1/rate sampled
+        keep = eligible[start + docs]
+        docs, positions = docs[keep], positions[keep]
+        per_doc.append(np.bincount(docs, minlength=len(offsets) - 1))
+        keys.append((flat[positions].astype(np.uint64) << np.uint64(32))
+                    | rank_of[start + docs].astype(np.uint64))
     samples = np.concatenate(per_doc) if per_doc else np.zeros(n, dtype=np.int64)
     key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
     del keys

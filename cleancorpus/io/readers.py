@@ -317,7 +317,8 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
         seen.add(doc_id)
         url = obj.get(options.url_field)
         source = obj.get(options.source_field) or host_of(url if isinstance(url, str) else None)
-        meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field}, "line": number,
+        meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field},
+                "text_at": list(obj).index(options.text_field), "line": number,
                 "path": location, "content_hash": content_hash(raw)}
         if isinstance(url, str):
             meta["url"] = url

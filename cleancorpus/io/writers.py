@@ -243,7 +243,11 @@ def write_files(documents: Iterable[Document], output: Path, names: dict[str, st
 def document_to_json(doc: Document, options: ReadOptions | None = None) -> dict[str, Any]:
     """A JSON Lines record for a document: the original fields, with the cleaned text."""
     options = options or ReadOptions()
-    obj = dict(doc.meta.get("fields") or {})
+    items = list((doc.meta.get("fields") or {}).items())
+    at = doc.meta.get("text_at")  # where the text field was in the record: it goes back there
+    if isinstance(at, int) and 0 <= at <= len(items):
+        items.insert(at, (options.text_field, doc.text))
+    obj = dict(items)
     obj.setdefault(options.id_field, doc.id)
     if doc.source and options.source_field not in obj:
         obj[options.source_field] = doc.source

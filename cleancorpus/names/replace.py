@@ -185,6 +185,8 @@ class NameNormalizer:
             yield self.apply(doc)
 
 
-def normalize_names(documents: Iterable[Document], settings: NameSettings | None = None) -> Iterator[Document]:
-    """Respell name variants in each document (lazy)."""
-    return NameNormalizer(settings).run(documents)
+def normalize_names(documents: Iterable[Document], settings: NameSettings | None = None) -> list[Document]:
+    """Respell name variants in each document: the one-call form, a list like :func:`remove_cruft`'s.
+
+    For a stream, use ``NameNormalizer(settings).run(stream)`` (lazy)."""
+    return list(NameNormalizer(settings).run(documents))
