@@ -293,38 +293,51 @@ class Pipeline:
         return out
 
 
-def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *,
+def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str | Path | None = None, *,
                      settings: Settings | None = None, format: str | None = None,
                      drop_duplicates: bool = False, progress: ProgressCallback | None = None):
     """Read a corpus, clean it, write it and its report: what ``cleancorpus normalize`` does.
 
-    Returns the :class:`~cleancorpus.report.RunReport` (also written as
-    ``OUTPUT/cleancorpus-report.json``). Raises :class:`~cleancorpus.io.CorpusError` for a
-    missing input or an output inside the input; unreadable documents are recorded
-    in the report's ``problems`` and the run goes on.
+    ``input_path``: one input or a list (folders, files, shards, ``-``). ``output``: a folder
+    (the input layout mirrored: text files as files, shards as shards of the same names and
+    compression), one file of records (``*.jsonl``, ``*.jsonl.gz``, ``*.jsonl.zst``,
+    ``*.parquet``), or ``-`` for JSON Lines on standard output. Returns the
+    :class:`~cleancorpus.report.RunReport`, also written as ``cleancorpus-report.json``
+    beside the output (not for ``-``). Raises :class:`~cleancorpus.io.CorpusError` for a
+    missing or unreadable kind of input, or an output inside an input, before anything is
+    written; unreadable documents are recorded in the report's ``problems`` and the run goes on.
     """
     import json
 
     from .io import (REPORT_NAME, CorpusError, OutputFolder, atomic_open, check_output_location, default_output,
-                     is_jsonl_input, jsonl_output_name, list_corpus_files, plan_output_names, read_corpus,
-                     write_corpus)
+                     plan_output_names, read_corpus, write_corpus)
+    from .io.readers import check_inputs, file_kind, text_document_ids
+    from .io.writers import write_records_file, write_stdout
     from .report import RECORDS_NAME, RunReport
 
     settings = settings or Settings()
-    if str(input_path) != "-" and not Path(input_path).exists():
-        raise CorpusError(f"{input_path}: no such file or directory")
-    out = Path(output) if output is not None else default_output(input_path)
-    check_output_location(input_path, out)
+    inputs = [input_path] if isinstance(input_path, (str, Path)) else list(input_path)
+    check_inputs(inputs)
+    to_stdout = output is not None and str(output) == "-"
+    one_file = (output is not None and not to_stdout and file_kind(output) in ("jsonl", "parquet")
+                and not Path(output).is_dir())
+    if output is None and len(inputs) > 1:
+        raise CorpusError("several inputs need an output: give -o FOLDER, -o FILE.jsonl or -o -")
+    out = Path(output) if output is not None else default_output(inputs[0])
+    if not to_stdout:
+        for single in inputs:
+            check_output_location(single, out.parent if one_file else out, one_file=out if one_file else None)
     if format is None:
-        format = "jsonl" if is_jsonl_input(input_path) else "files"
+        format = "mirror"
     names = None
-    if format == "files" and Path(input_path).is_dir():  # one name per document, decided before writing
-        root = Path(input_path)
-        names = plan_output_names(f.relative_to(root).as_posix()
-                                  for f in list_corpus_files(root, settings.read.follow_links))
-    report = RunReport(input=str(input_path), output=str(out), settings=settings.to_dict())
+    if format in ("files", "mirror") and not one_file and not to_stdout:  # one name per document, decided before writing
+        names = plan_output_names(text_document_ids(inputs, settings.read.follow_links))
+    if format == "files" and any(str(i) == "-" or Path(i).is_file() for i in inputs):
+        names = None  # records become files named by their ids
+    shown = str(input_path) if isinstance(input_path, (str, Path)) else " ".join(map(str, inputs))
+    report = RunReport(input=shown, output="-" if to_stdout else str(out), settings=settings.to_dict())
     pipeline = Pipeline(settings)
-    documents = read_corpus(input_path, settings.read, problems=report.problems)
+    documents = read_corpus(inputs, settings.read, problems=report.problems)
 
     def kept(stream: Iterable[Document]) -> Iterator[Document]:
         for doc in stream:
@@ -334,35 +347,53 @@ def normalize_corpus(input_path: str | Path, output: str | Path | None = None, *
                 continue
             yield doc
 
-    records = OutputFolder(out)
-    failure = records.claim(RECORDS_NAME, RECORDS_NAME)
+    if to_stdout:
+        with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir:
+            summary = write_stdout(kept(pipeline.run(documents, workdir=workdir, progress=progress)), settings.read)
+        report.written = summary.written
+        _keep_clusters(report, pipeline)
+        return report
+
+    folder_of_report = out.parent if one_file else out
+    prefix = f"{out.name}." if one_file else ""  # out.jsonl -> out.jsonl.cleancorpus-report.json beside it
+    records_name, report_name = prefix + RECORDS_NAME, prefix + REPORT_NAME
+    report.records_name = records_name
+    records = OutputFolder(folder_of_report)
+    failure = records.claim(records_name, records_name)
     records.close()
     if failure is not None:
         raise CorpusError(failure)
     summary = None
     try:
         with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir, \
-                atomic_open(out / RECORDS_NAME) as handle:
+                atomic_open(folder_of_report / records_name) as handle:
             report.records_out = handle
-            summary = write_corpus(kept(pipeline.run(documents, workdir=workdir, progress=progress)), out,
-                                   format=format, jsonl_name=jsonl_output_name(input_path), options=settings.read,
-                                   names=names)
+            cleaned = kept(pipeline.run(documents, workdir=workdir, progress=progress))
+            if one_file:
+                summary = write_records_file(cleaned, out, settings.read)
+            else:
+                summary = write_corpus(cleaned, out, format=format, options=settings.read, names=names)
     except OSError as exc:
         if summary is None:
             raise
-        summary.failures.append(f"{out / RECORDS_NAME}: cannot write: {exc.strerror or exc}")
+        summary.failures.append(f"{folder_of_report / records_name}: cannot write: {exc.strerror or exc}")
     finally:
         report.records_out = None
     report.written = summary.written
     report.overwritten = summary.overwritten
     report.write_failures = summary.failures
-    detector = pipeline.detector
-    if detector is not None and detector.result is not None:
-        report.clusters = detector.result.to_dict()["clusters"]
-    folder = OutputFolder(out)
-    failure = folder.write(REPORT_NAME, json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
+    _keep_clusters(report, pipeline)
+    folder = OutputFolder(folder_of_report)
+    failure = folder.write(report_name, json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
                            .encode("utf-8", errors="backslashreplace") + b"\n")
     folder.close()
     if failure is not None:
         report.write_failures.append(failure)
+    report.report_path = str(folder_of_report / report_name)
     return report
+
+
+def _keep_clusters(report, pipeline: Pipeline) -> None:
+    detector = pipeline.detector
+    if detector is not None and detector.result is not None:
+        report.clusters = detector.result.to_dict()["clusters"]

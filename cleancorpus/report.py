@@ -66,6 +66,10 @@ class RunReport:
     clusters: list[dict[str, Any]] = field(default_factory=list)
     by_rule: Counter = field(default_factory=Counter)
     words_changed: int = 0
+    #: where the records and this report were written (beside a single output file, they
+    #: take its name as a prefix: ``out.jsonl.cleancorpus-report.json``)
+    records_name: str = RECORDS_NAME
+    report_path: str | None = None
 
     def add(self, doc: Document) -> None:
         """Record one processed document: counted here, its records written to ``records_out``."""
@@ -109,7 +113,7 @@ class RunReport:
             },
             "problems": [asdict(p) for p in self.problems],
             "write_failures": self.write_failures,
-            "records": RECORDS_NAME,
+            "records": self.records_name,
             "clusters": self.clusters,
         }
 

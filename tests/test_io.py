@@ -161,8 +161,8 @@ def test_repeated_jsonl_ids_are_kept_apart_and_reported(tmp_path: Path) -> None:
 
 def test_a_folder_without_readable_files_and_a_file_as_output_are_errors(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "data.jsonl").write_text('{"text": "x"}\n')
-    with pytest.raises(CorpusError, match="give a .jsonl file directly"):
+    (tmp_path / "in" / "notes.csv").write_text("a,b\n")
+    with pytest.raises(CorpusError, match="no files cleancorpus reads in this folder"):
         list(read_corpus(tmp_path / "in"))
     (tmp_path / "out.txt").write_text("")
     with pytest.raises(CorpusError, match="exists and is not a folder"):

@@ -105,7 +105,8 @@ def unified_diff_of(doc: Document, plan: FixPlan) -> str:
     import difflib
 
     path = str(doc.meta.get("path") or doc.id)
-    label = f"{path}:{doc.meta['line']}" if "fields" in doc.meta else path
+    where = doc.meta.get("line") or doc.meta.get("row")
+    label = f"{path}:{where}" if "fields" in doc.meta and where else path
     before = doc.text.split("\n")
     after = apply_plan(doc.text, plan).split("\n")
     lines = difflib.unified_diff(before, after, fromfile=label, tofile=label, lineterm="")
@@ -194,6 +195,12 @@ def write_fixes(docs: list[Document], plans: dict[str, FixPlan], input_path: str
         if plan is None:
             continue
         if "fields" in doc.meta:
+            shard = Path(doc.meta["path"])
+            if "line" not in doc.meta or shard.name.lower().endswith((".gz", ".zst")):
+                note = f"{shard}: Parquet and compressed shards are not rewritten in place; use normalize"
+                if note not in notes:
+                    notes.append(note)
+                continue
             jsonl[doc.meta["path"]][doc.meta["line"]] = apply_plan(doc.text, plan)
             continue
         path = Path(doc.meta["path"])

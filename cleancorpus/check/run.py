@@ -191,7 +191,7 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                                             f"containment {member.containment:.2f})", member.id,
                                             f"CC301:{cluster.representative}"))
         for problem in problems:
-            if problem.kind == "link":
+            if problem.kind in ("link", "skipped"):
                 notes.append(str(problem))
             else:
                 findings.append(_problem_finding(problem))

@@ -66,14 +66,24 @@ class Parser(argparse.ArgumentParser):
         super().error(message)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", help="a folder, a file, a .jsonl file (optionally .gz), or - for JSON Lines on stdin")
+INPUT_HELP = ("folders (text, HTML, JSON Lines and Parquet shards inside), files (.txt .md .html .htm, "
+              ".jsonl/.ndjson optionally .gz or .zst, .parquet), or - for JSON Lines on stdin")
+
+
+def _add_common(parser: argparse.ArgumentParser, several: bool = False) -> None:
+    if several:
+        parser.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
+    else:
+        parser.add_argument("input", help=INPUT_HELP.replace("folders", "a folder").replace("files (", "a file ("))
     parser.add_argument("--config", metavar="FILE", help="settings file (default: cleancorpus.toml or "
                         "pyproject.toml [tool.cleancorpus] found from the input upwards)")
     parser.add_argument("--isolated", action="store_true", help="ignore configuration files")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress and no summary")
     parser.add_argument("--text-field", help="JSON Lines: the field holding the text (default: text)")
     parser.add_argument("--id-field", help="JSON Lines: the field holding the id (default: id)")
+    parser.add_argument("--source-field", help="records: the field naming the source (default: source)")
+    parser.add_argument("--url-field", help="records: the field holding the URL (default: url)")
+    parser.add_argument("--date-field", help="records: the field holding the date (default: date)")
     parser.add_argument("--max-document-mb", type=float, metavar="MB",
                         help="a document larger than this (read, or decompressed) is a named failure (default 64)")
     parser.add_argument("--follow-links", action="store_true",
@@ -102,13 +112,17 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                        help="preferred sources, in order, for --representative source")
 
 
+def _first_input(args: argparse.Namespace) -> str:
+    """The input settings are discovered from (the first, when there are several)."""
+    return args.inputs[0] if getattr(args, "inputs", None) else args.input
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = discover_settings(args.input, args.config, args.isolated)
+    settings = discover_settings(_first_input(args), args.config, args.isolated)
     read = settings.read
-    if args.text_field:
-        read = replace(read, text_field=args.text_field)
-    if args.id_field:
-        read = replace(read, id_field=args.id_field)
+    for name in ("text_field", "id_field", "source_field", "url_field", "date_field"):
+        if getattr(args, name, None):
+            read = replace(read, **{name: getattr(args, name)})
     if args.follow_links:
         read = replace(read, follow_links=True)
     if args.max_document_mb is not None:
@@ -159,12 +173,15 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     from ..progress import Progress
 
     if args.explain:
-        args.documents = args.explain
+        if len(args.inputs) > 1:
+            raise UsageError("--explain reads one input")
+        args.documents, args.input = args.explain, args.inputs[0]
         return cmd_explain(args)
     settings = _settings(args)
     progress = Progress(enabled=not args.quiet)
     try:
-        report = normalize_corpus(args.input, args.output, settings=settings, format=args.format,
+        inputs = args.inputs[0] if len(args.inputs) == 1 else args.inputs
+        report = normalize_corpus(inputs, args.output, settings=settings, format=args.format,
                                   drop_duplicates=args.drop_duplicates, progress=progress)
     finally:
         progress.close()
@@ -176,7 +193,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         if report.overwritten:
             print(f"note: replaced {report.overwritten} file(s) an earlier run had written in {report.output}; "
                   "other files there were left alone", file=sys.stderr)
-        print(f"wrote {report.output} (report: {Path(report.output) / 'cleancorpus-report.json'})", file=sys.stderr)
+        if report.report_path:
+            print(f"wrote {report.output} (report: {report.report_path})", file=sys.stderr)
     return EXIT_FINDINGS if report.failed or report.write_failures else EXIT_OK
 
 
@@ -328,10 +346,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     normalize = sub.add_parser("normalize", help="clean a corpus and write it with a report",
                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    _add_common(normalize)
-    normalize.add_argument("-o", "--output", help="output folder (default: <INPUT>-clean beside the input)")
-    normalize.add_argument("--format", choices=("files", "jsonl"), help="files mirror the input layout "
-                           "(default for folders and files); jsonl writes one JSON Lines file")
+    _add_common(normalize, several=True)
+    normalize.add_argument("-o", "--output", help="a folder (the input layout mirrored: files as files, shards as "
+                           "shards of the same names and compression), one file (FILE.jsonl, .jsonl.gz, .jsonl.zst "
+                           "or .parquet), or - for JSON Lines on stdout (default: <INPUT>-clean beside the input)")
+    normalize.add_argument("--format", choices=("files", "jsonl"), help="files: every document as a file "
+                           "named by its id (records too); jsonl: one corpus.jsonl in the output folder "
+                           "(default: mirror the input layout, shards as shards)")
     normalize.add_argument("--drop-duplicates", action="store_true", help="write only cluster representatives")
     normalize.add_argument("--explain", action="append", metavar="DOC_ID",
                            help="show this document with its removed lines and changed words marked, "

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, Sequence
 from urllib.parse import urlsplit
 
 from ..document import Document
@@ -23,7 +24,11 @@ from ..document import Document
 TEXT_SUFFIXES = (".txt", ".md")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+PARQUET_SUFFIXES = (".parquet",)
 DIRECTORY_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+#: Files cleancorpus itself writes beside an output: never read back as corpus.
+OWN_FILES = ("cleancorpus-report.json", "cleancorpus-records.jsonl")
+KINDS_HELP = ".txt, .md, .html, .htm (each optionally .gz), .jsonl or .ndjson (optionally .gz or .zst), .parquet"
 STDIN = "-"
 
 
@@ -74,11 +79,38 @@ class ReadOptions:
 
 
 def _base_suffix(path: Path) -> str:
-    """The suffix that says the format, looking through a trailing ``.gz``."""
+    """The suffix that says the format, looking through a trailing ``.gz`` or ``.zst``."""
     name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    for compression in (".gz", ".zst"):
+        if name.endswith(compression):
+            name = name[: -len(compression)]
     return os.path.splitext(name)[1]
+
+
+def file_kind(path: str | Path) -> str | None:
+    """``text``, ``html``, ``jsonl`` or ``parquet`` by the file's name, or ``None`` (not a kind we read).
+
+    ``.gz`` works for all but Parquet (which compresses inside), ``.zst`` for JSON Lines.
+    """
+    path = Path(path)
+    suffix = _base_suffix(path)
+    name = path.name.lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if name.endswith(".zst"):
+        return None
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet" if not name.endswith(".gz") else None
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    return None
+
+
+def is_record_file(path: str | Path) -> bool:
+    """A file of records (JSON Lines or Parquet), read as many documents."""
+    return file_kind(path) in ("jsonl", "parquet")
 
 
 def is_jsonl_input(path: str | Path) -> bool:
@@ -276,10 +308,12 @@ def _not_unicode(value: str) -> str | None:
 
 
 def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: list[ReadProblem],
-                location: str | None = None) -> Iterator[Document]:
-    """Documents of a JSON Lines stream; ``name`` makes default ids, ``location`` is the file's path."""
+                location: str | None = None, seen: set[str] | None = None) -> Iterator[Document]:
+    """Documents of a JSON Lines stream; ``name`` makes default ids (``name:line``) and is
+    the shard the records go back to, ``location`` is the file's path, ``seen`` the ids
+    already read (shared by every shard of a run, so ids stay unique across them)."""
     location = location or name
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     limit = options.max_document_bytes
     for number, raw in enumerate(_bounded_lines(handle, limit), start=1):
         if raw is None:
@@ -296,45 +330,108 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
         except RecursionError:
             problems.append(ReadProblem(location, "malformed JSON: nested too deeply", line=number))
             continue
-        if not isinstance(obj, dict):
-            problems.append(ReadProblem(location, "a JSON object was expected", line=number))
-            continue
-        text = obj.get(options.text_field)
-        if not isinstance(text, str):
-            problems.append(ReadProblem(location, f"no string field {options.text_field!r}", line=number))
-            continue
-        doc_id = obj.get(options.id_field)
-        doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
-        bad = _not_unicode(text) or _not_unicode(doc_id)
-        if bad:
-            problems.append(ReadProblem(location, f"{'text' if _not_unicode(text) else 'id'} holds {bad}: "
-                                                  "not valid Unicode", line=number))
-            continue
-        if doc_id in seen:
-            problems.append(ReadProblem(location, f"id {doc_id!r} was already used; this document is read as "
-                                              f"{doc_id}#{number}", line=number, fatal=False))
-            doc_id = f"{doc_id}#{number}"
-        seen.add(doc_id)
-        url = obj.get(options.url_field)
-        source = obj.get(options.source_field) or host_of(url if isinstance(url, str) else None)
-        meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field},
-                "text_at": list(obj).index(options.text_field), "line": number,
-                "path": location, "content_hash": content_hash(raw)}
-        if isinstance(url, str):
-            meta["url"] = url
-        date = obj.get(options.date_field)
-        if isinstance(date, (str, int, float)) and not isinstance(date, bool) and str(date).strip():
-            meta["date"] = str(date)
-        yield Document(id=doc_id, text=text, source=str(source) if source else None, meta=meta)
+        doc = _record_document(obj, name, number, location, options, problems, seen, {"line": number})
+        if doc is not None:
+            doc.meta["content_hash"] = content_hash(raw)
+            yield doc
 
 
-def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProblem]) -> Iterator[Document]:
+def _record_document(obj: Any, name: str, number: int, location: str, options: ReadOptions,
+                     problems: list[ReadProblem], seen: set[str], where: dict[str, Any]) -> Document | None:
+    """One record (a JSON line or a Parquet row) as a document, or ``None`` with a problem noted."""
+    if not isinstance(obj, dict):
+        problems.append(ReadProblem(location, "a JSON object was expected", line=number))
+        return None
+    text = obj.get(options.text_field)
+    if not isinstance(text, str):
+        problems.append(ReadProblem(location, f"no string field {options.text_field!r}", line=number))
+        return None
+    doc_id = obj.get(options.id_field)
+    doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
+    bad = _not_unicode(text) or _not_unicode(doc_id)
+    if bad:
+        problems.append(ReadProblem(location, f"{'text' if _not_unicode(text) else 'id'} holds {bad}: "
+                                              "not valid Unicode", line=number))
+        return None
+    if doc_id in seen:
+        renamed = f"{doc_id}#{number}"
+        if renamed in seen:
+            renamed = f"{doc_id}#{name}:{number}"
+        problems.append(ReadProblem(location, f"id {doc_id!r} was already used; this document is read as "
+                                              f"{renamed}", line=number, fatal=False))
+        doc_id = renamed
+    seen.add(doc_id)
+    url = obj.get(options.url_field)
+    source = obj.get(options.source_field) or host_of(url if isinstance(url, str) else None)
+    meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field},
+            "text_at": list(obj).index(options.text_field), **where, "path": location, "shard": name}
+    if isinstance(url, str):
+        meta["url"] = url
+    date = obj.get(options.date_field)
+    if isinstance(date, (str, int, float)) and not isinstance(date, bool) and str(date).strip():
+        meta["date"] = str(date)
+    return Document(id=doc_id, text=text, source=str(source) if source else None, meta=meta)
+
+
+def open_records(path: Path) -> IO[bytes]:
+    """A binary handle on a JSON Lines file, decompressed for ``.gz`` and ``.zst``."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if name.endswith(".zst"):
+        from ..adapters import require
+
+        zstandard = require("zstandard", "zstd")
+        raw = open(path, "rb")
+        try:
+            # a buffered reader gives ``readline`` (the zstandard reader has none of its own)
+            return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
+        except BaseException:
+            raw.close()
+            raise
+    return open(path, "rb")
+
+
+def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
+                     seen: set[str] | None = None) -> Iterator[Document]:
     try:
-        opener = gzip.open if path.name.lower().endswith(".gz") else open
-        with opener(path, "rb") as handle:
-            yield from _iter_jsonl(handle, path.name, options, problems, str(path))
+        with open_records(path) as handle:
+            yield from _iter_jsonl(handle, name or path.name, options, problems, str(path), seen)
     except (OSError, EOFError, zlib.error) as exc:
         problems.append(ReadProblem(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
+    except Exception as exc:  # zstandard's own error type
+        if type(exc).__module__.startswith("zstandard"):
+            problems.append(ReadProblem(str(path), f"cannot read: {exc}"))
+        else:
+            raise
+
+
+def _iter_parquet_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
+                       seen: set[str] | None = None) -> Iterator[Document]:
+    """Documents of a Parquet file, a row group batch at a time (needs ``cleancorpus[parquet]``)."""
+    from ..adapters import require
+
+    require("pyarrow", "parquet")
+    import pyarrow.parquet as pq
+
+    name = name or path.name
+    seen = set() if seen is None else seen
+    try:
+        reader = pq.ParquetFile(path)
+        number = 0
+        for batch in reader.iter_batches(batch_size=1024):
+            for record in batch.to_pylist():
+                number += 1
+                doc = _record_document(record, name, number, str(path), options, problems, seen, {"row": number})
+                if doc is not None:
+                    yield doc
+    except OSError as exc:
+        problems.append(ReadProblem(str(path), f"cannot read as Parquet: {getattr(exc, 'strerror', None) or exc}"))
+    except Exception as exc:  # pyarrow's ArrowInvalid and kin: a damaged or foreign file
+        if type(exc).__module__.startswith("pyarrow"):
+            problems.append(ReadProblem(str(path), f"cannot read as Parquet: {exc}"))
+        else:
+            raise
 
 
 def leads_outside(path: Path, root: Path) -> bool:
@@ -345,35 +442,77 @@ def leads_outside(path: Path, root: Path) -> bool:
 
 
 def list_corpus_files(root: Path, follow_links: bool = False,
-                      problems: list[ReadProblem] | None = None) -> list[Path]:
+                      problems: list[ReadProblem] | None = None, *, records: bool = False) -> list[Path]:
     """The readable files under ``root``: recursive, sorted, hidden files skipped.
 
-    A symbolic link whose target lies outside ``root`` is skipped (noted in ``problems``)
-    unless ``follow_links``: a corpus folder must not read, copy or rewrite files from
-    elsewhere on the machine. Linked folders are never descended into.
+    Text and HTML files always; JSON Lines and Parquet shards too with ``records``. A file
+    of another kind is named in ``problems`` (skipped, never silently), except the report
+    files cleancorpus writes itself. A symbolic link whose target lies outside ``root`` is
+    skipped (noted in ``problems``) unless ``follow_links``: a corpus folder must not
+    read, copy or rewrite files from elsewhere on the machine. Linked folders are never
+    descended into.
     """
     files = []
     for path in root.rglob("*"):
         relative = path.relative_to(root)
-        if any(part.startswith(".") for part in relative.parts):
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file() or \
+                path.name.endswith(OWN_FILES):
             continue
-        if path.is_file() and _base_suffix(path) in DIRECTORY_SUFFIXES:
-            if not follow_links and leads_outside(path, root):
-                if problems is not None:
-                    problems.append(ReadProblem(str(path), "symbolic link to a file outside the input; skipped "
-                                                "(--follow-links reads it)", fatal=False, kind="link"))
-                continue
-            files.append(path)
+        kind = file_kind(path)
+        if kind is None or (kind in ("jsonl", "parquet") and not records):
+            if problems is not None and kind is None:
+                problems.append(ReadProblem(str(path), f"not a kind of file cleancorpus reads ({KINDS_HELP}); "
+                                                       "skipped", fatal=False, kind="skipped"))
+            continue
+        if not follow_links and leads_outside(path, root):
+            if problems is not None:
+                problems.append(ReadProblem(str(path), "symbolic link to a file outside the input; skipped "
+                                            "(--follow-links reads it)", fatal=False, kind="link"))
+            continue
+        files.append(path)
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
-def read_corpus(path: str | Path, options: ReadOptions | None = None,
+def text_document_ids(paths: Sequence[str | Path], follow_links: bool = False) -> list[str]:
+    """The ids the text and HTML files of these inputs will have (shards excluded), to plan
+    output names before anything is read."""
+    ids: list[str] = []
+    prefixes = [f"{name}/" for name in input_names(paths)] if len(paths) > 1 else [""]
+    for path, prefix in zip(paths, prefixes):
+        root = Path(path)
+        if str(path) == STDIN or not root.exists():
+            continue
+        if root.is_dir():
+            ids += [prefix + f.relative_to(root).as_posix() for f in list_corpus_files(root, follow_links)]
+        elif file_kind(root) in ("text", "html"):
+            ids.append(prefix.rstrip("/") or root.name)
+    return ids
+
+
+def input_names(paths: Sequence[str | Path]) -> list[str]:
+    """The name each input's documents are filed under when a run reads several inputs
+    (its folder or file name); two inputs of one name are a :class:`CorpusError`."""
+    names = [STDIN if str(p) == STDIN else Path(p).resolve().name for p in paths]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise CorpusError(f"several inputs are named {repeated[0]!r}: their documents would share ids; "
+                          "give inputs with different names")
+    return names
+
+
+def read_corpus(path: str | Path | Sequence[str | Path], options: ReadOptions | None = None,
                 problems: list[ReadProblem] | None = None, extraction_cache: dict | None = None) -> Iterator[Document]:
-    """Read documents from a directory, a file, a JSON Lines file or ``-`` (stdin).
+    """Read documents from folders, files, JSON Lines or Parquet shards, or ``-`` (stdin).
+
+    ``path`` may be one input or a list of them. A folder is read recursively: each text
+    or HTML file is one document (its id: the path inside the folder), each JSON Lines or
+    Parquet shard many (ids from the id field, else ``shard-path:line``). With several
+    inputs, each id starts with its input's name (``a/story.txt``, ``b.jsonl:3``).
 
     Lazy: one document at a time. Problems are appended to ``problems`` (and the
     document skipped when fatal); without a list, the first fatal problem raises
-    :class:`CorpusError`. A missing input always raises :class:`CorpusError`.
+    :class:`CorpusError`. A missing input, or a file of a kind cleancorpus does not read,
+    always raises :class:`CorpusError` before anything is read.
     ``extraction_cache`` (a dict-like keyed by content hash) spares re-extracting HTML.
 
     >>> docs = list(read_corpus("seeds"))            # doctest: +SKIP
@@ -381,8 +520,12 @@ def read_corpus(path: str | Path, options: ReadOptions | None = None,
     '000_4dc42c2cc4e86bcb.txt'
     """
     options = options or ReadOptions()
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    if not paths:
+        raise CorpusError("no input given")
+    check_inputs(paths)
     collect = problems if problems is not None else []
-    stream = _read_any(path, options, collect, extraction_cache)
+    stream = _read_all(paths, options, collect, extraction_cache)
     if problems is not None:
         yield from stream
         return
@@ -396,28 +539,80 @@ def read_corpus(path: str | Path, options: ReadOptions | None = None,
         raise CorpusError(str(fatal[0]))
 
 
+def check_inputs(paths: Sequence[str | Path]) -> None:
+    """Raise :class:`CorpusError` (one line, naming the input) for an input that is missing,
+    of a kind cleancorpus does not read, or that needs an extra that is not installed."""
+    if len(paths) > 1:
+        input_names(paths)
+        if sum(str(p) == STDIN for p in paths) > 1:
+            raise CorpusError("standard input (-) can be read only once")
+    for path in paths:
+        if str(path) == STDIN:
+            continue
+        root = Path(path)
+        if not root.exists():
+            raise CorpusError(f"{root}: no such file or directory")
+        if root.is_file():
+            kind = file_kind(root)
+            if kind is None:
+                raise CorpusError(f"{root}: not a kind of file cleancorpus reads ({KINDS_HELP})")
+            _require_reader(root, kind)
+
+
+def _require_reader(path: Path, kind: str) -> None:
+    from ..adapters import MissingExtra, require
+
+    try:
+        if kind == "parquet":
+            require("pyarrow", "parquet")
+        elif path.name.lower().endswith(".zst"):
+            require("zstandard", "zstd")
+    except MissingExtra as exc:
+        raise CorpusError(f"{path}: {exc}") from None
+
+
+def _read_all(paths: list, options: ReadOptions, problems: list[ReadProblem],
+              extraction_cache: dict | None) -> Iterator[Document]:
+    seen: set[str] = set()
+    prefixes = [f"{name}/" for name in input_names(paths)] if len(paths) > 1 else [""]
+    for path, prefix in zip(paths, prefixes):
+        yield from _read_any(path, options, problems, extraction_cache, prefix, seen)
+
+
 def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem],
-              extraction_cache: dict | None = None) -> Iterator[Document]:
+              extraction_cache: dict | None = None, prefix: str = "", seen: set[str] | None = None
+              ) -> Iterator[Document]:
+    seen = set() if seen is None else seen
     if str(path) == STDIN:
-        yield from _iter_jsonl(sys.stdin.buffer, "<stdin>", options, problems)
+        for doc in _iter_jsonl(sys.stdin.buffer, "<stdin>", options, problems, seen=seen):
+            doc.meta["shard"] = prefix + "corpus.jsonl"  # what a mirrored output calls it
+            yield doc
         return
     root = Path(path)
     if not root.exists():
         raise CorpusError(f"{root}: no such file or directory")
     if root.is_dir():
-        files = list_corpus_files(root, options.follow_links, problems)
+        files = list_corpus_files(root, options.follow_links, problems, records=True)
         if not files:
-            raise CorpusError(f"{root}: no .txt, .md, .html or .htm files (or their .gz) in this folder; "
-                              "give a .jsonl file directly")
+            raise CorpusError(f"{root}: no files cleancorpus reads in this folder ({KINDS_HELP})")
         for file in files:
-            relative = file.relative_to(root)
-            doc = _read_file_document(file, relative.as_posix(), _folder_source(relative), options, problems,
+            relative = prefix + file.relative_to(root).as_posix()
+            kind = file_kind(file)
+            if kind in ("jsonl", "parquet"):
+                _require_reader(file, kind)
+                reader = _iter_jsonl_file if kind == "jsonl" else _iter_parquet_file
+                yield from reader(file, options, problems, relative, seen)
+                continue
+            doc = _read_file_document(file, relative, _folder_source(file.relative_to(root)), options, problems,
                                       extraction_cache)
             if doc is not None:
+                seen.add(doc.id)
                 yield doc
-    elif _base_suffix(root) in JSONL_SUFFIXES:
-        yield from _iter_jsonl_file(root, options, problems)
+    elif file_kind(root) == "jsonl":
+        yield from _iter_jsonl_file(root, options, problems, prefix.rstrip("/") or root.name, seen)
+    elif file_kind(root) == "parquet":
+        yield from _iter_parquet_file(root, options, problems, prefix.rstrip("/") or root.name, seen)
     else:
-        doc = _read_file_document(root, root.name, None, options, problems, extraction_cache)
+        doc = _read_file_document(root, prefix.rstrip("/") or root.name, None, options, problems, extraction_cache)
         if doc is not None:
             yield doc

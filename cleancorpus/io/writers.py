@@ -21,7 +21,7 @@ from typing import IO, Any, Iterable
 
 from ..document import Document
 from .atomic import atomic_open, atomic_write_bytes
-from .readers import HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, is_jsonl_input
+from .readers import HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, is_jsonl_input, is_record_file
 
 MANIFEST = ".cleancorpus-manifest"
 REPORT_NAME = "cleancorpus-report.json"
@@ -59,19 +59,29 @@ def plan_output_names(ids: Iterable[str]) -> dict[str, str]:
     return planned
 
 
-def check_output_location(input_path: str | Path, output: Path) -> None:
-    """Refuse an output that is the input, lies inside it, or is a file (the input is never touched)."""
+def check_output_location(input_path: str | Path, output: Path, one_file: Path | None = None) -> None:
+    """Refuse an output that is the input, lies inside it, or is a file (the input is never touched).
+
+    ``one_file``: the output is that single file (in ``output``); it must not be the input.
+    """
     if str(input_path) == STDIN:
         if output.exists() and not output.is_dir():
             raise CorpusError(f"output {output} exists and is not a folder")
         return
     source = Path(input_path).resolve()
     target = output.resolve()
+    if one_file is not None:
+        if one_file.resolve() == source:
+            raise CorpusError(f"output {one_file} would overwrite the input {input_path}")
+        if source.is_dir() and source in one_file.resolve().parents:
+            raise CorpusError(f"output {one_file} is inside the input {input_path}; choose a place outside it")
+        return
     if target.exists() and not target.is_dir():
         raise CorpusError(f"output {output} exists and is not a folder")
     if target == source or (source.is_dir() and source in target.parents):
         raise CorpusError(f"output {output} is inside the input {input_path}; choose a folder outside it")
-    if source.is_file() and target == source.parent and output_relative_path(source.name) == source.name:
+    mirrored_name = source.name if is_record_file(source) else output_relative_path(source.name)
+    if source.is_file() and target == source.parent and mirrored_name == source.name:
         raise CorpusError(f"output {output} would overwrite the input {input_path}")
 
 
@@ -211,16 +221,28 @@ def _encode_text(text: str, gz: bool) -> bytes:
     return gzip.compress(data, mtime=0) if gz else data
 
 
-def write_files(documents: Iterable[Document], output: Path, names: dict[str, str] | None = None) -> WriteSummary:
-    """Mirror the input layout under ``output``: one file per document, at its id's relative path.
+def write_files(documents: Iterable[Document], output: Path, names: dict[str, str] | None = None,
+                options: ReadOptions | None = None, *, as_shards: bool = True) -> WriteSummary:
+    """Mirror the input layout under ``output``: one file per text or HTML document, at its
+    id's relative path, and each JSON Lines or Parquet shard as a shard of the same name
+    and compression (see :mod:`.shards`).
 
     ``names`` (from :func:`plan_output_names`) gives each id its output name; ids not in it
     use :func:`output_relative_path`. Two documents on one name: the second is a failure.
+    ``as_shards=False`` writes records from shards as files too (one per document, by id).
     """
+    from .shards import ShardWriter
+
     summary = WriteSummary()
     folder = OutputFolder(output)
+    shards = ShardWriter(output, options or ReadOptions(), lambda shard: folder.claim(shard, shard))
     try:
         for doc in documents:
+            shard = doc.meta.get("shard") if as_shards else None
+            if shard:
+                if shards.write(doc, shard):
+                    summary.written += 1
+                continue
             relative = (names or {}).get(doc.id) or output_relative_path(doc.id)
             try:
                 data = _encode_text(doc.text, relative.lower().endswith(".gz"))
@@ -234,9 +256,61 @@ def write_files(documents: Iterable[Document], output: Path, names: dict[str, st
                 continue
             summary.written += 1
             summary.paths.append(output / relative)
-        summary.overwritten = folder.replaced
+        shards.finish()
+    except BaseException:
+        shards.abort()
+        raise
+    finally:
+        summary.overwritten = folder.replaced + shards.replaced
+        summary.failures.extend(shards.failures)
+        summary.paths.extend(shards.paths)
+        folder.close()
+    return summary
+
+
+def write_records_file(documents: Iterable[Document], target: Path, options: ReadOptions | None = None
+                       ) -> WriteSummary:
+    """Every document into one file of records, its format from its name (``.jsonl``,
+    ``.jsonl.gz``, ``.jsonl.zst``, ``.parquet``), atomically (all or nothing)."""
+    from .shards import ShardWriter
+
+    summary = WriteSummary()
+    folder = OutputFolder(target.parent)
+    shards = ShardWriter(target.parent, options or ReadOptions(), lambda shard: folder.claim(shard, shard))
+    try:
+        for doc in documents:
+            if shards.write(doc.evolve(meta={**doc.meta, "path": None}), target.name):
+                summary.written += 1
+        if shards.current is None:  # no document: still an (empty) output file
+            shards._open(target.name, Document("", ""))
+            shards.current = target.name
+        shards.finish()
+    except OSError as exc:
+        shards.abort()
+        summary.failures.append(f"{target}: cannot write: {exc.strerror or exc}")
+    except BaseException:
+        shards.abort()
+        raise
     finally:
         folder.close()
+    summary.overwritten = shards.replaced
+    summary.failures.extend(shards.failures)
+    summary.paths.extend(shards.paths)
+    return summary
+
+
+def write_stdout(documents: Iterable[Document], options: ReadOptions | None = None) -> WriteSummary:
+    """Every document as a JSON Lines record on standard output (``-o -``)."""
+    import sys
+
+    from .shards import record_line
+
+    summary = WriteSummary()
+    out = sys.stdout.buffer
+    for doc in documents:
+        out.write(record_line(doc, options or ReadOptions()))
+        summary.written += 1
+    out.flush()
     return summary
 
 
@@ -294,16 +368,19 @@ def jsonl_output_name(input_path: str | Path) -> str:
     return path.name[:-3] if path.name.lower().endswith(".gz") else path.name
 
 
-def write_corpus(documents: Iterable[Document], output: str | Path, *, format: str = "files",
+def write_corpus(documents: Iterable[Document], output: str | Path, *, format: str = "mirror",
                  jsonl_name: str = "corpus.jsonl", options: ReadOptions | None = None,
                  names: dict[str, str] | None = None) -> WriteSummary:
-    """Write documents under ``output``: mirrored files (``format="files"``) or one JSON Lines file.
+    """Write documents under ``output``.
 
+    ``mirror`` (default): the input layout, text documents as files and records as shards
+    of the names and compression they came in; ``files``: every document as a file named
+    by its id (records too); ``jsonl``: one JSON Lines file, ``jsonl_name``.
     A file already in ``output`` is replaced only if cleancorpus wrote it (see the manifest).
     """
     output = Path(output)
     if format == "jsonl":
         return write_jsonl(documents, output / jsonl_name, options)
-    if format != "files":
-        raise ValueError(f"unknown output format {format!r} (files or jsonl)")
-    return write_files(documents, output, names)
+    if format not in ("files", "mirror"):
+        raise ValueError(f"unknown output format {format!r} (mirror, files or jsonl)")
+    return write_files(documents, output, names, options, as_shards=format == "mirror")

@@ -1,0 +1,197 @@
+"""Writing records: JSON Lines (plain, ``.gz``, ``.zst``) and Parquet shards, or standard output.
+
+A corpus read from shards is written back as shards of the same names and compression:
+each document carries the shard it came from (``meta["shard"]``), the stream keeps them
+together, so one output shard is open at a time and each is written atomically (a
+temporary file renamed over the target when the shard is complete). A Parquet shard is
+written with its input's schema, so columns and their types come back as they were.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from ..document import Document
+from .atomic import atomic_open
+from .readers import ReadOptions, file_kind
+
+#: Records buffered before a Parquet row group is written.
+PARQUET_BATCH = 10_000
+
+
+def record_line(doc: Document, options: ReadOptions) -> bytes:
+    """One JSON Lines record for a document (its fields in their order, the cleaned text)."""
+    from .writers import document_to_json
+
+    record = document_to_json(doc, options)
+    try:
+        return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+    except UnicodeEncodeError:  # an unpaired surrogate from the API: still valid JSON, escaped
+        return json.dumps(record).encode("ascii") + b"\n"
+
+
+class RecordSink:
+    """Records written to one binary handle, as JSON Lines or Parquet (by ``kind``)."""
+
+    def __init__(self, handle: IO[bytes], name: str, options: ReadOptions, schema_from: str | None = None) -> None:
+        self.options = options
+        self.count = 0
+        self.stack = contextlib.ExitStack()
+        lowered = name.lower()
+        self.parquet = file_kind(name) == "parquet"
+        if self.parquet:
+            from ..adapters import require
+
+            require("pyarrow", "parquet")
+            self.handle = handle
+            self.schema = _schema_of(schema_from, options)
+            self.buffer: list[dict] = []
+            self.writer: Any = None
+        elif lowered.endswith(".gz"):
+            self.handle = self.stack.enter_context(gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename=""))
+        elif lowered.endswith(".zst"):
+            from ..adapters import require
+
+            zstandard = require("zstandard", "zstd")
+            self.handle = self.stack.enter_context(zstandard.ZstdCompressor().stream_writer(handle, closefd=False))
+        else:
+            self.handle = handle
+
+    def write(self, doc: Document) -> None:
+        if self.parquet:
+            from .writers import document_to_json
+
+            self.buffer.append(document_to_json(doc, self.options))
+            if len(self.buffer) >= PARQUET_BATCH:
+                self._flush_parquet()
+        else:
+            self.handle.write(record_line(doc, self.options))
+        self.count += 1
+
+    def _flush_parquet(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self.buffer:
+            return
+        table = pa.Table.from_pylist(self.buffer, schema=self.schema)
+        if self.writer is None:
+            self.schema = table.schema
+            self.writer = pq.ParquetWriter(self.handle, table.schema)
+        self.writer.write_table(table)
+        self.buffer = []
+
+    def close(self) -> None:
+        """Finish the format (compressed frame, Parquet footer); the handle stays open."""
+        if self.parquet:
+            self._flush_parquet()
+            if self.writer is None:  # no record at all: still a valid, empty Parquet file
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                schema = self.schema or pa.schema([(self.options.id_field, pa.string()),
+                                                   (self.options.text_field, pa.string())])
+                self.writer = pq.ParquetWriter(self.handle, schema)
+            self.writer.close()
+        self.stack.close()
+
+
+def _schema_of(path: str | None, options: ReadOptions) -> Any:
+    """The schema of the Parquet file ``path`` came from (``None``: inferred from the records)."""
+    if not path or file_kind(path) != "parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    with contextlib.suppress(OSError, Exception):
+        return pq.read_schema(path)
+    return None
+
+
+class ShardWriter:
+    """Documents routed to output shards named as their input shards, one open at a time.
+
+    ``claim(relative)`` decides whether a shard may be written (the output folder's
+    manifest); a shard that may not is skipped with its documents, and the reason kept.
+    """
+
+    def __init__(self, root: Path, options: ReadOptions, claim) -> None:
+        self.root = root
+        self.options = options
+        self.claim = claim
+        self.current: str | None = None
+        self.finished: set[str] = set()
+        self.sink: RecordSink | None = None
+        self.stack: contextlib.ExitStack | None = None
+        self.failures: list[str] = []
+        self.skipping: str | None = None
+        self.paths: list[Path] = []
+        self.written = 0
+        self.replaced = 0
+
+    def write(self, doc: Document, shard: str) -> bool:
+        """Write ``doc`` into ``shard``; ``False`` when that shard is not being written."""
+        if shard != self.current:
+            self.finish()
+            self.current = shard
+            if shard in self.finished:
+                self.failures.append(f"{shard}: its records came apart in the stream; not written twice")
+                self.skipping = shard
+            else:
+                self._open(shard, doc)
+        if self.skipping == shard:
+            return False
+        assert self.sink is not None
+        self.sink.write(doc)
+        self.written += 1
+        return True
+
+    def _open(self, shard: str, doc: Document) -> None:
+        reason = self.claim(shard)
+        if reason is not None:
+            self.failures.append(reason)
+            self.skipping = shard
+            return
+        target = self.root / shard
+        self.stack = contextlib.ExitStack()
+        try:
+            self.replaced += target.exists()
+            handle = self.stack.enter_context(atomic_open(target))
+            self.sink = RecordSink(handle, shard, self.options, doc.meta.get("path"))
+        except BaseException:
+            self.stack.close()
+            self.stack = None
+            raise
+        self.skipping = None
+
+    def finish(self) -> None:
+        """Complete the open shard (renamed into place)."""
+        if self.current is not None:
+            self.finished.add(self.current)
+        if self.stack is None:
+            return
+        stack, sink, self.stack, self.sink = self.stack, self.sink, None, None
+        try:
+            assert sink is not None
+            sink.close()
+        except BaseException:
+            stack.__exit__(*_current_exception())
+            raise
+        stack.close()
+        self.paths.append(self.root / self.current)  # type: ignore[operator]
+
+    def abort(self) -> None:
+        """Drop the open shard's temporary file (the target is left as it was)."""
+        if self.stack is not None:
+            stack, self.stack, self.sink = self.stack, None, None
+            with contextlib.suppress(Exception):
+                stack.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
+def _current_exception():
+    import sys
+
+    return sys.exc_info()
