@@ -16,9 +16,9 @@ grow with the document (a 700-word article has about 90 at rate 8), which is wha
 recall MinHash bands cannot: an excerpt of 20% of such an article shares about 17 of its
 ~18 samples, a quoted statement a handful. One sort of all samples (a 64-bit key of
 sample and document rank by size) finds every shared sample; within a sample shared by
-more than ``ALL_PAIRS_UP_TO`` documents (boilerplate) only neighbours by size are linked,
-so a standard paragraph in ten thousand documents costs ten thousand links, not fifty
-million. Documents with no sample (very short ones) are left to the Jaccard LSH.
+more than ``ALL_PAIRS_UP_TO`` documents (boilerplate, much-reprinted stories) only
+neighbours by size are linked, so a standard paragraph in ten thousand documents costs ten
+thousand links, not fifty million. Documents with no sample (very short ones) are left to the Jaccard LSH.
 
 ``ensemble`` - datasketch's ``MinHashLSHEnsemble`` (Zhu et al. 2016) computed over the
 whole signature matrix: the same size partitions (datasketch's ``optimal_partitions``),
@@ -36,8 +36,10 @@ from .store import RaggedStore
 
 #: Methods of :func:`containment_candidates` (``none`` turns the search off).
 METHODS = ("sampled", "ensemble", "datasketch", "none")
-#: Within a sample shared by more documents than this, only neighbours by size are linked.
-ALL_PAIRS_UP_TO = 24
+#: Within a sample shared by more documents than this, only neighbours by size are linked
+#: (an excerpt's neighbour by size among the copies of its story is the same in every
+#: sample it shares, so its links still add up on one pair).
+ALL_PAIRS_UP_TO = 8
 #: Share of the smaller document's samples two documents must share to be candidates.
 SHARED_SAMPLE_SHARE = 0.5
 _GOLDEN = np.uint32(0x9E3779B1)
@@ -75,14 +77,22 @@ def _bucket_pairs(members: np.ndarray, same: np.ndarray, all_pairs_up_to: int) -
 
 
 def _unique_pairs(left: np.ndarray, right: np.ndarray, n: int, counts: bool = False):
-    a, b = np.minimum(left, right).astype(np.int64), np.maximum(left, right).astype(np.int64)
-    keep = a != b
-    keys = a[keep] * n + b[keep]
+    """Distinct ``(i, j)`` pairs, ``i < j``, of the links ``left[k] - right[k]`` (with how
+    many links each pair had, when ``counts``): one in-place sort of one int64 key a link."""
+    keys = np.minimum(left, right).astype(np.int64)
+    keys *= n
+    keys += np.maximum(left, right)
+    keys = keys[left != right]
+    keys.sort()
+    if len(keys):
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    else:
+        starts = np.zeros(0, dtype=np.int64)
+    unique = keys[starts]
+    pairs = np.stack([unique // n, unique % n], axis=1)
     if counts:
-        keys, count = np.unique(keys, return_counts=True)
-        return np.stack([keys // n, keys % n], axis=1), count
-    keys = np.unique(keys)
-    return np.stack([keys // n, keys % n], axis=1)
+        return pairs, np.diff(np.concatenate([starts, [len(keys)]]))
+    return pairs
 
 
 def sampled_candidates(shingles: RaggedStore, eligible: np.ndarray, rate: int = 8,
@@ -93,7 +103,8 @@ def sampled_candidates(shingles: RaggedStore, eligible: np.ndarray, rate: int = 
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
     rank_of = np.empty(n, dtype=np.int64)
-    by_size = np.argsort(lengths, kind="stable")  # neighbours in a big bucket: next larger document
+    by_size = np.argsort(lengths, kind="stable").astype(np.int32 if n < 2**31 else np.int64)
+    # (by rank of size: in a big bucket a document is linked to the next larger one)
     rank_of[by_size] = np.arange(n)
     keys, per_doc = [], []
     for start, flat, offsets in shingles.iter_chunks():
@@ -108,15 +119,24 @@ def sampled_candidates(shingles: RaggedStore, eligible: np.ndarray, rate: int = 
     key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
     del keys
     key.sort()
-    same = (key[1:] >> np.uint64(32)) == (key[:-1] >> np.uint64(32))
-    if not same.any():
+    value = (key >> np.uint64(32)).astype(np.uint32)
+    same = value[1:] == value[:-1]
+    del value
+    # most samples are in one document only: keep the shared ones before any pair work
+    shared = np.zeros(len(key), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    key = key[shared]
+    del shared, same
+    if not len(key):
         return np.zeros((0, 2), dtype=np.int64)
+    same = (key[1:] >> np.uint64(32)) == (key[:-1] >> np.uint64(32))
     members = by_size[(key & np.uint64(0xFFFFFFFF)).astype(np.int64)]
     del key
     left, right = _bucket_pairs(members, same, ALL_PAIRS_UP_TO)
-    pairs, shared = _unique_pairs(left, right, n, counts=True)
+    pairs, count = _unique_pairs(left, right, n, counts=True)
     smaller = np.minimum(samples[pairs[:, 0]], samples[pairs[:, 1]])
-    return pairs[shared >= np.maximum(np.ceil(share * smaller), 1)]
+    return pairs[count >= np.maximum(np.ceil(share * smaller), 1)]
 
 
 # ---------------------------------------------------------------------------- LSH Ensemble
