@@ -295,7 +295,8 @@ class Pipeline:
 
 def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str | Path | None = None, *,
                      settings: Settings | None = None, format: str | None = None,
-                     drop_duplicates: bool = False, progress: ProgressCallback | None = None):
+                     drop_duplicates: bool = False, progress: ProgressCallback | None = None,
+                     dropped: str | Path | None = None, clean: bool = False, shard_size: int | None = None):
     """Read a corpus, clean it, write it and its report: what ``cleancorpus normalize`` does.
 
     ``input_path``: one input or a list (folders, files, shards, ``-``). ``output``: a folder
@@ -306,13 +307,19 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     beside the output (not for ``-``). Raises :class:`~cleancorpus.io.CorpusError` for a
     missing or unreadable kind of input, or an output inside an input, before anything is
     written; unreadable documents are recorded in the report's ``problems`` and the run goes on.
+
+    ``dropped``: documents dropped as duplicates go to this file of records (with
+    ``duplicate_of``), and ``drop_duplicates`` is implied. ``clean``: files an earlier run
+    wrote into the output folder that this run did not are removed (without it they are
+    listed in ``report.stale_files``); only files in the folder's manifest are ever touched.
+    ``shard_size``: records are resharded into ``part-NNNNN`` shards of that many.
     """
     import json
 
     from .io import (REPORT_NAME, CorpusError, OutputFolder, atomic_open, check_output_location, default_output,
                      plan_output_names, read_corpus, write_corpus)
     from .io.readers import check_inputs, file_kind, text_document_ids
-    from .io.writers import write_records_file, write_stdout
+    from .io.writers import stale_files, write_records_file, write_stdout
     from .report import RECORDS_NAME, RunReport
 
     settings = settings or Settings()
@@ -323,6 +330,15 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
                 and not Path(output).is_dir())
     if output is None and len(inputs) > 1:
         raise CorpusError("several inputs need an output: give -o FOLDER, -o FILE.jsonl or -o -")
+    if shard_size is not None and (shard_size < 1 or one_file or to_stdout):
+        raise CorpusError("--shard-size needs a positive number and an output folder")
+    if dropped is not None:
+        drop_duplicates = True
+        dropped = Path(dropped)
+        if file_kind(dropped) not in ("jsonl", "parquet"):
+            raise CorpusError(f"--dropped {dropped}: give a .jsonl, .jsonl.gz, .jsonl.zst or .parquet file")
+        for single in inputs:
+            check_output_location(single, dropped.parent, one_file=dropped)
     out = Path(output) if output is not None else default_output(inputs[0])
     if not to_stdout:
         for single in inputs:
@@ -339,18 +355,31 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     pipeline = Pipeline(settings)
     documents = read_corpus(inputs, settings.read, problems=report.problems)
 
+    dropped_docs: list[Document] = []  # only with --dropped: the duplicates, bounded by their count
+
     def kept(stream: Iterable[Document]) -> Iterator[Document]:
         for doc in stream:
             report.add(doc)
-            if drop_duplicates and doc.records_of(DuplicateOf):
+            duplicate = doc.records_of(DuplicateOf)
+            if drop_duplicates and duplicate:
                 report.dropped_duplicates += 1
+                if dropped is not None:
+                    fields = {**(doc.meta.get("fields") or {}), "duplicate_of": duplicate[0].representative}
+                    dropped_docs.append(doc.evolve(meta={**doc.meta, "fields": fields, "path": None}))
                 continue
             yield doc
+
+    def write_dropped() -> None:
+        if dropped is None:
+            return
+        result = write_records_file(dropped_docs, dropped, settings.read)
+        report.write_failures.extend(result.failures)
 
     if to_stdout:
         with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir:
             summary = write_stdout(kept(pipeline.run(documents, workdir=workdir, progress=progress)), settings.read)
         report.written = summary.written
+        write_dropped()
         _keep_clusters(report, pipeline)
         return report
 
@@ -372,7 +401,8 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
             if one_file:
                 summary = write_records_file(cleaned, out, settings.read)
             else:
-                summary = write_corpus(cleaned, out, format=format, options=settings.read, names=names)
+                summary = write_corpus(cleaned, out, format=format, options=settings.read, names=names,
+                                       shard_size=shard_size)
     except OSError as exc:
         if summary is None:
             raise
@@ -382,7 +412,13 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     report.written = summary.written
     report.overwritten = summary.overwritten
     report.write_failures = summary.failures
+    write_dropped()
     _keep_clusters(report, pipeline)
+    if not one_file:
+        written = {p.relative_to(out).as_posix() for p in summary.paths} | {records_name, report_name}
+        if not summary.failures:  # after a failed write, nothing is called stale
+            report.stale_files = stale_files(out, written, remove=clean)
+            report.removed_stale = clean
     folder = OutputFolder(folder_of_report)
     failure = folder.write(report_name, json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
                            .encode("utf-8", errors="backslashreplace") + b"\n")

@@ -70,6 +70,10 @@ class RunReport:
     #: take its name as a prefix: ``out.jsonl.cleancorpus-report.json``)
     records_name: str = RECORDS_NAME
     report_path: str | None = None
+    #: files an earlier run wrote into the output folder that this run did not; removed
+    #: when ``removed_stale`` (``--clean``), else only listed
+    stale_files: list[str] = field(default_factory=list)
+    removed_stale: bool = False
 
     def add(self, doc: Document) -> None:
         """Record one processed document: counted here, its records written to ``records_out``."""
@@ -114,6 +118,7 @@ class RunReport:
             "problems": [asdict(p) for p in self.problems],
             "write_failures": self.write_failures,
             "records": self.records_name,
+            "stale_files": {"removed" if self.removed_stale else "left": self.stale_files},
             "clusters": self.clusters,
         }
 

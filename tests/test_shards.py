@@ -153,3 +153,53 @@ def test_reading_parquet_without_pyarrow_names_the_extra(tmp_path: Path) -> None
     assert result.stderr.strip() == (f"cleancorpus: error: {table}: pyarrow is not installed: "
                                      "pip install 'cleancorpus[parquet]'")
     assert not (tmp_path / "out").exists()
+
+
+def test_stale_files_of_an_earlier_run_are_listed_then_removed_with_clean_and_others_never(
+        shard_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("normalize", shard_folder, "-o", out).returncode == 0
+    (out / "mine.txt").write_text("my own notes")  # not written by cleancorpus
+    (shard_folder / "story.txt").unlink()
+    (shard_folder / "data" / "part-00001.jsonl").unlink()
+    listed = run_cli("normalize", shard_folder, "-o", out)
+    assert listed.returncode == 0, listed.stderr
+    assert "2 file(s) in" in listed.stderr and "data/part-00001.jsonl, story.txt" in listed.stderr
+    assert (out / "story.txt").exists()  # listed, not removed
+    report = json.loads((out / "cleancorpus-report.json").read_text())
+    assert report["stale_files"] == {"left": ["data/part-00001.jsonl", "story.txt"]}
+    cleaned = run_cli("normalize", shard_folder, "-o", out, "--clean")
+    assert cleaned.returncode == 0 and "removed 2 file(s)" in cleaned.stderr
+    assert not (out / "story.txt").exists() and not (out / "data/part-00001.jsonl").exists()
+    assert (out / "mine.txt").read_text() == "my own notes"
+    assert (out / "data/part-00000.jsonl.gz").exists()
+    again = run_cli("normalize", shard_folder, "-o", out, "--clean")
+    assert "file(s) an earlier run had written and this one did not" not in again.stderr
+    assert "are from an earlier run" not in again.stderr
+
+
+def test_drop_duplicates_never_leaves_an_earlier_duplicate_and_dropped_go_to_their_file(
+        shard_folder: Path, tmp_path: Path) -> None:
+    copy = record(0)
+    copy["id"], copy["text"] = "n0-copy", copy["text"] + "\nAnd one more sentence for the copy, longer."
+    (shard_folder / "data" / "part-00004.jsonl").write_bytes(jsonl_bytes([copy]))
+    out, dropped = tmp_path / "out", tmp_path / "dropped.jsonl"
+    result = run_cli("normalize", shard_folder, "-o", out, "--dropped", dropped, "--clean")
+    assert result.returncode == 0, result.stderr
+    kept = read_jsonl(gzip.decompress((out / "data/part-00000.jsonl.gz").read_bytes()))
+    assert "n0" not in [r["id"] for r in kept]  # the shorter copy is the duplicate
+    (row,) = read_jsonl(dropped.read_bytes())
+    assert row["id"] == "n0" and row["duplicate_of"] == "n0-copy" and CRUFT not in row["text"]
+
+
+def test_shard_size_reshards_records(shard_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli("normalize", shard_folder, "-o", out, "--shard-size", "4")
+    assert result.returncode == 0, result.stderr
+    parts = sorted(p.name for p in out.glob("part-*"))
+    assert parts == ["part-00000.jsonl.gz", "part-00001.jsonl.gz", "part-00002.jsonl.gz"]
+    rows = [r for name in parts for r in read_jsonl(gzip.decompress((out / name).read_bytes()))]
+    assert [r["id"] for r in rows] == [f"n{i}" for i in range(11)]
+    assert (out / "story.txt").is_file()
+    bad = run_cli("normalize", shard_folder, "-o", tmp_path / "one.jsonl", "--shard-size", "4")
+    assert bad.returncode == 2 and "--shard-size needs" in bad.stderr

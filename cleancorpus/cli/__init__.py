@@ -182,7 +182,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     try:
         inputs = args.inputs[0] if len(args.inputs) == 1 else args.inputs
         report = normalize_corpus(inputs, args.output, settings=settings, format=args.format,
-                                  drop_duplicates=args.drop_duplicates, progress=progress)
+                                  drop_duplicates=args.drop_duplicates, progress=progress,
+                                  dropped=args.dropped, clean=args.clean, shard_size=args.shard_size)
     finally:
         progress.close()
     _print_problems(report.problems)
@@ -193,6 +194,14 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         if report.overwritten:
             print(f"note: replaced {report.overwritten} file(s) an earlier run had written in {report.output}; "
                   "other files there were left alone", file=sys.stderr)
+        if report.stale_files:
+            names = ", ".join(report.stale_files[:5]) + (" ..." if len(report.stale_files) > 5 else "")
+            if report.removed_stale:
+                print(f"removed {len(report.stale_files)} file(s) an earlier run had written and this one did "
+                      f"not: {names}", file=sys.stderr)
+            else:
+                print(f"note: {len(report.stale_files)} file(s) in {report.output} are from an earlier run and "
+                      f"not part of this output: {names} (--clean removes them)", file=sys.stderr)
         if report.report_path:
             print(f"wrote {report.output} (report: {report.report_path})", file=sys.stderr)
     return EXIT_FINDINGS if report.failed or report.write_failures else EXIT_OK
@@ -354,6 +363,13 @@ def build_parser() -> argparse.ArgumentParser:
                            "named by its id (records too); jsonl: one corpus.jsonl in the output folder "
                            "(default: mirror the input layout, shards as shards)")
     normalize.add_argument("--drop-duplicates", action="store_true", help="write only cluster representatives")
+    normalize.add_argument("--dropped", metavar="FILE", help="write the documents dropped as duplicates to this "
+                           "file of records (.jsonl[.gz|.zst] or .parquet, with duplicate_of); implies "
+                           "--drop-duplicates")
+    normalize.add_argument("--clean", action="store_true", help="remove files an earlier run wrote into the "
+                           "output folder that this run did not (listed otherwise; others are never touched)")
+    normalize.add_argument("--shard-size", type=int, metavar="N", help="reshard records into part-00000... "
+                           "of N records each (format and compression of the first shard)")
     normalize.add_argument("--explain", action="append", metavar="DOC_ID",
                            help="show this document with its removed lines and changed words marked, "
                            "and write nothing (same as 'cleancorpus explain INPUT DOC_ID')")

@@ -30,6 +30,8 @@ parameter choice at a containment threshold of 0.9, it misses most excerpts.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .store import RaggedStore
@@ -95,48 +97,131 @@ def _unique_pairs(left: np.ndarray, right: np.ndarray, n: int, counts: bool = Fa
     return pairs
 
 
+#: Elements handled at once where a step runs in blocks (bounded temporary memory).
+BLOCK = 1 << 20
+
+
+def _sampled(flat: np.ndarray, offsets: np.ndarray, start: int, eligible: np.ndarray,
+             rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(positions in flat, document index in the chunk)`` of the sampled shingles of eligible documents."""
+    positions = np.flatnonzero(sample_mask(flat, rate))
+    docs = np.searchsorted(offsets, positions, side="right") - 1  # only for the ~1/rate sampled
+    keep = eligible[start + docs]
+    return positions[keep], docs[keep]
+
+
+def _halves(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Views of the high (sample) and low (rank) 32 bits of 64-bit keys, without copies."""
+    words = key.view(np.uint32)
+    return (words[1::2], words[0::2]) if sys.byteorder == "little" else (words[0::2], words[1::2])
+
+
 def sampled_candidates(shingles: RaggedStore, eligible: np.ndarray, rate: int = 8,
                        share: float = SHARED_SAMPLE_SHARE) -> np.ndarray:
-    """Pairs ``(i, j)``, ``i < j``, sharing at least ``share`` of the smaller one's samples."""
+    """Pairs ``(i, j)``, ``i < j``, sharing at least ``share`` of the smaller one's samples.
+
+    Memory: one 64-bit key per sample (an eighth of the shingles), then one int32 per
+    shared sample and one int64 per link; every other temporary is bounded by ``BLOCK``.
+    """
     lengths = shingles.lengths()
     n = len(lengths)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    rank_of = np.empty(n, dtype=np.int64)
-    by_size = np.argsort(lengths, kind="stable").astype(np.int32 if n < 2**31 else np.int64)
-    # (by rank of size: in a big bucket a document is linked to the next larger one)
-    rank_of[by_size] = np.arange(n)
-    keys, per_doc = [], []
+    index_type = np.int32 if n < 2**31 else np.int64
+    by_size = np.argsort(lengths, kind="stable").astype(index_type)  # a big bucket links to the next larger
+    rank_of = np.empty(n, dtype=np.uint64)
+    rank_of[by_size] = np.arange(n, dtype=np.uint64)
+    # pass 1 counts the samples (of each document, and in all), pass 2 fills one key array
+    per_doc = []
     for start, flat, offsets in shingles.iter_chunks():
-        positions = np.flatnonzero(sample_mask(flat, rate))
-        docs = np.searchsorted(offsets, positions, side="right") - 1  # only for the ~1/rate sampled
-        keep = eligible[start + docs]
-        docs, positions = docs[keep], positions[keep]
-        per_doc.append(np.bincount(docs, minlength=len(offsets) - 1))
-        keys.append((flat[positions].astype(np.uint64) << np.uint64(32))
-                    | rank_of[start + docs].astype(np.uint64))
+        per_doc.append(np.bincount(_sampled(flat, offsets, start, eligible, rate)[1], minlength=len(offsets) - 1))
     samples = np.concatenate(per_doc) if per_doc else np.zeros(n, dtype=np.int64)
-    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
-    del keys
+    key = np.empty(int(samples.sum()), dtype=np.uint64)
+    at = 0
+    for start, flat, offsets in shingles.iter_chunks():
+        positions, docs = _sampled(flat, offsets, start, eligible, rate)
+        part = key[at:at + len(positions)]
+        part[:] = flat[positions]
+        part <<= np.uint64(32)
+        part |= rank_of[start + docs]
+        at += len(positions)
+    del rank_of
     key.sort()
-    value = (key >> np.uint64(32)).astype(np.uint32)
-    same = value[1:] == value[:-1]
-    del value
-    # most samples are in one document only: keep the shared ones before any pair work
+    # most samples are in one document only: keep the shared ones (in place) before any pair work
+    high, _ = _halves(key)
+    same = high[1:] == high[:-1]
     shared = np.zeros(len(key), dtype=bool)
     shared[1:] |= same
     shared[:-1] |= same
-    key = key[shared]
-    del shared, same
-    if not len(key):
+    del same, high
+    kept = 0
+    for begin in range(0, len(key), BLOCK):
+        part = key[begin:begin + BLOCK][shared[begin:begin + BLOCK]]
+        key[kept:kept + len(part)] = part
+        kept += len(part)
+    del shared
+    if kept < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    same = (key[1:] >> np.uint64(32)) == (key[:-1] >> np.uint64(32))
-    members = by_size[(key & np.uint64(0xFFFFFFFF)).astype(np.int64)]
-    del key
-    left, right = _bucket_pairs(members, same, ALL_PAIRS_UP_TO)
-    pairs, count = _unique_pairs(left, right, n, counts=True)
-    smaller = np.minimum(samples[pairs[:, 0]], samples[pairs[:, 1]])
-    return pairs[count >= np.maximum(np.ceil(share * smaller), 1)]
+    high, low = _halves(key[:kept])
+    same = high[1:] == high[:-1]
+    members = np.empty(kept, dtype=index_type)
+    for begin in range(0, kept, BLOCK):  # blockwise: the gather's int64 index stays small
+        members[begin:begin + BLOCK] = by_size[low[begin:begin + BLOCK]]
+    del key, high, low, by_size
+    links = _links(members, same, n)
+    del members, same
+    links.sort()
+    return _passing(links, samples, n, share)
+
+
+def _links(members: np.ndarray, same: np.ndarray, n: int) -> np.ndarray:
+    """One int64 pair key (``min * n + max``) per link of :func:`_bucket_pairs`, in one array."""
+    starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    sizes = np.diff(np.concatenate([starts, [len(members)]]))
+    small = (sizes > 2) & (sizes <= ALL_PAIRS_UP_TO)
+    extra = {int(size): starts[small & (sizes == size)] for size in np.unique(sizes[small])}
+    total = int(same.sum()) + sum(len(first) * ((size - 1) * (size - 2) // 2) for size, first in extra.items())
+    links = np.empty(total, dtype=np.int64)
+    at = 0
+
+    def put(left: np.ndarray, right: np.ndarray) -> None:
+        nonlocal at
+        part = links[at:at + len(left)]
+        np.minimum(left, right, out=part, dtype=np.int64, casting="unsafe")
+        part *= n
+        part += np.maximum(left, right)
+        at += len(left)
+
+    for begin in range(0, len(same), BLOCK):  # every equal neighbour pair
+        block = same[begin:begin + BLOCK]
+        put(members[begin:begin + len(block)][block], members[begin + 1:begin + 1 + len(block)][block])
+    for size, first in extra.items():  # the other pairs of small buckets
+        i, j = np.triu_indices(size, k=2)
+        for begin in range(0, len(first), max(1, BLOCK // len(i))):
+            chunk = first[begin:begin + max(1, BLOCK // len(i))]
+            put(members[chunk[:, None] + i].ravel(), members[chunk[:, None] + j].ravel())
+    return links
+
+
+def _passing(links: np.ndarray, samples: np.ndarray, n: int, share: float) -> np.ndarray:
+    """The pairs of sorted ``links`` with at least ``share`` of the smaller document's samples,
+    counted block by block (a run of one pair never straddles two blocks)."""
+    found = []
+    begin = 0
+    while begin < len(links):
+        end = min(begin + BLOCK, len(links))
+        if end < len(links):
+            end = int(np.searchsorted(links, links[end - 1], side="right"))
+        block = links[begin:end]
+        starts = np.flatnonzero(np.concatenate([[True], block[1:] != block[:-1]]))
+        counts = np.diff(np.concatenate([starts, [len(block)]]))
+        pairs = block[starts]
+        a, b = pairs // n, pairs % n
+        smaller = np.minimum(samples[a], samples[b])
+        keep = counts >= np.maximum(np.ceil(share * smaller), 1)
+        found.append(np.stack([a[keep], b[keep]], axis=1))
+        begin = end
+    return np.concatenate(found) if found else np.zeros((0, 2), dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------- LSH Ensemble

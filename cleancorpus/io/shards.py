@@ -100,6 +100,15 @@ class RecordSink:
         self.stack.close()
 
 
+def shard_extension(name: str) -> str:
+    """The format and compression part of a shard's name: ``.jsonl.gz`` of ``part-1.jsonl.gz``."""
+    lowered = name.lower()
+    compression = next((c for c in (".gz", ".zst") if lowered.endswith(c)), "")
+    base = name[: len(name) - len(compression)] if compression else name
+    dot = base.rfind(".")
+    return (base[dot:] if dot > base.rfind("/") else ".jsonl") + name[len(base):]
+
+
 def _schema_of(path: str | None, options: ReadOptions) -> Any:
     """The schema of the Parquet file ``path`` came from (``None``: inferred from the records)."""
     if not path or file_kind(path) != "parquet":
@@ -118,8 +127,11 @@ class ShardWriter:
     manifest); a shard that may not is skipped with its documents, and the reason kept.
     """
 
-    def __init__(self, root: Path, options: ReadOptions, claim) -> None:
+    def __init__(self, root: Path, options: ReadOptions, claim, shard_size: int | None = None) -> None:
         self.root = root
+        self.shard_size = shard_size
+        self.extension: str | None = None
+        self.records_seen = 0
         self.options = options
         self.claim = claim
         self.current: str | None = None
@@ -133,7 +145,12 @@ class ShardWriter:
         self.replaced = 0
 
     def write(self, doc: Document, shard: str) -> bool:
-        """Write ``doc`` into ``shard``; ``False`` when that shard is not being written."""
+        """Write ``doc`` into ``shard`` (or, with ``shard_size``, into the current
+        ``part-NNNNN`` shard); ``False`` when that shard is not being written."""
+        if self.shard_size:
+            self.extension = self.extension or shard_extension(shard)
+            shard = f"part-{self.records_seen // self.shard_size:05d}{self.extension}"
+            self.records_seen += 1
         if shard != self.current:
             self.finish()
             self.current = shard

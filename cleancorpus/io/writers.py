@@ -216,13 +216,35 @@ class OutputFolder:
         return None
 
 
+def stale_files(output: str | Path, written: Iterable[str], remove: bool = False) -> list[str]:
+    """Files of ``output`` an earlier run wrote that this run did not (``written``: relative
+    paths), sorted; with ``remove``, they are deleted and leave the manifest.
+
+    Only names in the manifest are ever considered, so a file cleancorpus did not write is
+    never listed or touched; a name that is now a symbolic link or a folder is left alone.
+    """
+    folder = OutputFolder(output)
+    keep = set(written)
+    stale = sorted(name for name in folder.known - keep if (folder.root / name).is_file()
+                   and not (folder.root / name).is_symlink())
+    if remove and folder.known - keep:
+        for name in stale:
+            with contextlib.suppress(FileNotFoundError):
+                (folder.root / name).unlink()
+        folder.known &= keep | {n for n in folder.known - keep if (folder.root / n).exists()}
+        data = "".join(json.dumps(name, ensure_ascii=True) + "\n" for name in sorted(folder.known))
+        atomic_write_bytes(folder.manifest_path, data.encode("ascii"))
+    return stale
+
+
 def _encode_text(text: str, gz: bool) -> bytes:
     data = text.encode("utf-8")
     return gzip.compress(data, mtime=0) if gz else data
 
 
 def write_files(documents: Iterable[Document], output: Path, names: dict[str, str] | None = None,
-                options: ReadOptions | None = None, *, as_shards: bool = True) -> WriteSummary:
+                options: ReadOptions | None = None, *, as_shards: bool = True,
+                shard_size: int | None = None) -> WriteSummary:
     """Mirror the input layout under ``output``: one file per text or HTML document, at its
     id's relative path, and each JSON Lines or Parquet shard as a shard of the same name
     and compression (see :mod:`.shards`).
@@ -230,12 +252,14 @@ def write_files(documents: Iterable[Document], output: Path, names: dict[str, st
     ``names`` (from :func:`plan_output_names`) gives each id its output name; ids not in it
     use :func:`output_relative_path`. Two documents on one name: the second is a failure.
     ``as_shards=False`` writes records from shards as files too (one per document, by id).
+    ``shard_size`` reshards: all records go to ``part-00000``, ``part-00001``... of that many
+    records each, in the format and compression of the first shard.
     """
     from .shards import ShardWriter
 
     summary = WriteSummary()
     folder = OutputFolder(output)
-    shards = ShardWriter(output, options or ReadOptions(), lambda shard: folder.claim(shard, shard))
+    shards = ShardWriter(output, options or ReadOptions(), lambda shard: folder.claim(shard, shard), shard_size)
     try:
         for doc in documents:
             shard = doc.meta.get("shard") if as_shards else None
@@ -370,7 +394,7 @@ def jsonl_output_name(input_path: str | Path) -> str:
 
 def write_corpus(documents: Iterable[Document], output: str | Path, *, format: str = "mirror",
                  jsonl_name: str = "corpus.jsonl", options: ReadOptions | None = None,
-                 names: dict[str, str] | None = None) -> WriteSummary:
+                 names: dict[str, str] | None = None, shard_size: int | None = None) -> WriteSummary:
     """Write documents under ``output``.
 
     ``mirror`` (default): the input layout, text documents as files and records as shards
@@ -383,4 +407,4 @@ def write_corpus(documents: Iterable[Document], output: str | Path, *, format: s
         return write_jsonl(documents, output / jsonl_name, options)
     if format not in ("files", "mirror"):
         raise ValueError(f"unknown output format {format!r} (mirror, files or jsonl)")
-    return write_files(documents, output, names, options, as_shards=format == "mirror")
+    return write_files(documents, output, names, options, as_shards=format == "mirror", shard_size=shard_size)
