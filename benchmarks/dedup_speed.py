@@ -11,6 +11,7 @@ containment candidates off (what they cost). Peak memory is the process's maximu
     python benchmarks/dedup_speed.py 10000 100000          # sizes
     python benchmarks/dedup_speed.py 1000000 --only cleancorpus
     python benchmarks/dedup_speed.py 10000 100000 --only cleancorpus-jaccard-only --only cleancorpus --repeat 3
+    python benchmarks/dedup_speed.py 10000 100000 --phases      # the containment search's own cost
 """
 
 from __future__ import annotations
@@ -138,6 +139,32 @@ def child(approach: str, n: int) -> None:
     print(json.dumps(out))
 
 
+def phases(n: int, repeat: int = 3) -> None:
+    """In one process: sketch ``n`` documents once, then time clustering with the containment
+    candidates off and on, alternately (the precise cost of the containment search)."""
+    from dataclasses import replace
+
+    from cleancorpus import Document
+    from cleancorpus.dedup import DedupSettings, NearDuplicateDetector
+
+    detector = NearDuplicateDetector(DedupSettings(jobs=1))
+    start = time.perf_counter()
+    detector.add(Document(i, t) for i, t in generate(n))
+    sketching = time.perf_counter() - start
+    best = {"none": float("inf"), "sampled": float("inf")}
+    detector.settings = replace(detector.settings, containment_candidates="none")
+    detector.cluster()  # warm: the first banding imports datasketch
+    for _ in range(repeat):
+        for method in best:
+            detector.settings = replace(detector.settings, containment_candidates=method)
+            start = time.perf_counter()
+            detector.cluster()
+            best[method] = min(best[method], time.perf_counter() - start)
+    extra = best["sampled"] - best["none"]
+    print(f"| {n:,} | {sketching:.1f} | {best['none']:.2f} | {best['sampled']:.2f} | {extra:+.2f} | "
+          f"{extra / (sketching + best['none']):.1%} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000])
@@ -145,7 +172,16 @@ def main() -> None:
     parser.add_argument("--child", nargs=2)
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each approach this many times and keep the fastest (runs vary by ~10%%)")
+    parser.add_argument("--phases", action="store_true",
+                        help="time sketching and clustering with containment off/on in one process")
     args = parser.parse_args()
+    if args.phases:
+        print("| documents | sketching (s, incl. generation) | clustering, containment off (s) | on (s) | "
+              "difference (s) | share of the detector |")
+        print("|---|---|---|---|---|---|")
+        for size in args.sizes:
+            phases(size, args.repeat if args.repeat > 1 else 3)
+        return
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
@@ -156,25 +192,31 @@ def main() -> None:
           f"LSH threshold {THRESHOLD}, one core")
     print("| documents | approach | measured on | seconds | documents/s | peak MB | pairs | vs naive |")
     print("|---|---|---|---|---|---|---|---|")
+    approaches = args.only or APPROACHES
     for size in args.sizes:
         rates = {}
-        for approach in args.only or APPROACHES:
-            n = min(size, NAIVE_LIMIT) if approach == "datasketch-naive" else size
-            runs = []
-            for _ in range(args.repeat):
+        runs: dict[str, list[dict]] = {a: [] for a in approaches}
+        failed: dict[str, str] = {}
+        for _ in range(args.repeat):  # interleaved (A B A B), so a slow spell of the machine hits both
+            for approach in approaches:
+                n = min(size, NAIVE_LIMIT) if approach == "datasketch-naive" else size
                 proc = subprocess.run([sys.executable, __file__, "--child", approach, str(n)], capture_output=True,
                                       text=True)
                 if proc.returncode:
-                    break
-                runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            if not runs:
-                print(f"| {size:,} | {approach} | failed: {proc.stderr.strip().splitlines()[-1]} |")
+                    failed[approach] = proc.stderr.strip().splitlines()[-1]
+                    continue
+                runs[approach].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        for approach in approaches:
+            if not runs[approach]:
+                print(f"| {size:,} | {approach} | failed: {failed.get(approach)} |")
                 continue
-            out = min(runs, key=lambda r: r["seconds"])
+            out = min(runs[approach], key=lambda r: r["seconds"])
+            n = out["n"]
             rates[approach] = n / out["seconds"]
             ratio = f"{rates[approach] / rates['datasketch-naive']:.1f}x" if "datasketch-naive" in rates else "-"
             print(f"| {size:,} | {approach} | {n:,} docs of {out['words']:.0f} words | {out['seconds']:.1f} | "
-                  f"{rates[approach]:,.0f} | {out['peak_mb']:,.0f} | {out['pairs']:,} | {ratio} |", flush=True)
+                  f"{rates[approach]:,.0f} | {max(r['peak_mb'] for r in runs[approach]):,.0f} | {out['pairs']:,} | "
+                  f"{ratio} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
-from .document import Document, DuplicateOf
+from .document import Document
 from .io.readers import ReadOptions, host_of
 
-#: The field :func:`to_records` adds for a document that duplicates another (the representative's id).
-DUPLICATE_FIELD = "duplicate_of"
+from .io.writers import DUPLICATE_FIELD  # noqa: E402  (re-exported: the field a duplicate's record gets)
 
 
 class MissingExtra(ImportError):
@@ -93,14 +92,7 @@ def to_records(documents: Iterable[Document], *, options: ReadOptions | None = N
     from .io.writers import document_to_json
 
     options = options_with(options, **fields)
-    out = []
-    for doc in documents:
-        record = document_to_json(doc, options)
-        duplicate = doc.records_of(DuplicateOf)
-        if duplicate:
-            record[DUPLICATE_FIELD] = duplicate[0].representative
-        out.append(record)
-    return out
+    return [document_to_json(doc, options) for doc in documents]
 
 
 def from_pandas(frame: Any, *, options: ReadOptions | None = None, **fields: str) -> list[Document]:

@@ -363,9 +363,8 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
             duplicate = doc.records_of(DuplicateOf)
             if drop_duplicates and duplicate:
                 report.dropped_duplicates += 1
-                if dropped is not None:
-                    fields = {**(doc.meta.get("fields") or {}), "duplicate_of": duplicate[0].representative}
-                    dropped_docs.append(doc.evolve(meta={**doc.meta, "fields": fields, "path": None}))
+                if dropped is not None:  # its record gets duplicate_of from the DuplicateOf record
+                    dropped_docs.append(doc.evolve(meta={**doc.meta, "path": None}))
                 continue
             yield doc
 

@@ -60,9 +60,12 @@ def test_a_folder_of_text_and_shards_is_written_back_with_the_same_names_and_com
     table = pq.read_table(out / "data/part-00003.parquet")
     assert [r["id"] for r in gz + plain + zst] == [f"n{i}" for i in range(8)]
     assert table.column("id").to_pylist() == ["n8", "n9", "n10"]
-    assert table.schema == pq.read_schema(shard_folder / "data/part-00003.parquet")  # columns and types kept
+    original = pq.read_schema(shard_folder / "data/part-00003.parquet")
+    assert table.schema == original.append(pa.field("duplicate_of", pa.string()))  # columns and types kept
+    assert table.column("duplicate_of").null_count == 3
     for row in gz + plain + zst + table.to_pylist():
-        assert list(row) == ["id", "lang", "text", "score"]  # every field, in its order
+        assert list(row)[:4] == ["id", "lang", "text", "score"]  # every field, in its order
+        assert row.get("duplicate_of") is None
         assert CRUFT not in row["text"] and row["lang"] == "en"
     assert not (out / "notes.csv").exists()
 
@@ -203,3 +206,13 @@ def test_shard_size_reshards_records(shard_folder: Path, tmp_path: Path) -> None
     assert (out / "story.txt").is_file()
     bad = run_cli("normalize", shard_folder, "-o", tmp_path / "one.jsonl", "--shard-size", "4")
     assert bad.returncode == 2 and "--shard-size needs" in bad.stderr
+
+
+def test_a_kept_duplicate_says_which_document_it_repeats(shard_folder: Path, tmp_path: Path) -> None:
+    copy = record(3)
+    copy["id"], copy["text"] = "n3-copy", copy["text"] + "\nAnd one more sentence for the copy, longer."
+    (shard_folder / "data" / "part-00004.jsonl").write_bytes(jsonl_bytes([copy]))
+    out = tmp_path / "out"
+    assert run_cli("normalize", shard_folder, "-o", out).returncode == 0
+    rows = {r["id"]: r for r in read_jsonl((out / "data/part-00001.jsonl").read_bytes())}
+    assert rows["n3"]["duplicate_of"] == "n3-copy" and "duplicate_of" not in rows["n4"]

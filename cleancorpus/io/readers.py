@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import os
 import sys
 import zlib
@@ -118,10 +119,17 @@ def is_jsonl_input(path: str | Path) -> bool:
     return str(path) == STDIN or (Path(path).is_file() and _base_suffix(Path(path)) in JSONL_SUFFIXES)
 
 
+_PLAIN_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://([a-z0-9.-]+)(?:[/?#]|$)")
+
+
 def host_of(url: str | None) -> str | None:
     """The host of a URL without ``www.``, or ``None``."""
     if not url:
         return None
+    plain = _PLAIN_HOST.match(url)  # the common case (no port, user or capitals), without urlsplit
+    if plain:
+        host = plain.group(1)
+        return host[4:] if host.startswith("www.") else host
     host = urlsplit(url if "//" in url else "//" + url).hostname
     if not host:
         return None
@@ -330,15 +338,20 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
         except RecursionError:
             problems.append(ReadProblem(location, "malformed JSON: nested too deeply", line=number))
             continue
-        doc = _record_document(obj, name, number, location, options, problems, seen, {"line": number})
+        doc = _record_document(obj, name, number, location, options, problems, seen, {"line": number},
+                               b"\\u" in raw)
         if doc is not None:
             doc.meta["content_hash"] = content_hash(raw)
             yield doc
 
 
 def _record_document(obj: Any, name: str, number: int, location: str, options: ReadOptions,
-                     problems: list[ReadProblem], seen: set[str], where: dict[str, Any]) -> Document | None:
-    """One record (a JSON line or a Parquet row) as a document, or ``None`` with a problem noted."""
+                     problems: list[ReadProblem], seen: set[str], where: dict[str, Any],
+                     may_hold_surrogates: bool = True) -> Document | None:
+    """One record (a JSON line or a Parquet row) as a document, or ``None`` with a problem noted.
+
+    ``may_hold_surrogates=False`` skips the unpaired-surrogate check (a JSON line without a
+    ``\\u`` escape cannot hold one)."""
     if not isinstance(obj, dict):
         problems.append(ReadProblem(location, "a JSON object was expected", line=number))
         return None
@@ -348,7 +361,7 @@ def _record_document(obj: Any, name: str, number: int, location: str, options: R
         return None
     doc_id = obj.get(options.id_field)
     doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
-    bad = _not_unicode(text) or _not_unicode(doc_id)
+    bad = (_not_unicode(text) or _not_unicode(doc_id)) if may_hold_surrogates else None
     if bad:
         problems.append(ReadProblem(location, f"{'text' if _not_unicode(text) else 'id'} holds {bad}: "
                                               "not valid Unicode", line=number))

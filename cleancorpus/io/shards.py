@@ -23,6 +23,9 @@ from .readers import ReadOptions, file_kind
 PARQUET_BATCH = 10_000
 
 
+DUPLICATE_FIELD = "duplicate_of"  # as in :mod:`.writers` (imported lazily there: no cycle here)
+
+
 def record_line(doc: Document, options: ReadOptions) -> bytes:
     """One JSON Lines record for a document (its fields in their order, the cleaned text)."""
     from .writers import document_to_json
@@ -49,6 +52,10 @@ class RecordSink:
             require("pyarrow", "parquet")
             self.handle = handle
             self.schema = _schema_of(schema_from, options)
+            if self.schema is not None and self.schema.get_field_index(DUPLICATE_FIELD) < 0:
+                import pyarrow as pa
+
+                self.schema = self.schema.append(pa.field(DUPLICATE_FIELD, pa.string()))  # always there
             self.buffer: list[dict] = []
             self.writer: Any = None
         elif lowered.endswith(".gz"):
@@ -78,10 +85,15 @@ class RecordSink:
 
         if not self.buffer:
             return
-        table = pa.Table.from_pylist(self.buffer, schema=self.schema)
-        if self.writer is None:
+        if self.schema is None:  # no input schema: inferred from the first batch
+            table = pa.Table.from_pylist(self.buffer)
+            if DUPLICATE_FIELD not in table.column_names:
+                table = table.append_column(pa.field(DUPLICATE_FIELD, pa.string()), pa.nulls(len(table), pa.string()))
             self.schema = table.schema
-            self.writer = pq.ParquetWriter(self.handle, table.schema)
+        else:
+            table = pa.Table.from_pylist(self.buffer, schema=self.schema)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.handle, self.schema)
         self.writer.write_table(table)
         self.buffer = []
 
@@ -127,8 +139,10 @@ class ShardWriter:
     manifest); a shard that may not is skipped with its documents, and the reason kept.
     """
 
-    def __init__(self, root: Path, options: ReadOptions, claim, shard_size: int | None = None) -> None:
+    def __init__(self, root: Path, options: ReadOptions, claim, shard_size: int | None = None,
+                 input_schemas: bool = True) -> None:
         self.root = root
+        self.input_schemas = input_schemas
         self.shard_size = shard_size
         self.extension: str | None = None
         self.records_seen = 0
@@ -177,7 +191,7 @@ class ShardWriter:
         try:
             self.replaced += target.exists()
             handle = self.stack.enter_context(atomic_open(target))
-            self.sink = RecordSink(handle, shard, self.options, doc.meta.get("path"))
+            self.sink = RecordSink(handle, shard, self.options, doc.meta.get("path") if self.input_schemas else None)
         except BaseException:
             self.stack.close()
             self.stack = None

@@ -300,10 +300,11 @@ def write_records_file(documents: Iterable[Document], target: Path, options: Rea
 
     summary = WriteSummary()
     folder = OutputFolder(target.parent)
-    shards = ShardWriter(target.parent, options or ReadOptions(), lambda shard: folder.claim(shard, shard))
+    shards = ShardWriter(target.parent, options or ReadOptions(), lambda shard: folder.claim(shard, shard),
+                         input_schemas=False)  # documents of many inputs: the schema comes from the records
     try:
         for doc in documents:
-            if shards.write(doc.evolve(meta={**doc.meta, "path": None}), target.name):
+            if shards.write(doc, target.name):
                 summary.written += 1
         if shards.current is None:  # no document: still an (empty) output file
             shards._open(target.name, Document("", ""))
@@ -338,8 +339,15 @@ def write_stdout(documents: Iterable[Document], options: ReadOptions | None = No
     return summary
 
 
+#: The field added to the record of a document that duplicates another: the representative's id.
+DUPLICATE_FIELD = "duplicate_of"
+
+
 def document_to_json(doc: Document, options: ReadOptions | None = None) -> dict[str, Any]:
-    """A JSON Lines record for a document: the original fields, with the cleaned text."""
+    """A record for a document: its original fields in their order, the cleaned text in its
+    place, and ``duplicate_of`` (the representative's id) when it duplicates another."""
+    from ..document import DuplicateOf
+
     options = options or ReadOptions()
     items = list((doc.meta.get("fields") or {}).items())
     at = doc.meta.get("text_at")  # where the text field was in the record: it goes back there
@@ -350,6 +358,9 @@ def document_to_json(doc: Document, options: ReadOptions | None = None) -> dict[
     if doc.source and options.source_field not in obj:
         obj[options.source_field] = doc.source
     obj[options.text_field] = doc.text
+    duplicate = doc.records_of(DuplicateOf)
+    if duplicate:
+        obj[DUPLICATE_FIELD] = duplicate[0].representative
     return obj
 
 
