@@ -8,6 +8,12 @@ letter, and near-identical proper words (Austria/Australia, Armenia/Armenian ...
 Reports precision and recall of discovered variant pairs, of the replacement applied
 with ``apply_discovered``, the number of wrong merges, and the shipped table's recall.
 
+Second, the **real-text false-respelling count**: ``--apply-discovered`` over the real
+article bodies in ../shared/data (Dragnet and article-extraction gold text, nothing
+planted, shipped table on as a user runs it). Every pair it applies is listed with the
+label given by hand once (``REAL_TEXT_LABELS``); an unlabelled pair is printed as
+"unlabelled" so a change of the rules that applies something new is seen and labelled.
+
     python benchmarks/names_quality.py
 """
 
@@ -71,6 +77,13 @@ HARD_NEGATIVES = [
     ("Pashinyan", "Khandanyan"), ("Malawi", "Mali"), ("Kristen Bell", "Kirsten Dunst"),
     ("Dominica", "Dominican"), ("Iran", "Iraq"), ("Lebanon", "Lebanese"), ("Marian Hossa", "Marion Cotillard"),
 ]
+#: Hand labels of the pairs --apply-discovered applied on the real texts (variant, canonical): why.
+REAL_TEXT_LABELS = {
+    ("Hañifah", "Hanifah"): ("right", "one imam, Abu Hanifah; the diacritic form of the same name"),
+    ("Romneyy", "Romney"): ("right", "a typo of Mitt Romney's surname in the same article"),
+    ("Ferris", "Ferriss"): ("right", "Tim Ferriss, misspelled with one s"),
+}
+
 TEMPLATES = [
     "{ctx} {name} said on Monday that the talks would continue next month.",
     "Officials close to {ctx} {name} declined to comment on the report.",
@@ -104,6 +117,36 @@ def build_corpus(seed: int = 7) -> tuple[list[Document], dict[str, str]]:
             paragraphs.insert(rng.randrange(len(paragraphs) + 1), sentence)
         docs.append(Document(f"doc{index:03d}", "\n\n".join(paragraphs)))
     return docs, truth
+
+
+def real_text() -> None:
+    """What --apply-discovered respells in real news text, labelled."""
+    from cleancorpus.names.tables import shipped_table
+
+    docs = [Document(f"aeb/{i}", p["gold"]) for i, p in enumerate(_data.load_aeb())]
+    docs += [Document(f"dragnet/{i}", p["gold"]) for i, p in enumerate(_data.load_dragnet())]
+    normalizer = NameNormalizer(NameSettings(apply_discovered=True)).fit(docs)
+    known = {f for e in shipped_table() for f in (e.canonical, *e.variants)}
+    found = discover_variants(docs, known)
+    applied = Counter()
+    for d in docs:
+        for change in normalizer.apply(d).records_of(WordChange):
+            if change.entry.startswith("discovered:"):
+                applied[(change.old, change.new)] += 1
+    print(f"\nreal text: {len(docs)} article bodies; discovery proposes {len(found)} groups, "
+          f"{sum(v.confidence == 'apply' for v in found)} applied, "
+          f"{sum(v.confidence == 'review' for v in found)} for review only")
+    print("| applied pair (variant -> canonical) | mentions | label | why |")
+    print("|---|---|---|---|")
+    wrong = 0
+    for (old, new), count in sorted(applied.items()):
+        label, why = REAL_TEXT_LABELS.get((old, new), ("unlabelled", "label it in REAL_TEXT_LABELS"))
+        wrong += label != "right"
+        print(f"| {old} -> {new} | {count} | {label} | {why} |")
+    print(f"wrong or unlabelled pairs applied: {wrong}")
+    kinds = ("no shared context", "differ only in capitals", "different given names", "more than a transliteration")
+    reasons = Counter(next((k for k in kinds if k in v.reason), v.reason) for v in found if v.confidence == "review")
+    print("review reasons:", dict(reasons.most_common()))
 
 
 def main() -> None:
@@ -165,6 +208,11 @@ def main() -> None:
     missed = sorted(tuple(sorted(p)) for p in true_pairs - predicted)
     print("missed pairs:", json.dumps(missed, ensure_ascii=False))
     print("wrong pairs:", json.dumps(sorted(tuple(sorted(p)) for p in wrong), ensure_ascii=False))
+    applied = {frozenset(p) for v in found if v.confidence == "apply"
+               for p in combinations((v.canonical, *v.variants), 2)}
+    print(f"pairs applied by --apply-discovered: {len(applied)}, of them right {len(applied & true_pairs)}, "
+          f"wrong {sorted(tuple(sorted(p)) for p in applied - true_pairs)}")
+    real_text()
 
 
 if __name__ == "__main__":

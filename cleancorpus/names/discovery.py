@@ -30,6 +30,28 @@ Never merged: words where one key is the other plus a short ending (Armenia / Ar
 Azeri / Azeris: an inflection or a derived word, not a spelling), words capitalized only
 at the start of sentences (ordinary words), and different names that are not spellings
 of one another (Artsakh / Nagorno-Karabakh share no key and no near key).
+
+**Applied, or for review.** A group is *applied* by ``--apply-discovered`` (and reported as
+CC202) only when a careful editor would respell it without asking (``confidence =
+"apply"``); everything else is listed by ``cleancorpus names`` with ``confidence =
+"review"`` and the reason, and never applied:
+
+1. every two forms share a transliteration key, or their keys differ by one letter that
+   transliteration confuses (``g/k``, ``o/u``, ``e/i``, ``a/e``, ``s/z``, ``c/k``, ``f/v``, an
+   added ``h``, ``y``, ``i``, ``e`` or ``u``): Scherer / Shermer (an ``m``) is for review;
+2. the forms share evidence of being one person: a capitalized word before both (the
+   given name or title: "Nikol", "President"), or at least two shared context words;
+3. no sign of two people: when each form has given names before it and they never
+   coincide (Sean Spicer, Eliot Spitzer), or is followed by its own surnames (Brian Smith,
+   Bryan Jones), the forms are two names;
+4. not a difference of capitals only (LinkedIn / Linkedin: a style, not a spelling).
+
+**Canonical spelling**, in this order: a table's canonical wins (such groups are left to the
+table); else the spelling wire style uses for the transliteration (the most ``y`` forms, as
+AP and Reuters write Russian, Ukrainian and Armenian names: Kadyrov, Yatsenyuk; ``sh``,
+``kh``, ``zh`` over French or German ``ch``, ``sch``, ``j``: Saakashvili, Prigozhin; ``ou``
+for Persian: Rouhani; no diacritics: Erdogan); else the most frequent; else the first in
+sorted order. ``cleancorpus names`` says which rule chose it.
 """
 
 from __future__ import annotations
@@ -131,7 +153,11 @@ class WordStats:
 
 @dataclass(frozen=True)
 class DiscoveredVariant:
-    """A proposed table entry with the evidence behind it."""
+    """A proposed table entry with the evidence behind it.
+
+    ``confidence`` is ``"apply"`` (respelled by ``--apply-discovered``) or ``"review"`` (only
+    listed, ``reason`` says why); ``canonical_by`` says which rule chose the canonical.
+    """
 
     canonical: str
     variants: tuple[str, ...]
@@ -140,6 +166,9 @@ class DiscoveredVariant:
     shared_context: tuple[str, ...]
     rules: tuple[str, ...]
     score: float
+    confidence: str = "apply"
+    reason: str = ""
+    canonical_by: str = ""
 
     def to_entry(self) -> AliasEntry:
         return AliasEntry(self.canonical, self.variants, "discovered")
@@ -266,7 +295,7 @@ class NameDiscovery:
             if any(_inflection(keys[a][0], keys[b][0]) for a in members for b in members if a != b):
                 continue
             found.append(self._describe(members, keys))
-        found.sort(key=lambda v: (-v.score, v.canonical))
+        found.sort(key=lambda v: (v.confidence != "apply", -v.score, v.canonical))
         return found
 
     def _different_people(self, members: list[str]) -> bool:
@@ -279,9 +308,31 @@ class NameDiscovery:
                 followers.append(set(after))
         return any(not (a & b) for i, a in enumerate(followers) for b in followers[i + 1:])
 
+    def _given_names(self, word: str) -> set[str]:
+        """Capitalized words seen right before ``word`` that are names, not titles."""
+        return {w.lower() for w in self.stats[word].before if w[:1].isupper() and w.lower() not in _TITLES}
+
+    def _review_reason(self, members: list[str], keys: dict) -> str:
+        """Why a group must not be applied without review, or ``""`` (see the module docstring)."""
+        if len({m.lower() for m in members}) == 1:
+            return "the forms differ only in capitals"
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                ka, kb = keys[a][0], keys[b][0]
+                if ka != kb and not _explained_near(ka, kb):
+                    return f"{a} / {b} differ by more than a transliteration"
+                if not self._supports(a, b, shared_words=2):
+                    return f"no shared context for {a} / {b} (no given name or title before both)"
+                given_a, given_b = self._given_names(a), self._given_names(b)
+                if given_a and given_b and not given_a & given_b and \
+                        min(self.stats[a].count, self.stats[b].count) >= 2:
+                    return (f"different given names before {a} ({', '.join(sorted(given_a)[:3])}) and "
+                            f"{b} ({', '.join(sorted(given_b)[:3])}): two people")
+        return ""
+
     def _describe(self, members: list[str], keys: dict) -> DiscoveredVariant:
         counts = {m: self.stats[m].count for m in members}
-        canonical = min(members, key=lambda m: (-counts[m], m))
+        canonical, canonical_by = choose_canonical(members, counts)
         contexts = [self._context(m) for m in members]
         shared_lower = set.intersection(*contexts) if contexts else set()
         spelled = {w.lower(): w for m in members for w in self.stats[m].before}
@@ -291,6 +342,7 @@ class NameDiscovery:
         rules = sorted({r for m in members for r in keys[m][1]} - {r for r in keys[canonical][1]}) or \
             sorted({r for m in members for r in keys[m][1]})
         score = (0.6 if same_key else 0.4) + 0.4 * (len(shared) / len(union) if union else 0.0)
+        reason = self._review_reason(members, keys)
         return DiscoveredVariant(
             canonical=canonical,
             variants=tuple(sorted(m for m in members if m != canonical)),
@@ -299,7 +351,65 @@ class NameDiscovery:
             shared_context=tuple(sorted(shared)),
             rules=tuple(rules),
             score=round(score, 3),
+            confidence="review" if reason else "apply",
+            reason=reason,
+            canonical_by=canonical_by,
         )
+
+
+#: Words before a name that are titles or roles, not given names (they do not tell people apart).
+_TITLES = {"president", "prime", "minister", "foreign", "defense", "defence", "former", "chairman", "leader",
+           "secretary", "governor", "senator", "sen", "rep", "general", "gen", "colonel", "col", "king", "queen",
+           "prince", "princess", "pope", "sheikh", "ayatollah", "imam", "chancellor", "mayor", "judge", "justice",
+           "speaker", "ambassador", "spokesman", "spokeswoman", "commander", "captain", "sir", "lord", "lady",
+           "mr", "mrs", "ms", "dr", "professor", "prof", "deputy", "vice", "head", "chief", "premier", "emir",
+           "patriarch", "archbishop", "bishop", "coach", "director", "ceo", "founder", "minister's"}
+
+#: Letters transliteration confuses (one for the other), and letters it adds or drops.
+_CONFUSED = [{"g", "k"}, {"o", "u"}, {"e", "i"}, {"a", "e"}, {"s", "z"}, {"c", "k"}, {"f", "v"}, {"i", "e"},
+             {"a", "o"}]
+_ADDED = set("hyieu")
+
+
+def _explained_near(a: str, b: str) -> bool:
+    """Keys one letter apart where that letter is a transliteration's: ``kadafi``/``gadafi``
+    (g/k), ``ruhani``/``rohani`` (o/u), ``gadafi``/``gadhafi`` (an added h)."""
+    if len(a) == len(b):
+        diff = [(x, y) for x, y in zip(a, b) if x != y]
+        return len(diff) == 1 and {diff[0][0], diff[0][1]} in _CONFUSED
+    short, long = sorted((a, b), key=len)
+    if len(long) - len(short) != 1:
+        return False
+    for i in range(len(long)):
+        if long[:i] + long[i + 1:] == short:
+            return long[i] in _ADDED
+    return False
+
+
+def wire_style(word: str) -> int:
+    """How closely a spelling follows English wire style for transliterated names: one point
+    for each ``y`` (Kadyrov, Yatsenyuk), ``sh``, ``kh``, ``zh`` and ``ou``, minus one for each
+    French or German ``sch``/``tch``/``dj`` and each diacritic (Erdoğan -> Erdogan)."""
+    lowered = regex.sub(r"(.)\1+", r"\1", word.lower())  # a doubled letter is no style (Romneyy)
+    score = sum(lowered.count(part) for part in ("y", "sh", "kh", "zh", "ou"))
+    score -= sum(lowered.count(part) for part in ("sch", "tch", "dj"))
+    score -= sum(1 for c in unicodedata.normalize("NFD", word) if unicodedata.combining(c))
+    return score
+
+
+def choose_canonical(members: list[str], counts: dict[str, int]) -> tuple[str, str]:
+    """The canonical form of a discovered group and the rule that chose it: wire style, then
+    the most frequent, then the first in sorted order."""
+    styles = {m: wire_style(m) for m in members}
+    best = max(styles.values())
+    styled = [m for m in members if styles[m] == best]
+    if len(styled) == 1:
+        return styled[0], "wire style (y, sh, kh, zh, ou; no diacritics)"
+    top = max(counts[m] for m in styled)
+    frequent = sorted(m for m in styled if counts[m] == top)
+    if len(frequent) == 1:
+        return frequent[0], "most frequent"
+    return frequent[0], "first in sorted order"
 
 
 _STOP = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "by", "with", "at", "from", "as", "that", "is",
@@ -336,16 +446,22 @@ def variants_to_toml(found: list[DiscoveredVariant], origin: str = "") -> str:
     """A TOML alias table of discovered variants, with evidence, ready to review and commit."""
     lines = [f"# Spelling variants discovered by cleancorpus names{' in ' + origin if origin else ''}.",
              "# Review each entry; delete what is wrong; then use it with --names-table.",
-             "# canonical: the most frequent spelling (edit to taste)", ""]
+             "# Entries marked review are skipped when the table is loaded: change them to apply to use them.",
+             "# confidence: apply = respelled by --apply-discovered; review = only listed here, with the",
+             "# reason (no shared context, two people, more than a transliteration apart...).",
+             "# canonical: wire style first (y, sh, kh, zh, ou; no diacritics), then the most frequent", ""]
     for v in found:
         counts = ", ".join(f"{_toml_string(k)} = {n}" for k, n in v.counts.items())
         lines += [
             "[[entity]]",
             f"canonical = {_toml_string(v.canonical)}",
             f"variants = [{', '.join(_toml_string(x) for x in v.variants)}]",
+            f"confidence = {_toml_string(v.confidence)}"
+            + (f"  # not applied: {v.reason}" if v.reason else "  # applied by --apply-discovered"),
             f"evidence = {{ counts = {{ {counts} }}, documents = {v.documents}, "
             f"shared_context = [{', '.join(_toml_string(x) for x in v.shared_context)}], "
-            f"rules = [{', '.join(_toml_string(x) for x in v.rules)}], score = {v.score} }}",
+            f"rules = [{', '.join(_toml_string(x) for x in v.rules)}], score = {v.score}, "
+            f"canonical_by = {_toml_string(v.canonical_by)} }}",
             "",
         ]
     return "\n".join(lines)

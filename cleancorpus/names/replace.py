@@ -120,9 +120,11 @@ class NameNormalizer:
         return self
 
     def use_discovered(self, found: list) -> None:
-        """Also respell discovered variants (those scoring at least ``discovery_min_score``),
-        below every table in precedence."""
-        self.discovered = [v for v in found if v.score >= self.settings.discovery_min_score]
+        """Also respell discovered variants, below every table in precedence: those with
+        ``confidence == "apply"`` scoring at least ``discovery_min_score`` (the others are
+        for review only)."""
+        self.discovered = [v for v in found if v.score >= self.settings.discovery_min_score
+                           and getattr(v, "confidence", "apply") == "apply"]
         self._build([[v.to_entry() for v in self.discovered], *self._tables])
 
     def apply(self, doc: Document) -> Document:

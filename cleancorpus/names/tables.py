@@ -49,13 +49,18 @@ def parse_entities(entities: Iterable[Mapping], table: str) -> list[AliasEntry]:
             raise TableError(f"{table}: entity {number} has no 'canonical'")
         if not isinstance(item["canonical"], str) or not item["canonical"].strip():
             raise TableError(f"{table}: entity {number}: 'canonical' must be a non-empty string")
-        unknown = set(item) - {"canonical", "variants", "note", "evidence"}
+        unknown = set(item) - {"canonical", "variants", "note", "evidence", "confidence", "source"}
         if unknown:
             raise TableError(f"{table}: entity {item['canonical']!r} has unknown keys {sorted(unknown)}")
         variants = item.get("variants", [])
         if not isinstance(variants, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in variants):
             raise TableError(f"{table}: entity {item['canonical']!r}: 'variants' must be a list of strings")
         variants = tuple(v for v in variants if v != item["canonical"])
+        confidence = item.get("confidence", "apply")
+        if confidence not in ("apply", "review"):
+            raise TableError(f"{table}: entity {item['canonical']!r}: 'confidence' must be \"apply\" or \"review\"")
+        if confidence == "review":  # a discovered entry nobody has approved yet: listed, never applied
+            continue
         result.append(AliasEntry(str(item["canonical"]), variants, table))
     return result
 

@@ -1,0 +1,107 @@
+"""Discovery precision: what --apply-discovered may respell, what only goes for review, and
+which spelling becomes canonical."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cleancorpus import Document, NameNormalizer, NameSettings, WordChange
+from cleancorpus.names.discovery import choose_canonical, discover_variants, variants_to_toml
+from cleancorpus.names.tables import load_table
+from conftest import run_cli
+
+FILLER = "The talks went on for hours and nothing was agreed before the evening."
+
+
+def corpus(*sentences: str, copies: int = 3) -> list[Document]:
+    return [Document(f"d{i}-{k}", f"{FILLER} {sentence} {FILLER}") for i, sentence in enumerate(sentences)
+            for k in range(copies)]
+
+
+def groups(docs: list[Document]) -> dict[frozenset, object]:
+    return {frozenset((v.canonical, *v.variants)): v for v in discover_variants(docs)}
+
+
+def applied_changes(docs: list[Document]) -> list[tuple[str, str]]:
+    normalizer = NameNormalizer(NameSettings(use_shipped_table=False, apply_discovered=True)).fit(docs)
+    return [(c.old, c.new) for d in docs for c in normalizer.apply(d).records_of(WordChange)]
+
+
+@pytest.mark.parametrize("sentences, pair", [
+    # two given names that are each common on their own, no shared context
+    (("Yesterday Terry called the office.", "On Monday Terri wrote to the board."), {"Terry", "Terri"}),
+    # two surnames with different given names before them
+    (("Press secretary Sean Spicer spoke.", "Former governor Eliot Spitzer spoke."), {"Spicer", "Spitzer"}),
+    # a place and an ordinary word written as a brand
+    (("The flight landed in Lyon after noon.", "Passengers of Lion Air waited again."), {"Lyon", "Lion"}),
+    # two short surnames a w/v apart, no shared context
+    (("A report by Weber was published.", "A study by Veber came out."), {"Weber", "Veber"}),
+    # y/j at the start of two surnames, no shared context
+    (("The coach Young was not there.", "The striker Joung scored twice."), {"Young", "Joung"}),
+])
+def test_different_names_are_never_applied(sentences, pair) -> None:
+    docs = corpus(*sentences)
+    found = groups(docs)
+    for members, variant in found.items():
+        if pair <= members:
+            assert variant.confidence == "review" and variant.reason, variant
+    assert not [c for c in applied_changes(docs) if {c[0], c[1]} == pair]
+
+
+def test_a_company_and_a_city_are_never_grouped() -> None:
+    docs = corpus("The phone maker Samsung reported profits.", "The port of Samsun on the Black Sea.")
+    assert not [m for m in groups(docs) if {"Samsung", "Samsun"} <= m]
+
+
+def test_one_person_spelled_two_ways_is_applied() -> None:
+    docs = corpus("Prime Minister Nikol Pashinyan met the envoy.", "Prime Minister Nikol Pashinian left.")
+    variant = groups(docs)[frozenset({"Pashinyan", "Pashinian"})]
+    assert variant.confidence == "apply" and variant.reason == ""
+    assert set(applied_changes(docs)) == {("Pashinian", "Pashinyan")}
+
+
+def test_a_difference_that_is_not_a_transliteration_is_for_review() -> None:
+    docs = corpus("The writer Michael Scherer said so.", "The writer Michael Shermer said so.")
+    for members, variant in groups(docs).items():
+        if {"Scherer", "Shermer"} <= members:
+            assert variant.confidence == "review" and "more than a transliteration" in variant.reason
+    assert applied_changes(docs) == []
+
+
+@pytest.mark.parametrize("forms, counts, canonical, rule", [
+    (("Kadirov", "Kadyrov"), (5, 5), "Kadyrov", "wire style"),
+    (("Kadirov", "Kadyrov"), (9, 2), "Kadyrov", "wire style"),  # style before frequency
+    (("Rohani", "Rouhani"), (3, 3), "Rouhani", "wire style"),
+    (("Saakachvili", "Saakashvili"), (2, 2), "Saakashvili", "wire style"),
+    (("Erdoğan", "Erdogan"), (4, 1), "Erdogan", "wire style"),
+    (("Romneyy", "Romney"), (1, 40), "Romney", "most frequent"),  # a doubled letter is no style
+    (("Gadafi", "Gaddafi"), (2, 2), "Gadafi", "first in sorted order"),
+])
+def test_canonical_order(forms, counts, canonical, rule) -> None:
+    chosen, why = choose_canonical(list(forms), dict(zip(forms, counts)))
+    assert chosen == canonical and why.startswith(rule)
+
+
+def test_review_entries_are_listed_by_names_but_never_loaded(tmp_path: Path) -> None:
+    docs = corpus("Prime Minister Nikol Pashinyan met the envoy.", "Prime Minister Nikol Pashinian left.",
+                  "Yesterday Terry called the office.", "On Monday Terri wrote to the board.")
+    table = tmp_path / "found.toml"
+    table.write_text(variants_to_toml(discover_variants(docs)))
+    text = table.read_text()
+    assert 'confidence = "review"  # not applied: no shared context for' in text
+    assert 'confidence = "apply"' in text and "canonical_by" in text
+    loaded = {e.canonical for e in load_table(table)}
+    assert "Pashinyan" in loaded and not loaded & {"Terry", "Terri"}
+
+
+def test_names_command_shows_confidence(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for doc in corpus("Yesterday Terry called the office.", "On Monday Terri wrote to the board."):
+        (folder / f"{doc.id}.txt").write_text(doc.text)
+    out = tmp_path / "names.toml"
+    result = run_cli("names", folder, "--no-shipped-names", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert 'confidence = "review"' in out.read_text()
