@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 from .document import Document
-from .io.readers import ReadOptions, host_of
+from .io.readers import ReadOptions, source_of
 
 from .io.writers import DUPLICATE_FIELD  # noqa: E402  (re-exported: the field a duplicate's record gets)
 
@@ -59,7 +59,7 @@ def record_to_document(record: Mapping, number: int, options: ReadOptions | None
     doc_id = str(doc_id) if doc_id is not None else f"record:{number}"
     url = record.get(options.url_field)
     url = url if isinstance(url, str) else None
-    source = record.get(options.source_field) or host_of(url)
+    source = record.get(options.source_field) or source_of(url, options)
     meta: dict[str, Any] = {"fields": {k: v for k, v in record.items() if k != options.text_field},
                             "text_at": list(record).index(options.text_field)}
     if url:

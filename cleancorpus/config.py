@@ -144,6 +144,7 @@ def validate_settings(settings: "Settings", origin: str | None = None) -> "Setti
     _in_range(settings.cruft.section_min_line, 0, big, "cruft.section_min_line", origin, integer=True)
     _in_range(settings.cruft.rule_timeout, 0, 3600, "cruft.rule_timeout", origin, low_open=True)
     _in_range(settings.names.discovery_min_score, 0, 1, "names.discovery_min_score", origin)
+    _one_of(settings.read.source_by, ("host", "domain"), "read.source_by", origin)
     d = settings.dedup
     _in_range(d.threshold, 0, 1, "dedup.threshold", origin, low_open=True)
     if d.containment is not None:

@@ -167,3 +167,22 @@ def test_a_folder_without_readable_files_and_a_file_as_output_are_errors(tmp_pat
     (tmp_path / "out.txt").write_text("")
     with pytest.raises(CorpusError, match="exists and is not a folder"):
         ccio.check_output_location(tmp_path / "in", tmp_path / "out.txt")
+
+
+def test_the_source_of_an_html_page_is_its_host_or_with_a_setting_its_domain(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    body = "<p>" + "A paragraph of real news text about the council. " * 20 + "</p>"
+    for name, url in (("a.html", "https://alice.wordpress.com/2020/01/post"),
+                      ("b.html", "https://bob.wordpress.com/2021/02/post")):
+        (tmp_path / name).write_text(f'<html><head><link rel="canonical" href="{url}"></head>'
+                                     f"<body><article>{body}</article></body></html>")
+    by_host = {d.id: d.source for d in read_corpus(tmp_path)}
+    assert by_host == {"a.html": "alice.wordpress.com", "b.html": "bob.wordpress.com"}
+    options = replace(ccio.ReadOptions(), source_by="domain")
+    assert {d.source for d in read_corpus(tmp_path, options)} == {"wordpress.com"}
+    records = [{"text": "x", "url": "https://news.example.co.uk/a"}]
+    from cleancorpus import from_records
+
+    assert from_records(records)[0].source == "news.example.co.uk"
+    assert from_records(records, options=options)[0].source == "example.co.uk"

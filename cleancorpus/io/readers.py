@@ -74,6 +74,9 @@ class ReadOptions:
     html_comments: bool = False
     html_favor_precision: bool = False
     follow_links: bool = False
+    #: What a URL's source is: its ``host`` (``news.example.com`` and ``blog.example.com``
+    #: are two sources; each ``*.wordpress.com`` blog is its own) or its registered ``domain``.
+    source_by: str = "host"
     #: A document (a file, a JSON line, or a file once decompressed) larger than this is a
     #: per-document failure: one huge or hostile document must not take the run's memory.
     max_document_bytes: int = 64 * 1024 * 1024
@@ -134,6 +137,19 @@ def host_of(url: str | None) -> str | None:
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
+
+
+def source_of(url: str | None, options: ReadOptions) -> str | None:
+    """The source a URL belongs to: its host, or with ``source_by = "domain"`` its
+    registered domain (``alice.wordpress.com`` -> ``wordpress.com``)."""
+    host = host_of(url)
+    if host is None or options.source_by != "domain":
+        return host
+    try:
+        from tld import get_fld  # installed with trafilatura (courlan depends on it)
+    except ImportError:  # pragma: no cover - only if trafilatura stops bringing it
+        return host
+    return get_fld(host, fix_protocol=True, fail_silently=True) or host
 
 
 class TooLarge(ValueError):
@@ -282,7 +298,9 @@ def _read_file_document(path: Path, doc_id: str, source: str | None, options: Re
         if extraction_cache is not None and cached is None:
             extraction_cache[meta["content_hash"]] = (text, found)
         meta.update(found)
-        source = found.get("hostname") or host_of(found.get("url")) or source
+        # the page's host, not trafilatura's hostname (the registered domain: every
+        # *.wordpress.com blog would be one source)
+        source = source_of(found.get("url"), options) or found.get("hostname") or source
         if not text.strip():
             problems.append(ReadProblem(str(path), "no main text found in the HTML", fatal=False))
     elif not text.strip():
@@ -375,7 +393,7 @@ def _record_document(obj: Any, name: str, number: int, location: str, options: R
         doc_id = renamed
     seen.add(doc_id)
     url = obj.get(options.url_field)
-    source = obj.get(options.source_field) or host_of(url if isinstance(url, str) else None)
+    source = obj.get(options.source_field) or source_of(url if isinstance(url, str) else None, options)
     meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field},
             "text_at": list(obj).index(options.text_field), **where, "path": location, "shard": name}
     if isinstance(url, str):

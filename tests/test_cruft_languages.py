@@ -1,0 +1,92 @@
+"""Cruft rules in the languages of the news: each language's comment sections, comment
+forms and promos are removed; prose that uses the same words is kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleancorpus import Document, LineRemoval, remove_cruft
+from cleancorpus.cruft import CruftSettings
+from cleancorpus.cruft.rules import shipped_rules
+
+PROSE = {
+    "de": "Der Minister sagte am Montag, die Gespräche würden im nächsten Monat fortgesetzt.",
+    "fr": "Le ministre a déclaré lundi que les négociations reprendraient le mois prochain.",
+    "es": "El ministro dijo el lunes que las conversaciones continuarían el mes próximo.",
+    "it": "Il ministro ha detto lunedì che i colloqui continueranno il mese prossimo.",
+    "pt": "O ministro disse na segunda-feira que as conversas continuariam no próximo mês.",
+    "pl": "Minister powiedział w poniedziałek, że rozmowy będą kontynuowane w przyszłym miesiącu.",
+    "nl": "De minister zei maandag dat de gesprekken volgende maand worden voortgezet.",
+    "ru": "Министр заявил в понедельник, что переговоры продолжатся в следующем месяце.",
+    "uk": "Міністр заявив у понеділок, що переговори продовжаться наступного місяця.",
+}
+
+# (language, lines removed alone, a line that opens the comment section)
+CRUFT = [
+    ("de", ["Schreib einen Kommentar", "Ihre E-Mail-Adresse wird nicht veröffentlicht.", "Artikel teilen",
+            "Lesezeit: 4 Minuten", "Newsletter abonnieren", "Weiterlesen", "Alle Cookies akzeptieren"],
+     "120 Kommentare"),
+    ("fr", ["Laisser un commentaire", "Votre adresse e-mail ne sera pas publiée.", "Partager sur Facebook",
+            "Temps de lecture : 3 min", "Abonnez-vous à notre newsletter", "À lire aussi : la crise à Paris"],
+     "12 commentaires"),
+    ("es", ["Dejá tu comentario", "Tu dirección de correo electrónico no será publicada.", "Compartir en Twitter",
+            "Tiempo de lectura: 5 minutos", "Suscríbete a nuestro boletín", "Te puede interesar"],
+     "8 comentarios"),
+    ("it", ["Lascia un commento", "Il tuo indirizzo email non sarà pubblicato.", "Condividi su Facebook",
+            "Tempo di lettura: 2 min", "Iscriviti alla nostra newsletter", "Leggi anche"],
+     "5 commenti"),
+    ("pt", ["Deixe seu comentário", "O seu endereço de email não será publicado.", "Compartilhe",
+            "Tempo de leitura: 4 min", "Leia também", "Aceitar todos os cookies"],
+     "3 comentários"),
+    ("pl", ["Dodaj komentarz", "Twój adres e-mail nie zostanie opublikowany.", "Udostępnij",
+            "Czas czytania: 3 min", "Zapisz się na newsletter", "Czytaj także"],
+     "14 komentarzy"),
+    ("nl", ["Laat een reactie achter", "Je e-mailadres wordt niet gepubliceerd.", "Delen op Facebook",
+            "Leestijd: 3 minuten", "Schrijf je in voor onze nieuwsbrief", "Lees ook"],
+     "7 reacties"),
+    ("ru", ["Оставить комментарий", "Ваш e-mail не будет опубликован.", "Поделиться", "Время чтения: 3 мин.",
+            "Подпишитесь на нашу рассылку", "Читайте также"],
+     "25 комментариев"),
+    ("uk", ["Залишити коментар", "Ваша e-mail не буде опублікована.", "Поділитися", "Час читання: 3 хв",
+            "Підпишіться на нашу розсилку", "Читайте також"],
+     "9 коментарів"),
+]
+
+
+def test_every_language_rule_has_an_id_ending_in_its_language() -> None:
+    langs = {rule.id: getattr(rule, "lang", None) for rule in shipped_rules()}
+    for lang in PROSE:
+        ours = [rule_id for rule_id in langs if rule_id.endswith(f"-{lang}")]
+        assert {f"comment-section-{lang}", f"comment-form-{lang}", f"promo-{lang}"} <= set(ours)
+
+
+@pytest.mark.parametrize("lang, lines, opener", CRUFT, ids=[c[0] for c in CRUFT])
+def test_cruft_lines_and_comment_sections_in_each_language(lang: str, lines: list[str], opener: str) -> None:
+    prose = PROSE[lang]
+    body = [prose] * 6
+    text = "\n".join(body[:3] + lines + body[3:] + [opener, "Ein Leser: " + prose, prose])
+    (cleaned,) = remove_cruft([Document("a", text)], CruftSettings(recurrence=False, repeats=False))
+    kept = cleaned.text.split("\n")
+    for line in lines:
+        assert line not in kept, (lang, line)
+    assert opener not in kept and kept.count(prose) == 6  # the article stays, the comments go
+    rules = {r.rule for r in cleaned.records_of(LineRemoval)}
+    assert any(rule.endswith(f"-{lang}") for rule in rules), rules
+
+
+@pytest.mark.parametrize("lang", list(PROSE))
+def test_sentences_that_use_the_words_are_kept(lang: str) -> None:
+    sentences = {
+        "de": "Die Kommentare des Ministers zum Newsletter wurden am Montag heftig kritisiert.",
+        "fr": "Les commentaires du ministre sur la newsletter ont été vivement critiqués lundi.",
+        "es": "Los comentarios del ministro sobre el boletín fueron muy criticados el lunes.",
+        "it": "I commenti del ministro sulla newsletter sono stati molto criticati lunedì.",
+        "pt": "Os comentários do ministro sobre a newsletter foram muito criticados na segunda.",
+        "pl": "Komentarze ministra na temat newslettera zostały w poniedziałek ostro skrytykowane.",
+        "nl": "De reacties van de minister op de nieuwsbrief werden maandag fel bekritiseerd.",
+        "ru": "Комментарии министра о рассылке в понедельник подверглись резкой критике.",
+        "uk": "Коментарі міністра щодо розсилки в понеділок зазнали різкої критики.",
+    }
+    text = "\n".join([PROSE[lang], sentences[lang], PROSE[lang]])
+    (cleaned,) = remove_cruft([Document("a", text)], CruftSettings(recurrence=False, repeats=False))
+    assert cleaned.text == text
