@@ -346,7 +346,7 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
             problems.append(ReadProblem(location, f"record larger than the maximum document size, "
                                                   f"{_size_message(limit)}", line=number))
             continue
-        if not raw.strip():
+        if raw.isspace() or not raw:  # (no strip: that would copy every line)
             continue
         try:
             obj = json.loads(raw)
@@ -356,20 +356,16 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
         except RecursionError:
             problems.append(ReadProblem(location, "malformed JSON: nested too deeply", line=number))
             continue
-        doc = _record_document(obj, name, number, location, options, problems, seen, {"line": number},
-                               b"\\u" in raw)
+        doc = _record_document(obj, name, number, location, options, problems, seen, {"line": number})
+
         if doc is not None:
             doc.meta["content_hash"] = content_hash(raw)
             yield doc
 
 
 def _record_document(obj: Any, name: str, number: int, location: str, options: ReadOptions,
-                     problems: list[ReadProblem], seen: set[str], where: dict[str, Any],
-                     may_hold_surrogates: bool = True) -> Document | None:
-    """One record (a JSON line or a Parquet row) as a document, or ``None`` with a problem noted.
-
-    ``may_hold_surrogates=False`` skips the unpaired-surrogate check (a JSON line without a
-    ``\\u`` escape cannot hold one)."""
+                     problems: list[ReadProblem], seen: set[str], where: dict[str, Any]) -> Document | None:
+    """One record (a JSON line or a Parquet row) as a document, or ``None`` with a problem noted."""
     if not isinstance(obj, dict):
         problems.append(ReadProblem(location, "a JSON object was expected", line=number))
         return None
@@ -379,7 +375,8 @@ def _record_document(obj: Any, name: str, number: int, location: str, options: R
         return None
     doc_id = obj.get(options.id_field)
     doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
-    bad = (_not_unicode(text) or _not_unicode(doc_id)) if may_hold_surrogates else None
+    # an unpaired surrogate is not ASCII, and str.isascii() is O(1): most records skip the encode
+    bad = None if text.isascii() and doc_id.isascii() else (_not_unicode(text) or _not_unicode(doc_id))
     if bad:
         problems.append(ReadProblem(location, f"{'text' if _not_unicode(text) else 'id'} holds {bad}: "
                                               "not valid Unicode", line=number))
