@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 from .document import Document
-from .io.readers import ReadOptions, source_of
+from .io.readers import ReadOptions, record_document
 
 from .io.writers import DUPLICATE_FIELD  # noqa: E402  (re-exported: the field a duplicate's record gets)
 
@@ -46,37 +46,29 @@ def options_with(options: ReadOptions | None = None, **fields: str) -> ReadOptio
     return replace(options, **{k: v for k, v in fields.items() if v is not None}) if fields else options
 
 
-def record_to_document(record: Mapping, number: int, options: ReadOptions | None = None) -> Document:
-    """One mapping as a document (``number`` makes the id when the record has none).
+def record_to_document(record: Mapping, number: int, options: ReadOptions | None = None,
+                       seen: set[str] | None = None) -> Document:
+    """One mapping as a document, read as a JSON Lines record is (``record:NUMBER`` when it
+    has no id; an id already in ``seen`` is read as ``ID#NUMBER``).
 
     Raises ``ValueError`` naming the record when its text field is missing or not a string.
     """
-    options = options or ReadOptions()
-    text = record.get(options.text_field)
-    if not isinstance(text, str):
-        raise ValueError(f"record {number}: no string field {options.text_field!r}")
-    doc_id = record.get(options.id_field)
-    doc_id = str(doc_id) if doc_id is not None else f"record:{number}"
-    url = record.get(options.url_field)
-    url = url if isinstance(url, str) else None
-    source = record.get(options.source_field) or source_of(url, options)
-    meta: dict[str, Any] = {"fields": {k: v for k, v in record.items() if k != options.text_field},
-                            "text_at": list(record).index(options.text_field)}
-    if url:
-        meta["url"] = url
-    date = record.get(options.date_field)
-    if date is not None and not isinstance(date, bool) and str(date).strip():
-        meta["date"] = str(date)
-    return Document(id=doc_id, text=text, source=str(source) if source else None, meta=meta)
+    problems: list = []
+    doc = record_document(dict(record), "record", number, f"record {number}", options or ReadOptions(), problems,
+                          set() if seen is None else seen, shard=False)
+    if doc is None:
+        raise ValueError(f"record {number}: {problems[-1].message}")
+    return doc
 
 
 def as_documents(items: Iterable[Any], options: ReadOptions | None = None) -> Iterator[Document]:
     """``items`` as documents: a :class:`Document` passes through, a mapping is converted."""
+    seen: set[str] = set()
     for number, item in enumerate(items, start=1):
         if isinstance(item, Document):
             yield item
         elif isinstance(item, Mapping):
-            yield record_to_document(item, number, options)
+            yield record_to_document(item, number, options, seen)
         else:
             raise TypeError(f"item {number}: expected a Document or a mapping, got {type(item).__name__}")
 
@@ -113,10 +105,11 @@ def from_arrow(table: Any, *, options: ReadOptions | None = None, **fields: str)
     options = options_with(options, **fields)
     batches = table.to_batches() if hasattr(table, "to_batches") else table
     number = 0
+    seen: set[str] = set()
     for batch in batches:
         for record in batch.to_pylist():
             number += 1
-            yield record_to_document(record, number, options)
+            yield record_to_document(record, number, options, seen)
 
 
 def to_arrow(documents: Iterable[Document], *, options: ReadOptions | None = None, **fields: str) -> Any:

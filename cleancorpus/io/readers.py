@@ -356,16 +356,20 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
         except RecursionError:
             problems.append(ReadProblem(location, "malformed JSON: nested too deeply", line=number))
             continue
-        doc = _record_document(obj, name, number, location, options, problems, seen, {"line": number})
+        doc = record_document(obj, name, number, location, options, problems, seen, {"line": number})
 
         if doc is not None:
             doc.meta["content_hash"] = content_hash(raw)
             yield doc
 
 
-def _record_document(obj: Any, name: str, number: int, location: str, options: ReadOptions,
-                     problems: list[ReadProblem], seen: set[str], where: dict[str, Any]) -> Document | None:
-    """One record (a JSON line or a Parquet row) as a document, or ``None`` with a problem noted."""
+def record_document(obj: Any, name: str, number: int, location: str, options: ReadOptions,
+                    problems: list[ReadProblem], seen: set[str], where: dict[str, Any] | None = None,
+                    *, shard: bool = True) -> Document | None:
+    """One record (a JSON line, a Parquet row, a dict from Python) as a document, or ``None``
+    with a problem noted. The one place ids, sources, dates and kept fields of records are
+    decided. ``name`` makes the default id (``name:number``) and, with ``shard``, is the
+    shard the record is written back to; ``where`` (line or row) goes into the metadata."""
     if not isinstance(obj, dict):
         problems.append(ReadProblem(location, "a JSON object was expected", line=number))
         return None
@@ -392,11 +396,14 @@ def _record_document(obj: Any, name: str, number: int, location: str, options: R
     url = obj.get(options.url_field)
     source = obj.get(options.source_field) or source_of(url if isinstance(url, str) else None, options)
     meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field},
-            "text_at": list(obj).index(options.text_field), **where, "path": location, "shard": name}
+            "text_at": list(obj).index(options.text_field), **(where or {})}
+    if shard:
+        meta.update(path=location, shard=name)
     if isinstance(url, str):
         meta["url"] = url
     date = obj.get(options.date_field)
-    if isinstance(date, (str, int, float)) and not isinstance(date, bool) and str(date).strip():
+    dated = isinstance(date, (str, int, float)) or hasattr(date, "isoformat")  # Parquet and pandas timestamps
+    if dated and not isinstance(date, bool) and str(date).strip():
         meta["date"] = str(date)
     return Document(id=doc_id, text=text, source=str(source) if source else None, meta=meta)
 
@@ -450,7 +457,7 @@ def _iter_parquet_file(path: Path, options: ReadOptions, problems: list[ReadProb
         for batch in reader.iter_batches(batch_size=1024):
             for record in batch.to_pylist():
                 number += 1
-                doc = _record_document(record, name, number, str(path), options, problems, seen, {"row": number})
+                doc = record_document(record, name, number, str(path), options, problems, seen, {"row": number})
                 if doc is not None:
                     yield doc
     except OSError as exc:

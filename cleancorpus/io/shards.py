@@ -18,18 +18,16 @@ from typing import IO, Any
 from ..document import Document
 from .atomic import atomic_open
 from .readers import ReadOptions, file_kind
+from .writers import DUPLICATE_FIELD, document_to_json
 
 #: Records buffered before a Parquet row group is written.
 PARQUET_BATCH = 10_000
 
 
-DUPLICATE_FIELD = "duplicate_of"  # as in :mod:`.writers` (imported lazily there: no cycle here)
 
 
 def record_line(doc: Document, options: ReadOptions) -> bytes:
     """One JSON Lines record for a document (its fields in their order, the cleaned text)."""
-    from .writers import document_to_json
-
     record = document_to_json(doc, options)
     try:
         return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
@@ -70,8 +68,6 @@ class RecordSink:
 
     def write(self, doc: Document) -> None:
         if self.parquet:
-            from .writers import document_to_json
-
             self.buffer.append(document_to_json(doc, self.options))
             if len(self.buffer) >= PARQUET_BATCH:
                 self._flush_parquet()
