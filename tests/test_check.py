@@ -56,7 +56,9 @@ def build_corpus(root: Path) -> Path:
     corpus = root / "corpus"
     (corpus / "site").mkdir(parents=True)
     for i in range(3):
-        (corpus / "site" / f"s{i}.txt").write_text(f"Story {i}\n\n{PROSE}\n\nFollow the Valley Gazette on Mastodon\n")
+        # three different stories of one site (copies of one story would count once)
+        (corpus / "site" / f"s{i}.txt").write_text(f"Story {i}\n\n{prose(40 + i)}\n\n"
+                                                  "Follow the Valley Gazette on Mastodon\n")
     (corpus / "rule.txt").write_text(PROSE + "\n\nShare This Article\n")
     (corpus / "repeat.txt").write_text("Water plan passes\n\nWater plan passes\n\n" + PROSE + "Extra.\n")
     (corpus / "comments.txt").write_text(f"Water plan\n\n{prose(1)}\n\n{prose(2)}\n\n{prose(3)}\n\n2 Comments\n\n"

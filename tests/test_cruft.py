@@ -247,3 +247,27 @@ def test_a_comment_counter_after_a_whole_article_opens_the_comments() -> None:
     (clean,) = remove_cruft([doc], CruftSettings(recurrence=False))
     assert _lines(clean.text) == ["Trams for the north", *article]
     assert "comment counter after" in clean.records_of(LineRemoval)[0].detail
+
+
+def test_two_copies_of_one_article_do_not_make_its_own_lines_recurring() -> None:
+    from cleancorpus import CruftRemover, CruftSettings, Document, LineRemoval
+
+    def story(seed: int) -> str:
+        import random
+
+        rng = random.Random(seed)
+        words = "council budget river harbour election summit minister village court storm".split()
+        return "\n".join(" ".join(rng.choice(words) for _ in range(14)).capitalize() + "." for _ in range(5))
+
+    site_line = "Follow us on Telegram for more news"
+    article = "Photo: the harbour at dawn\n" + story(1) + "\nThe harbour after the storm\n" + site_line
+    docs = [Document("a/1", article, source="site"), Document("a/2", article, source="site")]
+    docs += [Document(f"b/{i}", story(10 + i) + "\n" + site_line, source="site") for i in range(8)]
+    remover = CruftRemover(CruftSettings()).fit(docs)
+    assert remover.recurrence.repeated_stories == 1
+    for doc in docs:  # the one-pass scan counts exactly the lines digests() names
+        assert remover.recurrence._scan(doc) == (remover.recurrence.digests(doc), remover.recurrence.story_key(doc))
+    cleaned = remover.apply(docs[1])
+    removed = {r.text for r in cleaned.records_of(LineRemoval)}
+    assert site_line in removed  # recurs across distinct stories: cruft
+    assert "Photo: the harbour at dawn" not in removed and "The harbour after the storm" not in removed

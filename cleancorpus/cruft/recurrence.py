@@ -1,7 +1,9 @@
 """Lines that recur across many documents of one source: learned from the corpus itself.
 
-``fit`` streams the corpus once and counts, per source, in how many documents each
-short line occurs (a line counts once per document). Only lines that could ever be
+``fit`` streams the corpus once and counts, per source, in how many *stories* each
+short line occurs (a line counts once per document, and a document whose story the
+source already had, the same prose lines, is not counted again: two copies of one
+article on a site must not make their own captions and subheads "recurring"). Only lines that could ever be
 removed are counted (not prose, not protected, not longer than ``max_line_chars``), and
 they are kept as 8-byte digests, so memory grows with the number of distinct short
 lines of the corpus, not with its size.
@@ -61,6 +63,10 @@ class RecurrenceModel:
         self.settings = settings or RecurrenceSettings()
         self.doc_counts: Counter[str] = Counter()
         self.line_counts: dict[str, Counter[bytes]] = defaultdict(Counter)
+        #: per source, the story keys counted so far (see :meth:`story_key`)
+        self.stories: dict[str, set[bytes]] = defaultdict(set)
+        #: documents not counted because their source already had their story
+        self.repeated_stories = 0
 
     def candidate(self, line: str) -> bool:
         """Could recurrence ever remove this line? (short, not prose, not a byline or quote)."""
@@ -75,12 +81,46 @@ class RecurrenceModel:
         """The digests of a document's distinct candidate lines (what :meth:`add` counts)."""
         return {_digest(line_key(line)) for line in doc.text.split("\n") if self.candidate(line)}
 
+    @staticmethod
+    def story_key(doc: Document) -> bytes | None:
+        """What makes two documents one story: all their prose lines, in order (a copy of an
+        article at another URL has the same; pages of one site that share only boilerplate
+        prose do not), or ``None`` for a document with no prose line (always counted)."""
+        prose = [s for s in (line.strip() for line in doc.text.split("\n")) if s and looks_like_prose(s)]
+        if not prose:
+            return None
+        return _digest("\n".join(prose))
+
     def add(self, doc: Document, digests: set[bytes] | None = None) -> None:
-        """Count one document's distinct candidate lines (``digests`` if already computed)."""
+        """Count one document's distinct candidate lines (``digests`` if already computed),
+        unless its source already counted its story."""
         source = source_of(doc)
         self.__dict__.pop("_recurring", None)
+        if digests is None:
+            digests, story = self._scan(doc)
+        else:
+            story = self.story_key(doc)
+        if story is not None:
+            if story in self.stories[source]:
+                self.repeated_stories += 1
+                return
+            self.stories[source].add(story)
         self.doc_counts[source] += 1
-        self.line_counts[source].update(self.digests(doc) if digests is None else digests)
+        self.line_counts[source].update(digests)
+
+    def _scan(self, doc: Document) -> tuple[set[bytes], bytes | None]:
+        """:meth:`digests` and :meth:`story_key` in one pass over the lines."""
+        digests, prose = set(), []
+        limit = self.settings.max_line_chars
+        for line in doc.text.split("\n"):
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if looks_like_prose(stripped):
+                prose.append(stripped)
+            elif len(stripped) <= limit and not is_protected(stripped):
+                digests.add(_digest(line_key(line)))
+        return digests, (_digest("\n".join(prose)) if prose else None)
 
     def state_of(self, source: str) -> str:
         """A fingerprint of what recurrence decides for ``source``: its document count and its
@@ -109,6 +149,8 @@ class RecurrenceModel:
         self.doc_counts.update(other.doc_counts)
         for source, counts in other.line_counts.items():
             self.line_counts[source].update(counts)
+        for source, stories in other.stories.items():  # (a story seen by both models is counted twice)
+            self.stories[source] |= stories
         return self
 
     def recurring_only(self) -> "RecurrenceModel":
