@@ -15,14 +15,14 @@ from .readers import (DIRECTORY_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, STDIN, 
                       ReadOptions, ReadProblem, _base_suffix, content_hash, decode_text, extract_html, host_of,
                       is_jsonl_input, leads_outside, list_corpus_files, read_corpus)
 from .writers import (MANIFEST, REPORT_NAME, OutputFolder, WriteSummary, check_output_location, default_output,
-                      document_to_json, jsonl_output_name, output_relative_path, plan_output_names, write_corpus,
+                      document_to_json, output_relative_path, plan_output_names, write_corpus,
                       write_files, write_jsonl)
 
 __all__ = [
     "DIRECTORY_SUFFIXES", "HTML_SUFFIXES", "JSONL_SUFFIXES", "MANIFEST", "REPORT_NAME", "STDIN", "TEXT_SUFFIXES",
     "CorpusError", "OutputFolder", "ReadOptions", "ReadProblem", "WriteSummary", "atomic_open",
     "atomic_write_bytes", "check_output_location", "content_hash", "decode_text", "default_output",
-    "document_to_json", "extract_html", "host_of", "is_jsonl_input", "jsonl_output_name", "leads_outside",
+    "document_to_json", "extract_html", "host_of", "is_jsonl_input", "leads_outside",
     "list_corpus_files", "new_file_mode", "output_relative_path", "plan_output_names", "read_corpus",
     "write_corpus", "write_files", "write_jsonl",
 ]

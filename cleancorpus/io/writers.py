@@ -21,7 +21,7 @@ from typing import IO, Any, Iterable
 
 from ..document import Document
 from .atomic import atomic_open, atomic_write_bytes
-from .readers import HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, is_jsonl_input, is_record_file
+from .readers import HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, is_record_file
 
 MANIFEST = ".cleancorpus-manifest"
 REPORT_NAME = "cleancorpus-report.json"
@@ -393,14 +393,6 @@ def write_jsonl(documents: Iterable[Document], target: Path, options: ReadOption
     summary.overwritten = int(existed)
     summary.paths.append(target)
     return summary
-
-
-def jsonl_output_name(input_path: str | Path) -> str:
-    """The JSON Lines file name in the output folder: the input's name, or ``corpus.jsonl``."""
-    path = Path(input_path)
-    if str(input_path) == STDIN or not is_jsonl_input(path):
-        return "corpus.jsonl"
-    return path.name[:-3] if path.name.lower().endswith(".gz") else path.name
 
 
 def write_corpus(documents: Iterable[Document], output: str | Path, *, format: str = "mirror",
