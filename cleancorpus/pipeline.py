@@ -319,7 +319,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     from .io import (REPORT_NAME, CorpusError, OutputFolder, atomic_open, check_output_location, default_output,
                      plan_output_names, read_corpus, write_corpus)
     from .io.readers import check_inputs, file_kind, text_document_ids
-    from .io.writers import stale_files, write_records_file, write_stdout
+    from .io.writers import RecordsFile, stale_files, write_records_file, write_stdout
     from .report import RECORDS_NAME, RunReport
 
     settings = settings or Settings()
@@ -355,7 +355,8 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     pipeline = Pipeline(settings)
     documents = read_corpus(inputs, settings.read, problems=report.problems)
 
-    dropped_docs: list[Document] = []  # only with --dropped: the duplicates, bounded by their count
+    # with --dropped: the duplicates go to their file as they pass (never held in memory)
+    dropped_file = RecordsFile(dropped, settings.read) if dropped is not None else None
 
     def kept(stream: Iterable[Document]) -> Iterator[Document]:
         for doc in stream:
@@ -363,20 +364,27 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
             duplicate = doc.records_of(DuplicateOf)
             if drop_duplicates and duplicate:
                 report.dropped_duplicates += 1
-                if dropped is not None:  # its record gets duplicate_of from the DuplicateOf record
-                    dropped_docs.append(doc.evolve(meta={**doc.meta, "path": None}))
+                if dropped_file is not None:  # its record gets duplicate_of from the DuplicateOf record
+                    dropped_file.write(doc)
                 continue
             yield doc
 
     def write_dropped() -> None:
-        if dropped is None:
-            return
-        result = write_records_file(dropped_docs, dropped, settings.read)
-        report.write_failures.extend(result.failures)
+        if dropped_file is not None:
+            report.write_failures.extend(dropped_file.close().failures)
+
+    def abort_dropped() -> None:  # an interrupted run leaves no temporary file of --dropped behind
+        if dropped_file is not None:
+            dropped_file.abort()
 
     if to_stdout:
-        with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir:
-            summary = write_stdout(kept(pipeline.run(documents, workdir=workdir, progress=progress)), settings.read)
+        try:
+            with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir:
+                summary = write_stdout(kept(pipeline.run(documents, workdir=workdir, progress=progress)),
+                                       settings.read)
+        except BaseException:
+            abort_dropped()
+            raise
         report.written = summary.written
         write_dropped()
         _keep_clusters(report, pipeline)
@@ -404,8 +412,12 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
                                        shard_size=shard_size)
     except OSError as exc:
         if summary is None:
+            abort_dropped()
             raise
         summary.failures.append(f"{folder_of_report / records_name}: cannot write: {exc.strerror or exc}")
+    except BaseException:
+        abort_dropped()
+        raise
     finally:
         report.records_out = None
     report.written = summary.written

@@ -292,36 +292,69 @@ def write_files(documents: Iterable[Document], output: Path, names: dict[str, st
     return summary
 
 
+class RecordsFile:
+    """One file of records written a document at a time, its format from its name
+    (``.jsonl``, ``.jsonl.gz``, ``.jsonl.zst``, ``.parquet``), in place atomically when
+    :meth:`close` is called (all or nothing; :meth:`abort` leaves the target as it was)."""
+
+    def __init__(self, target: Path, options: ReadOptions | None = None) -> None:
+        from .shards import ShardWriter
+
+        self.target = Path(target)
+        self.summary = WriteSummary()
+        self.folder = OutputFolder(self.target.parent)
+        # documents of many inputs: the schema comes from the records, not from one input file
+        self.shards = ShardWriter(self.target.parent, options or ReadOptions(),
+                                  lambda shard: self.folder.claim(shard, shard), input_schemas=False)
+        self.failed = False
+
+    def write(self, doc: Document) -> None:
+        if self.failed:
+            return
+        try:
+            if self.shards.write(doc, self.target.name):
+                self.summary.written += 1
+        except OSError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        self.shards.abort()
+        self.failed = True
+        self.summary.failures.append(f"{self.target}: cannot write: {exc.strerror or exc}")
+
+    def close(self) -> WriteSummary:
+        """Finish the file (an empty one when no document came) and say what was written."""
+        try:
+            if not self.failed:
+                if self.shards.current is None:
+                    self.shards._open(self.target.name, Document("", ""))
+                    self.shards.current = self.target.name
+                self.shards.finish()
+        except OSError as exc:
+            self._fail(exc)
+        finally:
+            self.folder.close()
+        self.summary.overwritten = self.shards.replaced
+        self.summary.failures.extend(self.shards.failures)
+        self.summary.paths.extend(self.shards.paths)
+        return self.summary
+
+    def abort(self) -> None:
+        self.shards.abort()
+        self.folder.close()
+
+
 def write_records_file(documents: Iterable[Document], target: Path, options: ReadOptions | None = None
                        ) -> WriteSummary:
-    """Every document into one file of records, its format from its name (``.jsonl``,
-    ``.jsonl.gz``, ``.jsonl.zst``, ``.parquet``), atomically (all or nothing)."""
-    from .shards import ShardWriter
-
-    summary = WriteSummary()
-    folder = OutputFolder(target.parent)
-    shards = ShardWriter(target.parent, options or ReadOptions(), lambda shard: folder.claim(shard, shard),
-                         input_schemas=False)  # documents of many inputs: the schema comes from the records
+    """Every document into one file of records (see :class:`RecordsFile`)."""
+    records = RecordsFile(target, options)
     try:
         for doc in documents:
-            if shards.write(doc, target.name):
-                summary.written += 1
-        if shards.current is None:  # no document: still an (empty) output file
-            shards._open(target.name, Document("", ""))
-            shards.current = target.name
-        shards.finish()
-    except OSError as exc:
-        shards.abort()
-        summary.failures.append(f"{target}: cannot write: {exc.strerror or exc}")
+            records.write(doc)
     except BaseException:
-        shards.abort()
+        records.abort()
         raise
-    finally:
-        folder.close()
-    summary.overwritten = shards.replaced
-    summary.failures.extend(shards.failures)
-    summary.paths.extend(shards.paths)
-    return summary
+    return records.close()
 
 
 def write_stdout(documents: Iterable[Document], options: ReadOptions | None = None) -> WriteSummary:
