@@ -150,3 +150,22 @@ def test_the_fast_scan_finds_exactly_what_the_guarded_pattern_finds() -> None:
         text = "".join(rng.choice(glue_before) + rng.choice(variants) + rng.choice(glue_after) for _ in range(25))
         expected = [(m.span(), m.group()) for m in normalizer._pattern.finditer(text)]
         assert [(m.span(), m.group()) for m in normalizer._matches(text)] == expected
+
+
+def test_the_trie_scan_finds_every_place_a_plain_alternation_finds() -> None:
+    """The literal pre-scan is a trie-shaped pattern; it must propose the same places as
+    the plain alternation it replaced, including words that are prefixes of others."""
+    import random
+
+    from cleancorpus.names.replace import literal_trie_pattern
+
+    rng = random.Random(7)
+    words = ["Ali", "Aliev", "Aliyev", "Al", "Armenia", "ARMENIA", "Zelensky", "Zelenskyy", "É", "Éric", "a.b", "x|y"]
+    plain = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+    trie = re.compile(literal_trie_pattern(words))
+    pieces = words + [" ", "Alie", "Arm", "zz", "Zelen", "\n", "É", "a-b", "x"]
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        for start in range(len(text) + 1):
+            a, b = plain.search(text, start), trie.search(text, start)
+            assert (a and a.start()) == (b and b.start()), (text, start)

