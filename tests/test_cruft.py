@@ -271,3 +271,34 @@ def test_two_copies_of_one_article_do_not_make_its_own_lines_recurring() -> None
     removed = {r.text for r in cleaned.records_of(LineRemoval)}
     assert site_line in removed  # recurs across distinct stories: cruft
     assert "Photo: the harbour at dawn" not in removed and "The harbour after the storm" not in removed
+
+
+def test_the_narrowed_rule_scan_finds_the_rule_testing_each_rule_would(seed_texts: dict[str, str]) -> None:
+    """The rule scan narrows its alternation by a line's opening words; on every line of
+    the seeds, the language samples and their case-folded, padded and truncated forms it
+    must pick the same rule as trying each rule in order."""
+    from cleancorpus.cruft.rules import RuleSet
+    from test_cruft_languages import CRUFT
+
+    rules = build_rules()
+    lines = [line.strip() for text in seed_texts.values() for line in text.split("\n") if line.strip()]
+    lines += [line for _, cruft, opener in CRUFT for line in (*cruft, opener)]
+    lines += ["STRASSE", "Straße", "ﬁve min read", "“Share This Article”", "5 MIN READ", "xs sm md lg", "· · ·",
+              "[12 Comments]", "(3 comments)", "ß", "İstanbul", "…"]
+    variants = set()
+    for line in lines:
+        words = line.split(" ")
+        variants.update({line, line.upper(), line.lower(), line.casefold(), line[1:], line[:-1], "x" + line,
+                         "ẞ" + line[1:], "1" + line, " ".join(words[1:]), words[0], words[0] + " x",
+                         "  ".join(words), line.replace(" ", "\u00a0"), "".join(words)})
+    narrowed_at_once, narrowed_later = RuleSet(rules), RuleSet(rules)
+    narrowed_at_once.NARROW_AFTER = 1
+    narrowed_later.NARROW_AFTER = 3
+    narrowed_later.OPENING_CHARS = 5
+    checked = 0
+    for line in sorted(v.strip() for v in variants if v.strip()):
+        expected = next((rule for rule in rules if rule.matches(line)), None)
+        assert narrowed_at_once.first_match(line) == expected, line
+        assert narrowed_later.first_match(line) == expected, line
+        checked += expected is not None
+    assert checked > 100  # many of the lines do match a rule: the comparison is not vacuous
