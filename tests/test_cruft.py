@@ -302,3 +302,34 @@ def test_the_narrowed_rule_scan_finds_the_rule_testing_each_rule_would(seed_text
         assert narrowed_later.first_match(line) == expected, line
         checked += expected is not None
     assert checked > 100  # many of the lines do match a rule: the comparison is not vacuous
+
+
+def test_lines_with_one_repeat_key_have_as_many_words() -> None:
+    """The repeat search only keys lines whose word count another line shares; that is
+    exact because every character ``regex`` collapses as whitespace also splits words for
+    ``str.split`` (a new Unicode or regex version that broke this would fail here)."""
+    import regex
+
+    from cleancorpus.cruft.lines import repeat_key
+
+    assert all(chr(c).isspace() for c in range(0x110000) if regex.match(r"\s", chr(c)))
+    pairs = [("Photo: AP", "photo:\u00a0 AP"), ("a\x1c b", "A\x1c\u2003\tb"), ("ǅ x", "ǆ\u3000X")]
+    for a, b in pairs:
+        assert repeat_key(a) == repeat_key(b) and len(a.split()) == len(b.split())
+    doc = Document("d", "Photo: AP\n\nThe story of the day, told at length over many words here.\n\nphoto:\u00a0 AP\n")
+    (clean,) = remove_cruft([doc], CruftSettings(recurrence=False))
+    assert [r.rule for r in clean.records_of(LineRemoval)] == ["repeat"]
+
+
+def test_the_metadata_test_answers_as_each_pattern_would(seed_texts: dict[str, str]) -> None:
+    """Comment metadata is searched as two alternations; the answer must be that of
+    searching each pattern in turn."""
+    from cleancorpus.cruft.comments import _SIGNALS, _has_signal
+
+    lines = [line.strip() for text in seed_texts.values() for line in text.split("\n")]
+    lines += ["March 3, 2011 at 10:11 am", "3 hours ago", "Reply", "[Report abuse]", "John says:", "10:42 pm",
+              "(Score:3, Insightful)", "Posted by Ann on 12/03/2011", "Link to this comment", "by anna (12)",
+              "She says the talks failed.", "- 03.03.2011, 14:43", "in reply to the minister's claim"]
+    found = [line for line in lines if any(p.search(line) for p in _SIGNALS)]
+    assert len(found) >= 12
+    assert [line for line in lines if _has_signal(line)] == found

@@ -34,16 +34,18 @@ _SIGNALS = [
 
 # Signals 0, 1, 5 and 6 need a digit; a line without one is tested against the other three
 # only (the most common case: about half the cost of the search).
-_NEEDS_DIGIT = [_SIGNALS[i] for i in (0, 1, 5, 6)]
-_NO_DIGIT_NEEDED = [_SIGNALS[i] for i in (2, 3, 4)]
+# Each group is searched as one alternation (one call instead of three or four: a search
+# for ``a|b`` finds a match exactly when one of ``a`` and ``b`` has one).
+_NEEDS_DIGIT = regex.compile("|".join(f"(?:{_SIGNALS[i].pattern})" for i in (0, 1, 5, 6)), regex.IGNORECASE)
+_NO_DIGIT_NEEDED = regex.compile("|".join(f"(?:{_SIGNALS[i].pattern})" for i in (2, 3, 4)), regex.IGNORECASE)
 _DIGIT = regex.compile(r"\d")
 
 
 def _has_signal(stripped: str) -> bool:
     """Whether any of the metadata patterns matches (the same answer as testing all of them)."""
-    if any(p.search(stripped) for p in _NO_DIGIT_NEEDED):
+    if _NO_DIGIT_NEEDED.search(stripped) is not None:
         return True
-    return _DIGIT.search(stripped) is not None and any(p.search(stripped) for p in _NEEDS_DIGIT)
+    return _DIGIT.search(stripped) is not None and _NEEDS_DIGIT.search(stripped) is not None
 
 #: A metadata line is short: a name, a date, a link word.
 SIGNAL_MAX_WORDS = 20

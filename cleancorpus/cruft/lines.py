@@ -35,7 +35,10 @@ def word_count(line: str) -> int:
 
 def looks_like_prose(line: str, min_words: int = PROSE_MIN_WORDS) -> bool:
     """True for sentence-like paragraphs: many words ending in sentence punctuation, or very many words."""
-    words = word_count(line)
+    # Split at most up to the larger threshold: the count is exact below it and says "at
+    # least" above it, which is all the test needs, without cutting a long paragraph into
+    # all its words (this runs on every line of every document).
+    words = len(line.split(None, max(PROSE_ALWAYS_WORDS, min_words)))
     if words >= PROSE_ALWAYS_WORDS:
         return True
     return words >= min_words and _SENTENCE_END.search(line.strip()) is not None

@@ -8,6 +8,7 @@ record for every line it removed.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -155,6 +156,11 @@ class CruftRemover:
                     decisions[index] = (rule.id, "")
             self._runs_ok(lines, decisions, matched)
         recurring = self.recurrence.recurring_counts(source) if self.settings.recurrence else None
+        # Two lines with one repeat key have as many words (the key only collapses whitespace
+        # runs and folds case, and every character ``regex`` calls whitespace splits words for
+        # ``str.split`` too): a line whose word count no other line has cannot repeat or be
+        # repeated, and its key (a copy and a case fold of the line) is never computed.
+        word_counts = Counter(words[i] for i in nonempty) if self.settings.repeats else Counter()
         for index in nonempty:
             if decisions[index] is not None:
                 continue
@@ -169,7 +175,7 @@ class CruftRemover:
                 if count:
                     decisions[index] = (f"recurring:{source}", f"in {count} of {total} documents")
                     continue
-            if self.settings.repeats:
+            if word_counts[words[index]] > 1:
                 key = repeat_key(line)
                 earlier = seen.get(key)
                 # A title or caption printed twice: right after itself, or a repeat of one
