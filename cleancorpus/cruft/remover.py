@@ -208,7 +208,9 @@ class CruftRemover:
         kept_indexes = kept_line_indexes(lines, removed)
         records = tuple(LineRemoval(doc.id, self._origin(doc, index), lines[index].strip(), *removed[index])
                         for index in sorted(removed))
-        meta = {**doc.meta, SOURCE_LINES: tuple(self._origin(doc, i) for i in kept_indexes)}
+        earlier = doc.meta.get(SOURCE_LINES)
+        origins = tuple(earlier[i] for i in kept_indexes) if earlier else tuple(i + 1 for i in kept_indexes)
+        meta = {**doc.meta, SOURCE_LINES: origins}
         return doc.evolve(text="\n".join(lines[i] for i in kept_indexes), records=records, meta=meta)
 
     @staticmethod

@@ -124,7 +124,9 @@ class RuleSet:
         """The scan for ``line`` in ``segment``: ``(None, [])`` when no rule can match it, a
         single rule's pattern, the alternation of the rules that can, or the whole one."""
         combined, group = self.segments[segment]
-        opening = self.opening(line)
+        limit = self.OPENING_CHARS
+        space = line.find(" ", 0, limit)
+        opening = line[:limit] if space < 0 else line[:space + 1]  # (self.opening, inlined: every line)
         openings = self._by_opening[segment]
         ids = openings.get(opening)
         if ids is None:
