@@ -233,3 +233,18 @@ def test_vectorized_densification_matches_the_probe_loop() -> None:
             block[row, rng.permutation(128)[keep:]] = _EMPTY  # from all bins filled to none
         expected = np.vstack([reference(row, seed) for row in block])
         assert np.array_equal(densify(block, seed), expected)
+
+
+def test_band_parameters_are_datasketchs_choice() -> None:
+    """The (bands, rows) optimiser runs in numpy; it must choose what datasketch's does."""
+    import random
+
+    from datasketch.lsh import _optimal_param
+
+    from cleancorpus.dedup.lsh import band_parameters
+
+    rng = random.Random(3)
+    cases = [(0.4, 128), (0.5, 128), (0.9, 64), (0.05, 16), (0.99, 2)]
+    cases += [(round(rng.uniform(0.01, 0.99), 3), rng.choice([8, 32, 100, 200])) for _ in range(8)]
+    for threshold, num_perm in cases:
+        assert band_parameters(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5), (threshold, num_perm)
