@@ -44,7 +44,14 @@ class Stage(Protocol):
 
 
 class Spool:
-    """Documents parked on disk between two passes (pickled one after another)."""
+    """Documents parked on disk between two passes.
+
+    Pickled in batches of ``BATCH`` documents, each document as a plain tuple of its
+    fields: one ``pickle.dump`` per document cost more than the batch (a pickler set up
+    each time, the record classes looked up again for every document).
+    """
+
+    BATCH = 256
 
     def __init__(self, folder: str | Path | None = None) -> None:
         handle = tempfile.NamedTemporaryFile(prefix="cleancorpus-spool-", suffix=".pickle",
@@ -63,16 +70,26 @@ class Spool:
     @contextlib.contextmanager
     def writer(self) -> Iterator[Callable[[Document], None]]:
         """A function that appends one document to the spool, for the block's duration."""
+        batch: list[tuple] = []
         with open(self.path, "wb") as out:
             def keep(doc: Document) -> None:
-                pickle.dump(doc, out, protocol=pickle.HIGHEST_PROTOCOL)
+                batch.append((doc.id, doc.text, doc.source, doc.meta, doc.records))
                 self.count += 1
+                if len(batch) >= self.BATCH:
+                    pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    batch.clear()
             yield keep
+            if batch:
+                pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
 
     def __iter__(self) -> Iterator[Document]:
         with open(self.path, "rb") as source:
-            for _ in range(self.count):
-                yield pickle.load(source)
+            left = self.count
+            while left > 0:
+                batch = pickle.load(source)
+                left -= len(batch)
+                for fields in batch:
+                    yield Document(*fields)
 
     def __len__(self) -> int:
         return self.count
