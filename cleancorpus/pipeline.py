@@ -17,11 +17,13 @@ import contextlib
 import os
 import pickle
 import tempfile
+from collections import deque
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from .config import Settings
 from .cruft import CruftRemover
+from .cruft.recurrence import source_of
 from .dedup import NearDuplicateDetector
 from .document import Document, DuplicateOf
 from .names import NameNormalizer
@@ -150,6 +152,33 @@ def _fit_detector_in_workers(documents: Iterable[Document], stages: Sequence[Sta
     detector.cluster()
 
 
+def _scan_batch(batch: list[Document]) -> list[tuple[str, set[bytes], bytes | None]]:
+    model = _WORKER_STAGES[0].recurrence  # type: ignore[attr-defined]
+    return [(source_of(doc), *model.scan(doc)) for doc in batch]
+
+
+def _fit_cruft_in_workers(documents: Iterable[Document], remover: CruftRemover, jobs: int) -> Iterator[Document]:
+    """Fit recurrence with the line scan (prose tests, line keys, digests) in workers and
+    the counting in this process, in input order: the same counts as one process (a
+    document whose story its source already had is recognised as in one pass), with the
+    costly part of each document spread over the workers. Passes the documents on."""
+    from .workers import batches, ordered_map
+
+    model = remover.recurrence
+    sent: deque[list[Document]] = deque()
+
+    def remembered(items: Iterable[list[Document]]) -> Iterator[list[Document]]:
+        for batch in items:
+            sent.append(batch)
+            yield batch
+
+    for scanned in ordered_map(_scan_batch, remembered(batches(documents, PARALLEL_BATCH)), jobs,
+                               initializer=_set_worker_state, initargs=([remover],)):
+        for source, digests, story in scanned:
+            model.add_scanned(source, digests, story)
+        yield from sent.popleft()
+
+
 def _apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int = 1) -> Iterator[Document]:
     """Each document through ``stages``, in order; with ``jobs > 1`` in worker processes.
 
@@ -205,6 +234,10 @@ def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
                     spools.append(spool)  # removed in ``finally`` even if fitting fails
                     if jobs > 1 and isinstance(stage, NearDuplicateDetector) and pending:
                         for _ in spool.record(_counted(_fit_detector_in_workers(current, pending, stage, jobs),
+                                                       f"fitting {stage.name}", progress)):
+                            pass
+                    elif jobs > 1 and isinstance(stage, CruftRemover) and stage.settings.recurrence and not pending:
+                        for _ in spool.record(_counted(_fit_cruft_in_workers(current, stage, jobs),
                                                        f"fitting {stage.name}", progress)):
                             pass
                     else:

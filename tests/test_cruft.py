@@ -266,7 +266,7 @@ def test_two_copies_of_one_article_do_not_make_its_own_lines_recurring() -> None
     remover = CruftRemover(CruftSettings()).fit(docs)
     assert remover.recurrence.repeated_stories == 1
     for doc in docs:  # the one-pass scan counts exactly the lines digests() names
-        assert remover.recurrence._scan(doc) == (remover.recurrence.digests(doc), remover.recurrence.story_key(doc))
+        assert remover.recurrence.scan(doc) == (remover.recurrence.digests(doc), remover.recurrence.story_key(doc))
     cleaned = remover.apply(docs[1])
     removed = {r.text for r in cleaned.records_of(LineRemoval)}
     assert site_line in removed  # recurs across distinct stories: cruft

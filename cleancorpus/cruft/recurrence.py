@@ -94,12 +94,16 @@ class RecurrenceModel:
     def add(self, doc: Document, digests: set[bytes] | None = None) -> None:
         """Count one document's distinct candidate lines (``digests`` if already computed),
         unless its source already counted its story."""
-        source = source_of(doc)
-        self.__dict__.pop("_recurring", None)
         if digests is None:
-            digests, story = self._scan(doc)
+            digests, story = self.scan(doc)
         else:
             story = self.story_key(doc)
+        self.add_scanned(source_of(doc), digests, story)
+
+    def add_scanned(self, source: str, digests: set[bytes], story: bytes | None) -> None:
+        """Count a document from what :meth:`scan` found in it (computed elsewhere, e.g. in a
+        worker process): the same as :meth:`add` of the document."""
+        self.__dict__.pop("_recurring", None)
         if story is not None:
             if story in self.stories[source]:
                 self.repeated_stories += 1
@@ -108,8 +112,9 @@ class RecurrenceModel:
         self.doc_counts[source] += 1
         self.line_counts[source].update(digests)
 
-    def _scan(self, doc: Document) -> tuple[set[bytes], bytes | None]:
-        """:meth:`digests` and :meth:`story_key` in one pass over the lines."""
+    def scan(self, doc: Document) -> tuple[set[bytes], bytes | None]:
+        """:meth:`digests` and :meth:`story_key` in one pass over the lines: what :meth:`add`
+        counts, a pure function of the document (so it can run in another process)."""
         digests, prose = set(), []
         limit = self.settings.max_line_chars
         for line in doc.text.split("\n"):
