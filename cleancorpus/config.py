@@ -34,6 +34,7 @@ from .dedup import DedupSettings, SketchSettings
 from .dedup.containment import METHODS as CONTAINMENT_METHODS
 from .io import ReadOptions
 from .names import NameSettings
+from .repair import RepairSettings
 
 
 class ConfigError(ValueError):
@@ -57,6 +58,7 @@ class Settings:
     """Everything a run needs, one frozen object per run."""
 
     read: ReadOptions = field(default_factory=ReadOptions)
+    repair: RepairSettings = field(default_factory=RepairSettings)
     cruft: CruftSettings = field(default_factory=CruftSettings)
     names: NameSettings = field(default_factory=NameSettings)
     names_entities: tuple[dict, ...] = ()
@@ -166,9 +168,11 @@ def validate_settings(settings: "Settings", origin: str | None = None) -> "Setti
     _in_range(c.min_words, 0, big, "check.min_words", origin, integer=True)
     _in_range(c.max_cruft_share, 0, 1, "check.max_cruft_share", origin)
     if c.language is not None:
-        from .check.findings import SUPPORTED_LANGUAGES
+        from .check.findings import supported_languages
 
-        _one_of(c.language, SUPPORTED_LANGUAGES, "check.language", origin)
+        if c.language not in supported_languages():
+            raise ConfigError(f"{origin}: check.language must be an ISO 639-1 code the language identifier "
+                              f"knows ({', '.join(supported_languages())}), not {c.language!r}")
     for pattern, codes in c.per_path_ignores.items():
         if not isinstance(codes, tuple) or any(not isinstance(code, str) for code in codes):
             raise ConfigError(f"{origin}: check.per-path-ignores {pattern!r} must be a list of codes")
@@ -182,11 +186,15 @@ def _resolve(paths: list[str], base: Path) -> tuple[str, ...]:
 def settings_from_mapping(data: dict, origin: str = "configuration", base: Path | None = None) -> Settings:
     """Settings from a parsed ``[tool.cleancorpus]`` table; relative paths are taken from ``base``."""
     base = base or Path.cwd()
-    _check_keys("tool.cleancorpus", data, {"read", "cruft", "names", "dedup", "check"}, origin)
+    _check_keys("tool.cleancorpus", data, {"read", "repair", "cruft", "names", "dedup", "check"}, origin)
     settings = Settings(origin=origin)
 
-    for section in ("read", "cruft", "names", "dedup", "check"):
+    for section in ("read", "repair", "cruft", "names", "dedup", "check"):
         _table(data, section, origin)
+    repair = data.get("repair", {})
+    _check_keys("repair", repair, {f.name for f in fields(RepairSettings)}, origin)
+    settings = replace(settings, repair=replace(settings.repair, **{
+        k: _typed(v, getattr(settings.repair, k), f"repair.{k}", origin) for k, v in repair.items()}))
     read = data.get("read", {})
     allowed = {f.name for f in fields(ReadOptions)}
     _check_keys("read", read, allowed, origin)

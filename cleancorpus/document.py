@@ -50,6 +50,24 @@ class WordChange:
 
 
 @dataclass(frozen=True)
+class TextRepair:
+    """A line whose text was repaired (mojibake: UTF-8 text once decoded as cp1252 or
+    latin-1, "donâ€™t" for "don't"), before any other stage saw it.
+
+    ``line`` is the 1-based line in the text as read; ``old`` and ``new`` are the whole line
+    before and after; ``fix`` names the repair (``"mojibake"``, by ftfy's ``fix_encoding``).
+    """
+
+    doc_id: str
+    line: int
+    old: str
+    new: str
+    fix: str = "mojibake"
+
+    kind = "text-repaired"
+
+
+@dataclass(frozen=True)
 class DuplicateOf:
     """This document repeats ``representative``, with the exact similarities measured."""
 
@@ -61,7 +79,7 @@ class DuplicateOf:
     kind = "duplicate"
 
 
-Record = Union[LineRemoval, WordChange, DuplicateOf]
+Record = Union[TextRepair, LineRemoval, WordChange, DuplicateOf]
 
 
 def record_to_dict(record: Record) -> dict[str, Any]:

@@ -28,8 +28,10 @@ from .dedup import NearDuplicateDetector
 from .document import Document, DuplicateOf
 from .names import NameNormalizer
 from .names.tables import parse_entities
+from .repair import TextRepairer
 
-ProgressCallback = Callable[[str, int], None]
+#: ``progress(stage, documents so far, total or None)``
+ProgressCallback = Callable[[str, int, 'int | None'], None]
 
 
 class Stage(Protocol):
@@ -152,16 +154,30 @@ def _fit_detector_in_workers(documents: Iterable[Document], stages: Sequence[Sta
     detector.cluster()
 
 
-def _scan_batch(batch: list[Document]) -> list[tuple[str, set[bytes], bytes | None]]:
-    model = _WORKER_STAGES[0].recurrence  # type: ignore[attr-defined]
-    return [(source_of(doc), *model.scan(doc)) for doc in batch]
+def _scan_batch(batch: list[Document]) -> tuple[list[tuple[str, set[bytes], bytes | None]], dict[int, Document]]:
+    """In a worker: the earlier stages applied, then recurrence's scan of each document.
+    Returns the scans and the documents an earlier stage changed (by position; the others
+    need not travel back)."""
+    *earlier, remover = _WORKER_STAGES
+    model = remover.recurrence  # type: ignore[attr-defined]
+    scans, changed = [], {}
+    for position, doc in enumerate(batch):
+        new = doc
+        for stage in earlier:
+            new = stage.apply(new)
+        if new is not doc:
+            changed[position] = new
+        scans.append((source_of(new), *model.scan(new)))
+    return scans, changed
 
 
-def _fit_cruft_in_workers(documents: Iterable[Document], remover: CruftRemover, jobs: int) -> Iterator[Document]:
+def _fit_cruft_in_workers(documents: Iterable[Document], earlier: Sequence[Stage], remover: CruftRemover,
+                          jobs: int) -> Iterator[Document]:
     """Fit recurrence with the line scan (prose tests, line keys, digests) in workers and
     the counting in this process, in input order: the same counts as one process (a
     document whose story its source already had is recognised as in one pass), with the
-    costly part of each document spread over the workers. Passes the documents on."""
+    costly part of each document spread over the workers. ``earlier`` stages (the repair)
+    run in the workers first. Passes the documents on."""
     from .workers import batches, ordered_map
 
     model = remover.recurrence
@@ -172,11 +188,12 @@ def _fit_cruft_in_workers(documents: Iterable[Document], remover: CruftRemover, 
             sent.append(batch)
             yield batch
 
-    for scanned in ordered_map(_scan_batch, remembered(batches(documents, PARALLEL_BATCH)), jobs,
-                               initializer=_set_worker_state, initargs=([remover],)):
+    for scanned, changed in ordered_map(_scan_batch, remembered(batches(documents, PARALLEL_BATCH)), jobs,
+                                        initializer=_set_worker_state, initargs=([*_for_workers(earlier), remover],)):
         for source, digests, story in scanned:
             model.add_scanned(source, digests, story)
-        yield from sent.popleft()
+        for position, doc in enumerate(sent.popleft()):
+            yield changed.get(position, doc)
 
 
 def _apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int = 1) -> Iterator[Document]:
@@ -201,24 +218,28 @@ def _apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int
 
 
 def _counted(documents: Iterable[Document], label: str, progress: ProgressCallback | None) -> Iterator[Document]:
+    """Pass documents on, telling ``progress(label, count, total)`` (``total``: known when the
+    documents come from a spool, that is after the first pass, else ``None``)."""
     if progress is None:
         yield from documents
         return
+    total = len(documents) if isinstance(documents, (Spool, list, tuple)) else None
     count = 0
     for doc in documents:
         count += 1
-        progress(label, count)
+        progress(label, count, total)
         yield doc
 
 
 def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
                workdir: str | Path | None = None, progress: ProgressCallback | None = None,
-               jobs: int = 1) -> Iterator[Document]:
+               jobs: int = 1, last_pass: str = "writing") -> Iterator[Document]:
     """Stream ``documents`` through ``stages`` in order, fitting those that need it.
 
     Lazy: nothing is read until the result is iterated. A list input is fitted on
     directly; any other iterable is spooled to ``workdir`` (a temporary folder by default).
     ``jobs`` worker processes apply the per-document stages (same results, same order).
+    ``last_pass`` names the last pass for ``progress`` (what the caller does with the stream).
     """
     current: Iterable[Document] = documents
     pending: list[Stage] = []
@@ -236,8 +257,9 @@ def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
                         for _ in spool.record(_counted(_fit_detector_in_workers(current, pending, stage, jobs),
                                                        f"fitting {stage.name}", progress)):
                             pass
-                    elif jobs > 1 and isinstance(stage, CruftRemover) and stage.settings.recurrence and not pending:
-                        for _ in spool.record(_counted(_fit_cruft_in_workers(current, stage, jobs),
+                    elif (jobs > 1 and isinstance(stage, CruftRemover) and stage.settings.recurrence
+                          and all(not s.needs_fit for s in pending)):
+                        for _ in spool.record(_counted(_fit_cruft_in_workers(current, pending, stage, jobs),
                                                        f"fitting {stage.name}", progress)):
                             pass
                     else:
@@ -248,17 +270,20 @@ def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
                     spools = [spool]
                     current, pending = spool, []
             pending.append(stage)
-        yield from _apply_all(_counted(current, "writing", progress), pending, jobs)
+        yield from _apply_all(_counted(current, last_pass, progress), pending, jobs)
     finally:
         for spool in spools:
             spool.remove()
 
 
 def build_stages(settings: Settings | None = None, *, cruft: bool = True, names: bool = True,
-                 dedup: bool = True) -> list[Stage]:
-    """The stages a settings object describes, in pipeline order."""
+                 dedup: bool = True, repair: bool = True) -> list[Stage]:
+    """The stages a settings object describes, in pipeline order (the repair stage first,
+    when ``repair`` and the settings ask for it: every later stage sees repaired text)."""
     settings = settings or Settings()
     stages: list[Stage] = []
+    if repair and settings.repair.mojibake:
+        stages.append(TextRepairer(settings.repair))
     if cruft:
         stages.append(CruftRemover(settings.cruft))
     if names:
@@ -272,25 +297,27 @@ def build_stages(settings: Settings | None = None, *, cruft: bool = True, names:
 class Pipeline:
     """The whole cleaning pipeline as one object: ``Pipeline(settings).run(documents)``.
 
-    ``stages`` lets a caller run a subset (e.g. ``stages=("cruft", "names")``).
-    After ``run`` has been consumed, ``self.dedup`` holds the near-duplicate result.
+    ``stages`` lets a caller run a subset (e.g. ``stages=("repair", "cruft", "names")``);
+    they always run in pipeline order. After ``run`` has been consumed, ``self.detector``
+    holds the near-duplicate result.
     """
 
-    def __init__(self, settings: Settings | None = None,
-                 stages: Sequence[str] = ("cruft", "names", "dedup")) -> None:
-        unknown = set(stages) - {"cruft", "names", "dedup"}
+    STAGES = ("repair", "cruft", "names", "dedup")
+
+    def __init__(self, settings: Settings | None = None, stages: Sequence[str] = STAGES) -> None:
+        unknown = set(stages) - set(self.STAGES)
         if unknown:
-            raise ValueError(f"unknown stage(s): {', '.join(sorted(unknown))}")
+            raise ValueError(f"unknown stage(s): {', '.join(sorted(unknown))} (known: {', '.join(self.STAGES)})")
         self.settings = settings or Settings()
         self.stages = build_stages(self.settings, cruft="cruft" in stages, names="names" in stages,
-                                   dedup="dedup" in stages)
+                                   dedup="dedup" in stages, repair="repair" in stages)
 
     @property
     def detector(self) -> NearDuplicateDetector | None:
         return next((s for s in self.stages if isinstance(s, NearDuplicateDetector)), None)
 
     def run(self, documents: Iterable[Document | Mapping], *, workdir: str | Path | None = None,
-            progress: ProgressCallback | None = None) -> Iterator[Document]:
+            progress: ProgressCallback | None = None, last_pass: str = "writing") -> Iterator[Document]:
         """Cleaned, normalized documents with their records, lazily and in input order.
 
         ``documents`` may be :class:`Document` objects or records (dicts, rows of a
@@ -304,7 +331,7 @@ class Pipeline:
             documents = list(as_documents(documents, self.settings.read))  # still a list: fitted on directly
         else:
             documents = as_documents(documents, self.settings.read)
-        return run_stages(documents, self.stages, workdir=workdir, progress=progress, jobs=jobs)
+        return run_stages(documents, self.stages, workdir=workdir, progress=progress, jobs=jobs, last_pass=last_pass)
 
     def fit(self, documents: Iterable[Document | Mapping], *, workdir: str | Path | None = None) -> "Pipeline":
         """Fit every stage on ``documents`` (one pass, spooled), for :meth:`map_batch` afterwards."""
@@ -409,7 +436,11 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     dropped_file = RecordsFile(dropped, settings.read) if dropped is not None else None
 
     def kept(stream: Iterable[Document]) -> Iterator[Document]:
+        first = True
         for doc in stream:
+            if first:  # the clusters are known before the last pass: keep their texts as they pass
+                report.excerpt_ids = _excerpt_ids(pipeline)
+                first = False
             report.add(doc)
             duplicate = doc.records_of(DuplicateOf)
             if drop_duplicates and duplicate:
@@ -494,3 +525,15 @@ def _keep_clusters(report, pipeline: Pipeline) -> None:
     detector = pipeline.detector
     if detector is not None and detector.result is not None:
         report.clusters = detector.result.to_dict()["clusters"]
+        report.similarities = detector.result.similarities
+
+
+def _excerpt_ids(pipeline: Pipeline) -> set[str]:
+    """The documents of the first clusters, whose texts the report keeps for its page."""
+    from .report import EXCERPT_CLUSTERS
+
+    detector = pipeline.detector
+    if detector is None or detector.result is None:
+        return set()
+    return {doc_id for cluster in detector.result.clusters[:EXCERPT_CLUSTERS]
+            for doc_id in (cluster.representative, *(m.id for m in cluster.members))}

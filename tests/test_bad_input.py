@@ -166,7 +166,7 @@ def test_a_file_name_that_is_not_utf8_does_not_break_the_report(tmp_path: Path) 
     ('[dedup]\nmethod = "bogus"\n', "unknown signature method 'bogus'"),
     ("[dedup]\nseed = -1\n", "dedup.seed must be a whole number in [0,"),
     ("cruft = 5\n", "cruft must be a table"),
-    ('[check]\nlanguage = "xx"\n', "check.language must be one of"),
+    ('[check]\nlanguage = "xx"\n', "check.language must be an ISO 639-1 code"),
 ])
 def test_bad_settings_are_usage_errors_naming_the_range(tmp_path: Path, config: str, message: str) -> None:
     corpus = small_corpus(tmp_path)

@@ -14,7 +14,7 @@ CC202    names        a spelling that discovery maps to another form (opt-in)
 CC301    duplicates   a near-duplicate of another document
 CC401    document     cannot be read (binary, undecodable, malformed JSON line)
 CC402    document     empty, or near-empty after cleaning (fewer than 5 words)
-CC403    document     mojibake: text decoded with the wrong encoding ("â€™")
+CC403    document     mojibake: text decoded with the wrong encoding ("â€™"); fixable (ftfy)
 CC404    document     not in the expected language (when ``language`` is set)
 CC405    document     very short after cleaning (fewer than ``min_words`` words)
 CC406    document     not valid UTF-8 (read with a fallback encoding)
@@ -48,6 +48,8 @@ CODES: dict[str, tuple[str, str]] = {
 OPT_IN = {"CC202"}
 #: Families whose findings ``--fix`` can repair.
 FIXABLE_FAMILIES = ("cruft", "names")
+#: Other codes whose findings ``--fix`` can repair (when they carry a ``ref``).
+FIXABLE_CODES = ("CC403",)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class Finding:
 
     @property
     def fixable(self) -> bool:
-        return self.family in FIXABLE_FAMILIES and bool(self.ref)
+        return (self.family in FIXABLE_FAMILIES or self.code in FIXABLE_CODES) and bool(self.ref)
 
 
 @dataclass

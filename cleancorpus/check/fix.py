@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..cruft.remover import CruftRemover, kept_line_indexes
-from ..document import Document, WordChange
+from ..document import Document, TextRepair, WordChange
 from ..io import HTML_SUFFIXES, _base_suffix, atomic_write_bytes, content_hash, decode_text
 from ..names import NameNormalizer
+from ..repair import TextRepairer
 from .findings import word_ref
 
 JOURNAL = ".cleancorpus-fix-journal.json"
@@ -43,13 +44,16 @@ class FixMismatch(ValueError):
 
 @dataclass(frozen=True)
 class FixPlan:
-    """What ``--fix`` changes in one document: input line numbers to remove, words to respell."""
+    """What ``--fix`` changes in one document: lines to repair (whole, first), input line
+    numbers to remove, words to respell (columns in the repaired lines)."""
 
     removed_lines: frozenset[int]
     words: tuple[tuple[int, int, str, str], ...]  # (input line, column, old, new)
+    repairs: tuple[tuple[int, str, str], ...] = ()  # (input line, old line, new line)
 
     def to_json(self) -> dict:
-        return {"removed": sorted(self.removed_lines), "words": [list(w) for w in self.words]}
+        return {"removed": sorted(self.removed_lines), "words": [list(w) for w in self.words],
+                "repairs": [list(r) for r in self.repairs]}
 
     @classmethod
     def from_json(cls, data: dict) -> "FixPlan":
@@ -60,11 +64,24 @@ class FixPlan:
                 isinstance(w, list) and len(w) == 4 and isinstance(w[0], int) and isinstance(w[1], int)
                 and isinstance(w[2], str) and isinstance(w[3], str) for w in words):
             raise ValueError("'words' must be a list of [line, column, old, new]")
-        return cls(frozenset(removed), tuple(tuple(w) for w in words))
+        repairs = data.get("repairs", [])
+        if not isinstance(repairs, list) or not all(
+                isinstance(r, list) and len(r) == 3 and isinstance(r[0], int) and isinstance(r[1], str)
+                and isinstance(r[2], str) for r in repairs):
+            raise ValueError("'repairs' must be a list of [line, old, new]")
+        return cls(frozenset(removed), tuple(tuple(w) for w in words), tuple(tuple(r) for r in repairs))
 
 
-def plan_fix(doc: Document, remover: CruftRemover, normalizer: NameNormalizer, wanted: set[tuple]) -> FixPlan | None:
-    """The plan that applies the changes of ``doc`` whose finding refs are in ``wanted``."""
+def plan_fix(doc: Document, remover: CruftRemover, normalizer: NameNormalizer, wanted: set[tuple],
+             repairer: TextRepairer | None = None) -> FixPlan | None:
+    """The plan that applies the changes of ``doc`` whose finding refs are in ``wanted``.
+
+    The stages see the repaired text, as in ``normalize``; only the repairs asked for are
+    written (a name respelled on a line whose repair was not asked for cannot be placed
+    and stops that document's fix with a :class:`FixMismatch`)."""
+    repaired = repairer.apply(doc) if repairer is not None else doc
+    repairs = tuple((r.line, r.old, r.new) for r in repaired.records_of(TextRepair) if ("repair", r.line) in wanted)
+    doc = repaired
     removals = remover.removals(doc)
     kept = {i: d for i, d in removals.items() if ("line", i + 1) in wanted}
     partial = remover.apply_removals(doc, kept)
@@ -74,15 +91,19 @@ def plan_fix(doc: Document, remover: CruftRemover, normalizer: NameNormalizer, w
         ref = word_ref(partial.text, change)
         if ref in wanted:
             words.append((change.line, ref[2], change.old, change.new))
-    if not kept and not words:
+    if not kept and not words and not repairs:
         return None
-    return FixPlan(frozenset(i + 1 for i in kept), tuple(words))
+    return FixPlan(frozenset(i + 1 for i in kept), tuple(words), repairs)
 
 
 def apply_plan(text: str, plan: FixPlan) -> str:
     """The fixed text: the plan's words respelled, then its lines removed (blank lines
     collapsed exactly as the cruft stage collapses them)."""
     lines = text.split("\n")
+    for line, old, new in plan.repairs:
+        if not 0 < line <= len(lines) or lines[line - 1] != old:
+            raise FixMismatch(f"line {line} no longer holds the text to repair")
+        lines[line - 1] = new
     by_line: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for line, column, old, new in plan.words:
         by_line[line - 1].append((column, old, new))

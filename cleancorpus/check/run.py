@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..config import ConfigError, Settings
 from ..cruft.recurrence import source_of
@@ -17,6 +17,7 @@ from ..document import Document
 from ..io import STDIN, ReadProblem, read_corpus
 from ..names import NameDiscovery
 from ..pipeline import Spool, build_stages
+from ..repair import TextRepairer
 from .baseline import split_by_baseline
 from .cache import CheckCache, ExtractionCache
 from .codes import CheckResult, Finding, ignored_here, selected_codes
@@ -61,13 +62,13 @@ def _check_window(window: list) -> list:
     """Findings and sketches of the documents of a window not found in the cache (in a
     worker process with ``--jobs``): ``[(doc, key, (findings, signature, shingles,
     cleaned length), fresh?)]`` in order."""
-    remover, normalizer, check, sketch_settings = _CHECK_STATE
+    repairer, remover, normalizer, check, sketch_settings = _CHECK_STATE
     done, texts = [], []
     for doc, path, key, entry in window:
         if entry is not None:
             done.append((doc, key, entry, False))
             continue
-        after_cruft = remover.apply(doc)
+        after_cruft = remover.apply(repairer.apply(doc))
         cleaned = normalizer.apply(after_cruft)
         doc_findings = change_findings(cleaned, path, after_cruft.text) + document_findings(doc, cleaned, path, check)
         done.append((doc.evolve(text=""), key, doc_findings, True))
@@ -87,14 +88,17 @@ def _check_window(window: list) -> list:
 
 
 def check_corpus(input_path: str | Path, settings: Settings | None = None, *, cache_dir: str | Path | None = None,
-                 fix: bool = False, baseline: dict | None = None, diff: bool = False) -> CheckResult:
+                 fix: bool = False, baseline: dict | None = None, diff: bool = False,
+                 progress: Callable[[str, int, int | None], None] | None = None) -> CheckResult:
     """Check a corpus; with ``fix``, also write the reported fixes back over the input files.
 
     ``fix`` changes only what is reported: selected codes, not ignored (per path too), not
     in ``baseline``. ``diff`` computes the same fixes as unified diffs (``result.diffs``)
     and writes nothing. Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or
-    unsupported options.
+    unsupported options. ``progress(stage, count, total)`` is told as documents pass.
     """
+    if progress is None:
+        progress = lambda stage, count, total: None  # noqa: E731
     settings = settings or Settings()
     check = settings.check
     codes = selected_codes(check)
@@ -117,7 +121,8 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
     cache = CheckCache(cache_dir)
     fingerprint = _fingerprint(settings)
     problems: list[ReadProblem] = []
-    remover, normalizer = build_stages(settings, dedup=False)
+    remover, normalizer = build_stages(settings, dedup=False, repair=False)
+    repairer = TextRepairer(settings.repair)  # applied where the text is read: the spool keeps the input as it is
     spool = Spool()  # the corpus is read once and kept on disk between passes, not in memory
     try:
         documents = 0
@@ -125,17 +130,18 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
         with spool.writer() as keep:
             for doc in read_corpus(input_path, settings.read, problems, extraction_cache=ExtractionCache(cache)):
                 documents += 1
+                progress("reading", documents, None)
                 keep(doc)
                 where[doc.id] = (_path_of(doc, input_path), line_of(doc, None))
                 if settings.cruft.recurrence:
                     key = f"{fingerprint}:{doc.meta.get('content_hash')}"
                     digests = cache.get_digests(key) if doc.meta.get("content_hash") else None
                     if digests is None:
-                        digests = remover.recurrence.digests(doc)
+                        digests = remover.recurrence.digests(repairer.apply(doc))
                         cache.put_digests(key, digests)
-                    remover.recurrence.add(doc, digests)
+                    remover.recurrence.add(repairer.apply(doc), digests)
         if "CC202" in codes or settings.names.apply_discovered:
-            discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(d) for d in spool)
+            discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(repairer.apply(d)) for d in spool)
             normalizer.use_discovered(discovery.variants())
 
         findings: list[Finding] = []
@@ -146,7 +152,8 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
             each item is ``(doc, path, key, cached entry or None)``; cached ones carry no text."""
             window: list = []
             fresh = 0
-            for doc in spool:
+            for number, doc in enumerate(spool, start=1):
+                progress("checking", number, documents)
                 state = remover.recurrence.state_of(source_of(doc)) if settings.cruft.recurrence else "-"
                 content = doc.meta.get("content_hash")
                 key = f"{fingerprint}:{content}:{state}:{'CC202' in codes}" if content else None
@@ -164,7 +171,7 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                 yield window
 
         jobs = settings.dedup.jobs or os.cpu_count() or 1
-        state = (remover.for_workers() if jobs > 1 else remover, normalizer, check, settings.dedup.sketch)
+        state = (repairer, remover.for_workers() if jobs > 1 else remover, normalizer, check, settings.dedup.sketch)
         if jobs > 1:
             from ..workers import ordered_map
 
@@ -213,7 +220,7 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
             planned_docs = []
             for doc in spool:
                 if doc.id in wanted:
-                    plan = plan_fix(doc, remover, normalizer, wanted[doc.id])
+                    plan = plan_fix(doc, remover, normalizer, wanted[doc.id], repairer)
                     if plan is not None:
                         plans[doc.id] = plan
                         planned_docs.append(doc)

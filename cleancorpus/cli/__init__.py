@@ -88,6 +88,8 @@ def _add_common(parser: argparse.ArgumentParser, several: bool = False) -> None:
                         help="a document larger than this (read, or decompressed) is a named failure (default 64)")
     parser.add_argument("--follow-links", action="store_true",
                         help="read symbolic links that lead outside the input folder (skipped by default)")
+    parser.add_argument("--no-repair", action="store_true",
+                        help="leave mojibake (\"donâ€™t\" for \"don't\") as it is; repaired by default")
     cruft = parser.add_argument_group("cruft")
     cruft.add_argument("--rules", action="append", metavar="FILE", default=[], help="extra cruft rules (TOML)")
     cruft.add_argument("--disable", action="append", metavar="RULE", default=[], help="switch a cruft rule off")
@@ -154,7 +156,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         dedup = replace(dedup, preferred_sources=tuple(args.prefer))
     if dedup.representative == "source" and not dedup.preferred_sources:
         raise UsageError("--representative source needs at least one --prefer SOURCE")
-    return validate_settings(replace(settings, read=read, cruft=cruft, names=names, dedup=dedup),
+    repair = replace(settings.repair, mojibake=settings.repair.mojibake and not args.no_repair)
+    return validate_settings(replace(settings, read=read, repair=repair, cruft=cruft, names=names, dedup=dedup),
                              "command line and configuration")
 
 
@@ -178,6 +181,9 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         args.documents, args.input = args.explain, args.inputs[0]
         return cmd_explain(args)
     settings = _settings(args)
+    html_target = _html_target(args.html_report) if args.html_report else None
+    if html_target is not None and args.output == "-":
+        raise UsageError("--html-report needs a run report: give -o FOLDER or -o FILE, not -o -")
     progress = Progress(enabled=not args.quiet)
     try:
         inputs = args.inputs[0] if len(args.inputs) == 1 else args.inputs
@@ -204,18 +210,47 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                       f"not part of this output: {names} (--clean removes them)", file=sys.stderr)
         if report.report_path:
             print(f"wrote {report.output} (report: {report.report_path})", file=sys.stderr)
+    if html_target is not None and report.report_path:
+        from ..report.html import write_html_report
+
+        write_html_report(report.report_path, html_target)
+        if not args.quiet:
+            print(f"wrote {html_target}", file=sys.stderr)
     return EXIT_FINDINGS if report.failed or report.write_failures else EXIT_OK
 
 
+def _html_target(output: str | Path) -> Path:
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise UsageError(f"{target}: its folder {target.parent} does not exist")
+    return target
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ..io import REPORT_NAME
+    from ..report.html import ReportError, write_html_report
+
+    source = Path(args.run_report)
+    if source.is_dir():
+        source = source / REPORT_NAME
+    target = _html_target(args.output or source.parent / "report.html")
+    try:
+        write_html_report(source, target)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {target}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
-    from ..document import LineRemoval, WordChange
+    from ..document import LineRemoval, TextRepair, WordChange
     from ..io import read_corpus
     from ..pipeline import Pipeline
 
     settings = _settings(args)
     problems: list = []
     wanted = set(args.documents)
-    pipeline = Pipeline(settings, stages=("cruft", "names"))
+    pipeline = Pipeline(settings, stages=("repair", "cruft", "names"))
     originals: dict[str, str] = {}
 
     def remember(stream):
@@ -237,6 +272,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 print(f"- {number:4d} [{r.rule}{': ' + r.detail if r.detail else ''}] {line}")
             else:
                 print(f"  {number:4d} {line}")
+        for repair in doc.records_of(TextRepair):
+            print(f"~ line {repair.line}: {repair.fix} repaired: {repair.old} -> {repair.new}")
         for change in doc.records_of(WordChange):
             print(f"~ line {change.line}: {change.old} -> {change.new} [{change.entry}]")
     _print_problems(problems)
@@ -274,8 +311,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.diff and args.fix:
         raise UsageError("--diff shows what --fix would do; give one of them")
     cache_dir = None if args.no_cache else args.cache_dir
-    result = check_corpus(args.input, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
-                          diff=args.diff)
+    from ..progress import Progress
+
+    progress = Progress(enabled=not args.quiet)
+    try:
+        result = check_corpus(args.input, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
+                              diff=args.diff, progress=progress)
+    finally:
+        progress.close()
     for note in result.notes:
         print(f"cleancorpus: {printable(note)}", file=sys.stderr)
     if args.write_baseline:
@@ -310,13 +353,21 @@ def cmd_names(args: argparse.Namespace) -> int:
     from ..io import atomic_write_bytes, read_corpus
     from ..names import NameDiscovery, variants_to_toml
     from ..pipeline import build_stages, run_stages
+    from ..progress import Progress
+    from ..repair import TextRepairer
 
     settings = _settings(args)
     problems: list = []
-    remover, normalizer = build_stages(settings, dedup=False)
+    repairer = TextRepairer(settings.repair)
+    remover, normalizer = build_stages(settings, dedup=False, repair=False)
     discovery = NameDiscovery(normalizer.known_words())  # type: ignore[attr-defined]
-    cleaned = run_stages(read_corpus(args.input, settings.read, problems), [remover])
-    found = discovery.fit(cleaned).variants()
+    progress = Progress(enabled=not args.quiet)
+    try:
+        cleaned = run_stages(read_corpus(args.input, settings.read, problems), [repairer, remover],
+                             progress=progress, last_pass="discovering")
+        found = discovery.fit(cleaned).variants()
+    finally:
+        progress.close()
     _print_problems(problems)
     table = variants_to_toml(found, str(args.input))
     if args.output:
@@ -370,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "output folder that this run did not (listed otherwise; others are never touched)")
     normalize.add_argument("--shard-size", type=int, metavar="N", help="reshard records into part-00000... "
                            "of N records each (format and compression of the first shard)")
+    normalize.add_argument("--html-report", metavar="FILE", help="also write the run as one self-contained HTML "
+                           "page (what 'cleancorpus report' makes of the run's report)")
     normalize.add_argument("--explain", action="append", metavar="DOC_ID",
                            help="show this document with its removed lines and changed words marked, "
                            "and write nothing (same as 'cleancorpus explain INPUT DOC_ID')")
@@ -412,6 +465,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(names)
     names.add_argument("-o", "--output", metavar="FILE", help="write the table here (default: stdout)")
     names.set_defaults(func=cmd_names)
+
+    report = sub.add_parser("report", help="turn a run's report into one self-contained HTML page")
+    report.add_argument("run_report", metavar="RUN_REPORT", help="a cleancorpus-report.json (or the output folder "
+                        "holding one); its records file is read from beside it")
+    report.add_argument("-o", "--output", metavar="FILE", help="the page to write (default: report.html beside "
+                        "RUN_REPORT)")
+    report.set_defaults(func=cmd_report)
 
     dedup = sub.add_parser("dedup", help="list clusters of near-duplicate stories")
     _add_common(dedup)

@@ -28,9 +28,10 @@ def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[
     return [" ".join(words_a[m.a:m.a + m.size]) for m in blocks[:limit]]
 
 
-def _prepared(args: argparse.Namespace, settings: Settings, problems: list) -> Iterator[Document]:
+def _prepared(args: argparse.Namespace, settings: Settings, problems: list, progress=None) -> Iterator[Document]:
     """Cleaned, normalized documents, as a stream (duplicates are judged on what would be written)."""
-    return Pipeline(settings, stages=("cruft", "names")).run(read_corpus(args.input, settings.read, problems))
+    return Pipeline(settings, stages=("repair", "cruft", "names")).run(read_corpus(args.input, settings.read, problems),
+                                                             progress=progress, last_pass="cleaning and sketching")
 
 
 def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
@@ -54,8 +55,11 @@ def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
 
 
 def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
+    from ..progress import Progress
+
     problems: list = []
-    docs = _prepared(args, settings, problems)
+    progress = Progress(enabled=not args.quiet and not args.explain and not args.index)
+    docs = _prepared(args, settings, problems, progress)
     if args.explain:
         wanted = set(args.explain)
         chosen = [d for d in docs if d.id in wanted]  # only the two documents are kept
@@ -65,7 +69,10 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
         docs = list(docs)
         _print_problems(problems)
         return run_index(args, settings, docs, problems)
-    result = NearDuplicateDetector(settings.dedup).fit(docs).result  # streamed: only sketches are kept
+    try:  # streamed: only sketches are kept
+        result = NearDuplicateDetector(settings.dedup).fit(docs).result
+    finally:
+        progress.close()
     _print_problems(problems)
     if args.json:
         print(json.dumps(result.to_dict(), indent=1))

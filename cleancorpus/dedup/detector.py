@@ -91,6 +91,8 @@ class DedupResult:
     documents: int = 0
     candidates: int = 0
     verified: int = 0
+    #: counts of the exact similarities of every pair checked (see :func:`similarity_histogram`)
+    similarities: dict | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -104,6 +106,25 @@ class DedupResult:
     def duplicate_of(self) -> dict[str, tuple[str, Member]]:
         """``{member id: (representative id, member)}`` for every non-representative."""
         return {m.id: (c.representative, m) for c in self.clusters for m in c.members}
+
+
+class SimilarityCounts:
+    """How many checked pairs fall in each of ``BINS`` equal steps of Jaccard and of
+    containment (from 0 to 1): what the report draws to help choose a threshold."""
+
+    BINS = 50
+
+    def __init__(self) -> None:
+        self.jaccard = [0] * self.BINS
+        self.containment = [0] * self.BINS
+
+    def add(self, jaccard: float, containment: float) -> None:
+        self.jaccard[min(int(jaccard * self.BINS), self.BINS - 1)] += 1
+        self.containment[min(int(containment * self.BINS), self.BINS - 1)] += 1
+
+    def to_dict(self) -> dict:
+        return {"bins": self.BINS, "pairs": sum(self.jaccard), "jaccard": self.jaccard,
+                "containment": self.containment}
 
 
 class NearDuplicateDetector:
@@ -263,19 +284,22 @@ class NearDuplicateDetector:
         keys = np.union1d(key(jaccard[self._worth_verifying(jaccard)]), key(contained))
         return np.stack([keys // n, keys % n], axis=1), total
 
-    def verified_pairs(self, candidates: np.ndarray | None = None,
-                       involving_from: int = 0) -> Iterator[tuple[int, int, float, float]]:
+    def verified_pairs(self, candidates: np.ndarray | None = None, involving_from: int = 0,
+                       checked: "SimilarityCounts | None" = None) -> Iterator[tuple[int, int, float, float]]:
         """``(a, b, jaccard, containment)`` for every candidate pair that passes exact verification.
 
         ``candidates`` (all verified exactly) defaults to every Jaccard and containment
         candidate of the corpus. ``involving_from`` keeps only pairs whose second document
         has at least that index (the index uses it to check only pairs with a new document).
+        ``checked`` counts the similarities of every pair checked, duplicate or not.
         """
         pairs = self._pairs_to_verify()[0] if candidates is None else candidates
         if involving_from:
             pairs = pairs[pairs[:, 1] >= involving_from]
         for a, b in pairs.tolist():
             jaccard, containment = self.similarity(a, b)
+            if checked is not None:
+                checked.add(jaccard, containment)
             if self.is_duplicate(jaccard, containment):
                 yield a, b, jaccard, containment
 
@@ -284,7 +308,8 @@ class NearDuplicateDetector:
         pairs, candidates = self._pairs_to_verify()
         groups = UnionFind()
         verified = 0
-        for a, b, _, _ in self.verified_pairs(pairs):
+        checked = SimilarityCounts()
+        for a, b, _, _ in self.verified_pairs(pairs, checked=checked):
             verified += 1
             groups.union(self.infos[a].id, self.infos[b].id)
         clusters = []
@@ -299,7 +324,7 @@ class NearDuplicateDetector:
                 members.append(Member(info.id, jaccard, containment))
             clusters.append(Cluster(rep.id, members))
         clusters.sort(key=lambda c: c.representative)
-        self.result = DedupResult(clusters, self.settings, len(self.infos), candidates, verified)
+        self.result = DedupResult(clusters, self.settings, len(self.infos), candidates, verified, checked.to_dict())
         self._duplicate_of = self.result.duplicate_of()
         return self.result
 

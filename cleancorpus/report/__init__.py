@@ -17,9 +17,15 @@ Two files in the output folder. ``cleancorpus-report.json`` (stable; new keys ma
 and ``cleancorpus-records.jsonl``, one line per document, written as documents are
 processed (so a run's memory does not grow with its records)::
 
-    {"id": ..., "source": ..., "removed_lines": [{"line", "text", "rule", "detail"}],
+    {"id": ..., "source": ..., "kept_chars": 5120,
+     "repairs": [{"line", "old", "new", "fix"}],
+     "removed_lines": [{"line", "text", "rule", "detail"}],
      "word_changes": [{"offset", "line", "old", "new", "entry"}],
      "duplicate_of": null | {"representative", "jaccard", "containment"}}
+
+Both are described by JSON Schemas shipped in ``cleancorpus/report/schemas/``
+(:func:`schema`). ``cleancorpus report`` turns the two into one HTML page
+(:mod:`cleancorpus.report.html`).
 """
 
 from __future__ import annotations
@@ -29,12 +35,26 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
-from . import __version__
-from .document import Document, DuplicateOf, LineRemoval, WordChange
-from .io import ReadProblem
+from .. import __version__
+from ..document import Document, DuplicateOf, LineRemoval, TextRepair, WordChange
+from ..io import ReadProblem
 
 
 RECORDS_NAME = "cleancorpus-records.jsonl"
+#: Clusters whose texts the report keeps (for the HTML page's side-by-side view), and how
+#: much of each text.
+EXCERPT_CLUSTERS = 50
+EXCERPT_CHARS = 4000
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of ``"records"`` (one line of ``cleancorpus-records.jsonl``) or
+    ``"summary"`` (``cleancorpus-report.json``)."""
+    from importlib import resources
+
+    if name not in ("records", "summary"):
+        raise ValueError(f"no schema {name!r}: 'records' or 'summary'")
+    return json.loads(resources.files(__package__).joinpath(f"schemas/{name}.schema.json").read_text("utf-8"))
 
 
 def _removal(r: LineRemoval) -> dict[str, Any]:
@@ -43,6 +63,10 @@ def _removal(r: LineRemoval) -> dict[str, Any]:
 
 def _change(c: WordChange) -> dict[str, Any]:
     return {"offset": c.offset, "line": c.line, "old": c.old, "new": c.new, "entry": c.entry}
+
+
+def _repair(r: TextRepair) -> dict[str, Any]:
+    return {"line": r.line, "old": r.old, "new": r.new, "fix": r.fix}
 
 
 def _duplicate(d: DuplicateOf) -> dict[str, Any]:
@@ -66,6 +90,7 @@ class RunReport:
     clusters: list[dict[str, Any]] = field(default_factory=list)
     by_rule: Counter = field(default_factory=Counter)
     words_changed: int = 0
+    lines_repaired: int = 0
     #: where the records and this report were written (beside a single output file, they
     #: take its name as a prefix: ``out.jsonl.cleancorpus-report.json``)
     records_name: str = RECORDS_NAME
@@ -74,12 +99,20 @@ class RunReport:
     #: when ``removed_stale`` (``--clean``), else only listed
     stale_files: list[str] = field(default_factory=list)
     removed_stale: bool = False
+    #: the texts of the first clusters' documents (id -> start of the cleaned text), and
+    #: the ids wanted (set once the clusters are known, before the last pass)
+    excerpts: dict[str, str] = field(default_factory=dict)
+    excerpt_ids: set[str] = field(default_factory=set)
+    #: histogram of the exact similarities of every verified candidate pair
+    similarities: dict[str, Any] | None = None
 
     def add(self, doc: Document) -> None:
         """Record one processed document: counted here, its records written to ``records_out``."""
-        removed, changes, duplicate = [], [], None
+        removed, changes, repairs, duplicate = [], [], [], None
         for record in doc.records:
-            if isinstance(record, LineRemoval):
+            if isinstance(record, TextRepair):
+                repairs.append(record)
+            elif isinstance(record, LineRemoval):
                 removed.append(record)
             elif isinstance(record, WordChange):
                 changes.append(record)
@@ -88,11 +121,16 @@ class RunReport:
         self.read += 1
         self.by_rule.update(r.rule.split(":")[0] if r.rule.startswith("recurring:") else r.rule for r in removed)
         self.words_changed += len(changes)
+        self.lines_repaired += len(repairs)
         if self.records_out is not None:
-            line = json.dumps({"id": doc.id, "source": doc.source, "removed_lines": [_removal(r) for r in removed],
+            line = json.dumps({"id": doc.id, "source": doc.source, "kept_chars": len(doc.text),
+                               "repairs": [_repair(r) for r in repairs],
+                               "removed_lines": [_removal(r) for r in removed],
                                "word_changes": [_change(c) for c in changes],
                                "duplicate_of": _duplicate(duplicate) if duplicate else None}, ensure_ascii=False)
             self.records_out.write(line.encode("utf-8", errors="backslashreplace") + b"\n")
+        if doc.id in self.excerpt_ids:
+            self.excerpts[doc.id] = doc.text[:EXCERPT_CHARS]
 
     @property
     def failed(self) -> int:
@@ -112,6 +150,7 @@ class RunReport:
                 "lines_removed": sum(self.by_rule.values()),
                 "lines_removed_by_rule": dict(sorted(self.by_rule.items())),
                 "words_changed": self.words_changed,
+                "lines_repaired": self.lines_repaired,
                 "duplicate_clusters": len(self.clusters),
                 "duplicates": sum(len(c["members"]) for c in self.clusters),
             },
@@ -120,17 +159,23 @@ class RunReport:
             "records": self.records_name,
             "stale_files": {"removed" if self.removed_stale else "left": self.stale_files},
             "clusters": self.clusters,
+            "similarities": self.similarities,
+            "excerpts": self.excerpts,
         }
 
     def summary(self) -> str:
-        """A short human summary for the end of a run."""
-        lines = [
-            f"documents: {self.read} read, {self.written} written, {self.failed} failed"
-            + (f", {self.dropped_duplicates} dropped as duplicates" if self.dropped_duplicates else ""),
-            f"lines removed: {sum(self.by_rule.values())}"
-            + (" (" + ", ".join(f"{rule} {n}" for rule, n in self.by_rule.most_common()) + ")" if self.by_rule else ""),
-            f"names changed: {self.words_changed}",
-            f"duplicate clusters: {len(self.clusters)}"
-            + (f" ({sum(len(c['members']) for c in self.clusters)} duplicates)" if self.clusters else ""),
-        ]
-        return "\n".join(lines)
+        """A short aligned table for the end of a run (numbers with thousands separators)."""
+        rows = [("documents read", self.read), ("written", self.written), ("failed", self.failed)]
+        if self.dropped_duplicates:
+            rows.append(("dropped as duplicates", self.dropped_duplicates))
+        rows.append(("lines repaired (mojibake)", self.lines_repaired))
+        rows.append(("lines removed", sum(self.by_rule.values())))
+        rows += [(f"  {rule}", n) for rule, n in self.by_rule.most_common(8)]
+        if len(self.by_rule) > 8:
+            rows.append((f"  {len(self.by_rule) - 8} other rules", sum(n for _, n in self.by_rule.most_common()[8:])))
+        rows.append(("names changed", self.words_changed))
+        rows.append(("duplicate clusters", len(self.clusters)))
+        rows.append(("duplicates", sum(len(c["members"]) for c in self.clusters)))
+        width = max(len(label) for label, _ in rows)
+        digits = max(len(f"{n:,}") for _, n in rows)
+        return "\n".join(f"{label:<{width}}  {n:>{digits},}" for label, n in rows)
