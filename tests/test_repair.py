@@ -100,3 +100,31 @@ def test_language_is_identified_and_short_texts_are_never_judged(tmp_path: Path)
     assert "en.txt" in result.stdout and "de.txt" not in result.stdout and "short.txt" not in result.stdout
     wrong = run_cli("check", corpus, "--language", "xx", "--no-cache", "--isolated")
     assert wrong.returncode == 2 and "ISO 639-1" in wrong.stderr
+
+
+def test_the_quick_test_never_skips_what_ftfy_would_repair() -> None:
+    """Mojibake made by misreading UTF-8 text of many scripts in every code page repaired:
+    whenever ftfy changes a line, the quick test must have let it through."""
+    from ftfy import fix_encoding
+
+    import ftfy.bad_codecs  # noqa: F401
+
+    from cleancorpus.repair import may_hold_mojibake
+
+    web_code_pages = ("latin-1", "sloppy-windows-1252", "sloppy-windows-1251", "sloppy-windows-1250",
+                      "sloppy-windows-1253", "sloppy-windows-1254", "sloppy-windows-1257", "iso-8859-2")
+
+    samples = ["don’t “quote” — dash … ellipsis €5 ™", "été à Paris, naïve façade, São Paulo", "Dvořák, Łódź, Ærø, İstanbul",
+               "Привет, мир: ёжик і їжак", "Ελληνικά κείμενα", "中文文本 and 日本語", "עברית ו-العربية", "Ünïcödé ß ẞ 🎉"]
+    checked = 0
+    for text in samples:
+        data = text.encode("utf-8")
+        for encoding in web_code_pages:
+            broken = data.decode(encoding, errors="ignore")
+            for candidate in (broken, broken.replace("\xa0", " "), "Headline: " + broken[:12]):
+                if fix_encoding(candidate) != candidate:
+                    checked += 1
+                    assert may_hold_mojibake(candidate), (encoding, candidate)
+    assert checked > 30
+    for text in samples:  # and clean text is never changed
+        assert repair_line(text) == text
