@@ -125,11 +125,13 @@ def test_bad_json_text_and_ids_are_named_failures_and_the_rest_is_written(tmp_pa
              json.dumps({"id": "a\u0000b", "text": prose(3)}),
              json.dumps({"id": "x" * 300, "text": prose(4)}),
              json.dumps({"id": "also-good", "text": prose(5)})]
-    src.write_text("\n".join(lines) + "\n")
+    # line 7: a surrogate as raw bytes, no escape (json reads bytes with "surrogatepass")
+    src.write_bytes(("\n".join(lines) + "\n").encode() + b'{"id": "raw", "text": "bad \xed\xa0\x80 bytes"}\n')
     out = tmp_path / "out"
     code, _, err = run_main("normalize", src, "-o", out, "--format", "files")
     assert code == 1
     assert "c.jsonl:2: error: text holds an unpaired surrogate (\\ud800): not valid Unicode" in err
+    assert "c.jsonl:7: error: text holds an unpaired surrogate (\\ud800): not valid Unicode" in err
     assert "'.': cannot be a file name in the output" in err
     assert "cannot be a file name in the output (a NUL character)" in err
     assert "a part of 300 bytes" in err

@@ -128,7 +128,8 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
         documents = 0
         where: dict[str, tuple[str, int | None]] = {}  # id -> (path, line): all CC301 needs
         with spool.writer() as keep:
-            for doc in read_corpus(input_path, settings.read, problems, extraction_cache=ExtractionCache(cache)):
+            for doc in read_corpus(input_path, settings.read, problems, extraction_cache=ExtractionCache(cache),
+                                   content_hashes=True):
                 documents += 1
                 progress("reading", documents, None)
                 keep(doc)

@@ -334,10 +334,12 @@ def _not_unicode(value: str) -> str | None:
 
 
 def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: list[ReadProblem],
-                location: str | None = None, seen: set[str] | None = None) -> Iterator[Document]:
+                location: str | None = None, seen: set[str] | None = None, hashes: bool = False) -> Iterator[Document]:
     """Documents of a JSON Lines stream; ``name`` makes default ids (``name:line``) and is
     the shard the records go back to, ``location`` is the file's path, ``seen`` the ids
-    already read (shared by every shard of a run, so ids stay unique across them)."""
+    already read (shared by every shard of a run, so ids stay unique across them). ``hashes``:
+    give each document the ``content_hash`` of its line (what the check cache keys on; a
+    blake2b of every line is a third of the reading time, so only when asked)."""
     location = location or name
     seen = set() if seen is None else seen
     limit = options.max_document_bytes
@@ -356,20 +358,24 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
         except RecursionError:
             problems.append(ReadProblem(location, "malformed JSON: nested too deeply", line=number))
             continue
-        doc = record_document(obj, name, number, location, options, problems, seen, {"line": number})
-
+        # an unpaired surrogate can come only from a \u escape or from surrogate bytes (json reads
+        # bytes with "surrogatepass"): a line with neither skips the check
+        doc = record_document(obj, name, number, location, options, problems, seen, {"line": number},
+                              maybe_surrogates=b"\\u" in raw or b"\xed" in raw)
         if doc is not None:
-            doc.meta["content_hash"] = content_hash(raw)
+            if hashes:
+                doc.meta["content_hash"] = content_hash(raw)
             yield doc
 
 
 def record_document(obj: Any, name: str, number: int, location: str, options: ReadOptions,
                     problems: list[ReadProblem], seen: set[str], where: dict[str, Any] | None = None,
-                    *, shard: bool = True) -> Document | None:
+                    *, shard: bool = True, maybe_surrogates: bool = True) -> Document | None:
     """One record (a JSON line, a Parquet row, a dict from Python) as a document, or ``None``
     with a problem noted. The one place ids, sources, dates and kept fields of records are
     decided. ``name`` makes the default id (``name:number``) and, with ``shard``, is the
-    shard the record is written back to; ``where`` (line or row) goes into the metadata."""
+    shard the record is written back to; ``where`` (line or row) goes into the metadata.
+    ``maybe_surrogates=False`` (the caller knows none can be there) skips the Unicode check."""
     if not isinstance(obj, dict):
         problems.append(ReadProblem(location, "a JSON object was expected", line=number))
         return None
@@ -380,7 +386,8 @@ def record_document(obj: Any, name: str, number: int, location: str, options: Re
     doc_id = obj.get(options.id_field)
     doc_id = str(doc_id) if doc_id is not None else f"{name}:{number}"
     # an unpaired surrogate is not ASCII, and str.isascii() is O(1): most records skip the encode
-    bad = None if text.isascii() and doc_id.isascii() else (_not_unicode(text) or _not_unicode(doc_id))
+    bad = None if not maybe_surrogates or (text.isascii() and doc_id.isascii()) else (
+        _not_unicode(text) or _not_unicode(doc_id))
     if bad:
         problems.append(ReadProblem(location, f"{'text' if _not_unicode(text) else 'id'} holds {bad}: "
                                               "not valid Unicode", line=number))
@@ -428,10 +435,10 @@ def open_records(path: Path) -> IO[bytes]:
 
 
 def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
-                     seen: set[str] | None = None) -> Iterator[Document]:
+                     seen: set[str] | None = None, hashes: bool = False) -> Iterator[Document]:
     try:
         with open_records(path) as handle:
-            yield from _iter_jsonl(handle, name or path.name, options, problems, str(path), seen)
+            yield from _iter_jsonl(handle, name or path.name, options, problems, str(path), seen, hashes)
     except (OSError, EOFError, zlib.error) as exc:
         problems.append(ReadProblem(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
     except Exception as exc:  # zstandard's own error type
@@ -536,7 +543,8 @@ def input_names(paths: Sequence[str | Path]) -> list[str]:
 
 
 def read_corpus(path: str | Path | Sequence[str | Path], options: ReadOptions | None = None,
-                problems: list[ReadProblem] | None = None, extraction_cache: dict | None = None) -> Iterator[Document]:
+                problems: list[ReadProblem] | None = None, extraction_cache: dict | None = None,
+                content_hashes: bool = False) -> Iterator[Document]:
     """Read documents from folders, files, JSON Lines or Parquet shards, or ``-`` (stdin).
 
     ``path`` may be one input or a list of them. A folder is read recursively: each text
@@ -549,6 +557,8 @@ def read_corpus(path: str | Path | Sequence[str | Path], options: ReadOptions | 
     :class:`CorpusError`. A missing input, or a file of a kind cleancorpus does not read,
     always raises :class:`CorpusError` before anything is read.
     ``extraction_cache`` (a dict-like keyed by content hash) spares re-extracting HTML.
+    ``content_hashes``: records get a ``content_hash`` in their metadata too, as files
+    always do (caches key on it).
 
     >>> docs = list(read_corpus("seeds"))            # doctest: +SKIP
     >>> docs[0].id
@@ -560,7 +570,7 @@ def read_corpus(path: str | Path | Sequence[str | Path], options: ReadOptions | 
         raise CorpusError("no input given")
     check_inputs(paths)
     collect = problems if problems is not None else []
-    stream = _read_all(paths, options, collect, extraction_cache)
+    stream = _read_all(paths, options, collect, extraction_cache, content_hashes)
     if problems is not None:
         yield from stream
         return
@@ -607,19 +617,19 @@ def _require_reader(path: Path, kind: str) -> None:
 
 
 def _read_all(paths: list, options: ReadOptions, problems: list[ReadProblem],
-              extraction_cache: dict | None) -> Iterator[Document]:
+              extraction_cache: dict | None, hashes: bool = False) -> Iterator[Document]:
     seen: set[str] = set()
     prefixes = [f"{name}/" for name in input_names(paths)] if len(paths) > 1 else [""]
     for path, prefix in zip(paths, prefixes):
-        yield from _read_any(path, options, problems, extraction_cache, prefix, seen)
+        yield from _read_any(path, options, problems, extraction_cache, prefix, seen, hashes)
 
 
 def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem],
-              extraction_cache: dict | None = None, prefix: str = "", seen: set[str] | None = None
-              ) -> Iterator[Document]:
+              extraction_cache: dict | None = None, prefix: str = "", seen: set[str] | None = None,
+              hashes: bool = False) -> Iterator[Document]:
     seen = set() if seen is None else seen
     if str(path) == STDIN:
-        for doc in _iter_jsonl(sys.stdin.buffer, "<stdin>", options, problems, seen=seen):
+        for doc in _iter_jsonl(sys.stdin.buffer, "<stdin>", options, problems, seen=seen, hashes=hashes):
             doc.meta["shard"] = prefix + "corpus.jsonl"  # what a mirrored output calls it
             yield doc
         return
@@ -635,8 +645,10 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
             kind = file_kind(file)
             if kind in ("jsonl", "parquet"):
                 _require_reader(file, kind)
-                reader = _iter_jsonl_file if kind == "jsonl" else _iter_parquet_file
-                yield from reader(file, options, problems, relative, seen)
+                if kind == "jsonl":
+                    yield from _iter_jsonl_file(file, options, problems, relative, seen, hashes)
+                else:
+                    yield from _iter_parquet_file(file, options, problems, relative, seen)
                 continue
             doc = _read_file_document(file, relative, _folder_source(file.relative_to(root)), options, problems,
                                       extraction_cache)
@@ -644,7 +656,7 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
                 seen.add(doc.id)
                 yield doc
     elif file_kind(root) == "jsonl":
-        yield from _iter_jsonl_file(root, options, problems, prefix.rstrip("/") or root.name, seen)
+        yield from _iter_jsonl_file(root, options, problems, prefix.rstrip("/") or root.name, seen, hashes)
     elif file_kind(root) == "parquet":
         yield from _iter_parquet_file(root, options, problems, prefix.rstrip("/") or root.name, seen)
     else:
