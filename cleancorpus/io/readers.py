@@ -402,8 +402,9 @@ def record_document(obj: Any, name: str, number: int, location: str, options: Re
     seen.add(doc_id)
     url = obj.get(options.url_field)
     source = obj.get(options.source_field) or source_of(url if isinstance(url, str) else None, options)
-    meta = {"fields": {k: v for k, v in obj.items() if k != options.text_field},
-            "text_at": list(obj).index(options.text_field), **(where or {})}
+    fields = dict(obj)  # (a copy in C, then one key out: cheaper than a comprehension)
+    del fields[options.text_field]
+    meta = {"fields": fields, "text_at": list(obj).index(options.text_field), **(where or {})}
     if shard:
         meta.update(path=location, shard=name)
     if isinstance(url, str):
@@ -462,9 +463,13 @@ def _iter_parquet_file(path: Path, options: ReadOptions, problems: list[ReadProb
         reader = pq.ParquetFile(path)
         number = 0
         for batch in reader.iter_batches(batch_size=1024):
-            for record in batch.to_pylist():
+            names = batch.schema.names  # a column at a time to Python, then rows: faster than to_pylist
+            for values in zip(*(column.to_pylist() for column in batch.columns)):
+                record = dict(zip(names, values))
                 number += 1
-                doc = record_document(record, name, number, str(path), options, problems, seen, {"row": number})
+                # (Arrow strings are valid UTF-8: no unpaired surrogate to look for)
+                doc = record_document(record, name, number, str(path), options, problems, seen, {"row": number},
+                                      maybe_surrogates=False)
                 if doc is not None:
                     yield doc
     except OSError as exc:

@@ -86,8 +86,9 @@ class RecordSink:
             if DUPLICATE_FIELD not in table.column_names:
                 table = table.append_column(pa.field(DUPLICATE_FIELD, pa.string()), pa.nulls(len(table), pa.string()))
             self.schema = table.schema
-        else:
-            table = pa.Table.from_pylist(self.buffer, schema=self.schema)
+        else:  # column lists, then one conversion per column: several times faster than row dicts
+            columns = {name: [record.get(name) for record in self.buffer] for name in self.schema.names}
+            table = pa.Table.from_pydict(columns, schema=self.schema)
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.handle, self.schema)
         self.writer.write_table(table)
