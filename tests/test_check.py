@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -120,6 +121,7 @@ def test_formats_parse(seeds: Path, tmp_path: Path) -> None:
     code, out, _ = check(seeds, "--format", "junit", cwd=tmp_path)
     suite = ET.fromstring(out).find("testsuite")
     assert suite is not None and int(suite.get("failures")) == 5
+    assert int(suite.get("tests")) == len(list(suite.iter("testcase")))  # JUnit counts right
     assert {case.get("name").split("/")[-1] for case in suite.iter("testcase")} >= {"004_d438aeefcfbf1390.txt"}
     assert all(f.get("type").startswith("CC") for f in suite.iter("failure"))
     code, out, _ = check(seeds, "--format", "github", cwd=tmp_path)
@@ -173,6 +175,10 @@ def test_baseline_fails_only_on_new_findings(seeds: Path, tmp_path: Path) -> Non
     assert code == 1
     assert [f["message"] for f in data["findings"] if f["fails"]] == ["cruft (newsletter-signup): "
                                                                       "'Sign up for our newsletter'"]
+    code, out, _ = check(seeds, "--baseline", baseline, cwd=tmp_path)  # the text output marks the new one
+    marked = [line for line in out.splitlines() if line.endswith(" [new]")]
+    assert code == 1 and len(marked) == 1 and "Sign up for our newsletter" in marked[0]
+    assert sum(": CC" in line for line in out.splitlines()) > 1  # (the baseline's findings are listed unmarked)
 
 
 def test_fix_then_check_passes_and_check_alone_writes_nothing(seeds: Path, tmp_path: Path) -> None:
@@ -259,3 +265,16 @@ def test_linter_conventions(seeds: Path, tmp_path: Path) -> None:
     abbreviated = run_cli("check", seeds, "--fi", cwd=tmp_path)
     assert abbreviated.returncode == 2 and "did you mean --fix?" in abbreviated.stderr
     assert {p.name: p.read_bytes() for p in seeds.iterdir()} == before
+
+
+def test_findings_in_records_name_the_record_and_the_line_of_its_text(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    rows = [{"id": "first", "text": "A story of the day.\nShare This Article\nMore text follows here."},
+            {"id": "second", "text": "Another story.\nThe prime minister Nikol Pashinian spoke.\nAdvertisement"}]
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, out, _ = check(corpus, "--select", "CC1,CC2", "--no-cache", cwd=tmp_path)
+    assert code == 1
+    assert "c.jsonl:1: CC101 cruft (share-article): 'Share This Article' [record first, line 2 of its text]" in out
+    assert "c.jsonl:2: CC101 cruft (ad-label): 'Advertisement' [record second, line 3 of its text]" in out
+    assert re.search(r"c\.jsonl:2: CC201 name spelling 'Pashinian' -> 'Pashinyan' \(.*\) \[record second, line 2 "
+                     r"of its text\]", out)

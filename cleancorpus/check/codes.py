@@ -99,6 +99,8 @@ class CheckResult:
     fixed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     diffs: list[str] = field(default_factory=list)
+    #: with a baseline, the findings it holds (the others are new); ``None`` without one
+    baseline: list[Finding] | None = None
 
     @property
     def counts(self) -> Counter:

@@ -52,6 +52,14 @@ def line_of(doc: Document, line: int | None) -> int | None:
     return doc.meta.get("line") if "fields" in doc.meta else line
 
 
+def in_record(doc: Document, line: int | None = None) -> str:
+    """For a finding in a record of a JSON Lines or Parquet file (whose reported line is the
+    record's line in the file): which record, and the line in its text, labelled."""
+    if "fields" not in doc.meta:
+        return ""
+    return f" [record {doc.id}" + (f", line {line} of its text]" if line else "]")
+
+
 def cruft_code(rule: str) -> str:
     """The finding code of a cruft rule id."""
     if rule.startswith("recurring:"):
@@ -91,21 +99,24 @@ def document_findings(original: Document, cleaned: Document, path: str, check: C
     line = line_of(original, None)
     words = len(_WORDS.findall(cleaned.text))
     if words < NEAR_EMPTY_WORDS:
-        found.append(Finding(path, line, "CC402", f"empty or near-empty after cleaning ({words} words)",
+        found.append(Finding(path, line, "CC402", f"empty or near-empty after cleaning ({words} words)"
+                             f"{in_record(original)}",
                              original.id, "CC402"))
     elif words < check.min_words:
         found.append(Finding(path, line, "CC405", f"very short after cleaning ({words} words, "
-                             f"minimum {check.min_words})", original.id, "CC405"))
+                             f"minimum {check.min_words}){in_record(original)}", original.id, "CC405"))
     repaired = {r.line for r in cleaned.records_of(TextRepair)}  # reported (and fixable) by change_findings
     for number, text in enumerate(original.text.split("\n"), start=1):
         match = None if number in repaired else _MOJIBAKE.search(text)
         if match:
             found.append(Finding(path, line_of(original, number), "CC403",
-                                 f"mojibake {match.group()!r}: text decoded with the wrong encoding",
+                                 f"mojibake {match.group()!r}: text decoded with the wrong encoding"
+                                 f"{in_record(original, number)}",
                                  original.id, "CC403:" + text.strip()[:200]))
             break
     if check.language and words >= NEAR_EMPTY_WORDS and language_mismatch(cleaned.text, check.language):
-        found.append(Finding(path, line, "CC404", f"not in the expected language ({check.language})",
+        found.append(Finding(path, line, "CC404", f"not in the expected language ({check.language})"
+                             f"{in_record(original)}",
                              original.id, "CC404"))
     return found
 
@@ -119,15 +130,18 @@ def change_findings(doc: Document, path: str, names_input: str = "") -> list[Fin
     for repair in doc.records_of(TextRepair):
         old, new = (t.strip() if len(t.strip()) <= 60 else t.strip()[:57] + "..." for t in (repair.old, repair.new))
         found.append(Finding(path, line_of(doc, repair.line), "CC403", f"mojibake: {old!r} reads {new!r} once "
-                             "repaired", doc.id, "CC403:" + repair.old.strip()[:200], ("repair", repair.line)))
+                             f"repaired{in_record(doc, repair.line)}", doc.id, "CC403:" + repair.old.strip()[:200],
+                             ("repair", repair.line)))
     for r in doc.records_of(LineRemoval):
         code = cruft_code(r.rule)
         detail = f", {r.detail}" if r.detail else ""
         shown = r.text if len(r.text) <= 80 else r.text[:77] + "..."
-        found.append(Finding(path, line_of(doc, r.line), code, f"cruft ({r.rule}{detail}): {shown!r}", doc.id,
+        found.append(Finding(path, line_of(doc, r.line), code, f"cruft ({r.rule}{detail}): {shown!r}"
+                             f"{in_record(doc, r.line)}", doc.id,
                              f"{code}:{r.text}", ("line", r.line)))
     for c in doc.records_of(WordChange):
         code = name_code(c.entry)
         found.append(Finding(path, line_of(doc, c.line), code, f"name spelling {c.old!r} -> {c.new!r} "
-                             f"({c.entry})", doc.id, f"{code}:{c.old}->{c.new}", word_ref(names_input, c)))
+                             f"({c.entry}){in_record(doc, c.line)}", doc.id, f"{code}:{c.old}->{c.new}",
+                             word_ref(names_input, c)))
     return found

@@ -33,8 +33,12 @@ def _xml_safe(value: str) -> str:
 
 
 def format_text(result: CheckResult) -> str:
-    """One line a finding (``path:line: CODE message``), counts per code, and a closing line."""
-    lines = [printable(f.text()) for f in result.findings]
+    """One line a finding (``path:line: CODE message``), counts per code, and a closing line.
+
+    With a baseline, each finding it does not hold is marked ``[new]``."""
+    known = {id(f) for f in result.baseline} if result.baseline is not None else None
+    lines = [printable(f.text()) + (" [new]" if known is not None and id(f) not in known else "")
+             for f in result.findings]
     if result.findings:
         lines.append("")
         for code, count in sorted(result.counts.items()):

@@ -227,11 +227,13 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                         planned_docs.append(doc)
             if diff:
                 diffs = [unified_diff_of(doc, plans[doc.id]) for doc in planned_docs]
-                return CheckResult(findings, failing, documents, hits, len(known), fixed, notes, diffs)
+                return CheckResult(findings, failing, documents, hits, len(known), fixed, notes, diffs,
+                                   baseline=None if baseline is None else known)
             fixed = write_fixes(planned_docs, plans, input_path, settings.read.text_field, notes)
             repaired = set(fixed)  # what --fix repaired no longer fails the run (as with a linter's --fix)
             failing = [f for f in failing
                        if not (f.fixable and f.path in repaired and f.ref in wanted.get(f.document, ()))]
-        return CheckResult(findings, failing, documents, hits, len(known), fixed, notes)
+        return CheckResult(findings, failing, documents, hits, len(known), fixed, notes,
+                           baseline=None if baseline is None else known)
     finally:
         spool.remove()
