@@ -90,3 +90,54 @@ def test_sentences_that_use_the_words_are_kept(lang: str) -> None:
     text = "\n".join([PROSE[lang], sentences[lang], PROSE[lang]])
     (cleaned,) = remove_cruft([Document("a", text)], CruftSettings(recurrence=False, repeats=False))
     assert cleaned.text == text
+
+
+# ---------------------------------------------------------------- guards (issue 15): article text kept
+
+LONG_ARTICLE = [
+    "The city council voted on Tuesday to expand the tram network to the northern districts by 2030.",
+    "The plan, which costs 400 million euros, was approved by 31 votes to 12 after a long debate.",
+    "Opponents said the money would be better spent on buses, which can be rerouted more easily.",
+    "The mayor said construction would start next spring, once the final designs are published.",
+    "Residents of the northern districts have waited for a tram line for more than twenty years.",
+    "The first section, from the central station to the university, should open in four years.",
+]
+
+
+def test_a_date_range_is_not_a_comment_timestamp() -> None:
+    from cleancorpus.cruft.comments import _has_signal
+
+    assert not _has_signal("Aktionszeitraum: 21.10.2019 – 27.10.2019")
+    assert not _has_signal("Valid 01.02.2020 - 15.03.2020 in all stores")
+    assert _has_signal("March 3, 2011 at 10:11 am") and _has_signal("03.03.2011, 14:43")
+
+
+def test_an_end_matter_heading_followed_by_more_news_is_kept() -> None:
+    more = ["In other developments:",  # three news paragraphs follow (the issue saw four cut)
+            "The regional parliament approved the budget for next year after a long night of negotiations "
+            "in which the opposition tried to block the new taxes on fuel and tobacco.",
+            "Police said the motorway would stay closed until Friday while engineers continue repairs on the "
+            "bridge that was damaged by the floods at the beginning of the month.",
+            "The national weather service warned of more heavy rain in the mountains over the weekend and "
+            "asked hikers to avoid the higher trails until the storms have passed."]
+    doc = Document("n", "\n".join(["Trams for the north", *(LONG_ARTICLE * 4), *more]))  # a long article
+    (clean,) = remove_cruft([doc], CruftSettings(recurrence=False))
+    assert all(line in clean.text for line in more[1:])
+    links = ["Related Posts", "Ten trams we loved", "Why buses are back"]  # end matter proper still goes
+    (cut,) = remove_cruft([Document("r", "\n".join(["Trams for the north", *LONG_ARTICLE, *links]))],
+                          CruftSettings(recurrence=False))
+    assert all(line not in cut.text for line in links)
+
+
+def test_a_quotation_wrapped_over_lines_is_not_removed_as_recurring() -> None:
+    quote = ["“We will not accept any agreement that does not guarantee",
+             "the safety of our people,” the minister said."]
+    docs = []
+    for i in range(6):  # the same statement reprinted in several stories of one site
+        body = [f"Story {i} about the talks", f"Talks resumed on day {i} of the summit in Vienna, officials said "
+                "after a long and tense morning session.", *(quote if i < 3 else []),
+                f"Delegations from {i + 3} countries attended the meeting, which ended late in the evening."]
+        docs.append(Document(f"{i}", "\n".join(body), source="wire"))
+    cleaned = remove_cruft(docs)
+    for doc in cleaned[:3]:
+        assert quote[0] in doc.text and quote[1] in doc.text, doc.records

@@ -20,7 +20,8 @@ from .rules import RuleSet
 
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = rf"(\b{_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}|\b\d{{1,4}}[/.\-]\d{{1,2}}[/.\-]\d{{1,4}}\b)"
-_TIME = r"\b\d{1,2}[:.]\d{2}([:.]\d{2})?\s*([ap]\.?m\.?\b)?"
+# (not followed by more digits: "27.10.2019" holds a date, not the time 27.10)
+_TIME = r"\b\d{1,2}[:.]\d{2}([:.]\d{2})?(?![.:/\-]?\d)\s*([ap]\.?m\.?\b)?"
 _SIGNALS = [
     regex.compile(rf"{_DATE}.{{0,30}}{_TIME}|{_TIME}.{{0,30}}{_DATE}", regex.IGNORECASE),
     regex.compile(r"\b\d+\s+(seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago\b", regex.IGNORECASE),
@@ -70,6 +71,8 @@ TAIL_SHARE = 0.6
 #: The same for other end-matter headings (related links, author box), which are more
 #: often also printed above or inside an article.
 END_MATTER_SHARE = 0.3
+#: ...and is followed by at most this many paragraphs of 25 words or more (teasers are shorter).
+END_MATTER_PARAGRAPHS = 2
 
 
 def find_comment_section(lines: Sequence[str], heading_rules: RuleSet, min_line: int = 3, *,
@@ -104,7 +107,12 @@ def find_comment_section(lines: Sequence[str], heading_rules: RuleSet, min_line:
                 if rule.family == "comments" and before >= COUNTED_ARTICLE_WORDS and _COUNTED.match(stripped[index]):
                     return index, rule.id, f"a comment counter after {before} words of article"
                 share = TAIL_SHARE if rule.family == "comments" else END_MATTER_SHARE
-                if before >= MIN_ARTICLE_WORDS and after <= share * before:
+                # end matter (related links with teasers, an author box) holds at most one full
+                # paragraph; a heading followed by several ("In other developments:") introduces
+                # more of the article
+                paragraphs = sum(1 for value in prose[position + 1:] if value >= PROSE_ALWAYS_WORDS)
+                if before >= MIN_ARTICLE_WORDS and after <= share * before and (
+                        rule.family == "comments" or paragraphs <= END_MATTER_PARAGRAPHS):
                     return index, rule.id, "at the end of the document"
         before += prose[position]
     # No confirmed heading: metadata lines alternating with comment bodies, after some text.

@@ -67,6 +67,30 @@ def kept_line_indexes(lines: list[str], removed) -> list[int]:
     return kept
 
 
+_OPENING_QUOTES = "\"“„«‘‹「『"
+_CLOSING_QUOTES = "\"”“»’›」』"
+
+
+def continued_quotations(stripped: list[str], nonempty: list[int]) -> set[int]:
+    """The lines that continue a quotation opened on an earlier line and not yet closed.
+
+    A quotation starting a line is protected from recurrence (a byline or a quote is
+    content even when reprinted); a long one wrapped over several lines must be protected
+    on all of them, not only its first. A quotation still open after three lines is
+    taken as unbalanced punctuation, not as a quote.
+    """
+    found: set[int] = set()
+    open_for = 0
+    for index in nonempty:
+        line = stripped[index]
+        if open_for:
+            found.add(index)
+            open_for = 0 if any(q in line for q in _CLOSING_QUOTES) or open_for >= 3 else open_for + 1
+        elif line[0] in _OPENING_QUOTES and not any(q in line[1:] for q in _CLOSING_QUOTES):
+            open_for = 1
+    return found
+
+
 class CruftRemover:
     """Removes cruft lines from documents and records each removal with its rule.
 
@@ -161,6 +185,7 @@ class CruftRemover:
         # ``str.split`` too): a line whose word count no other line has cannot repeat or be
         # repeated, and its key (a copy and a case fold of the line) is never computed.
         word_counts = Counter(words[i] for i in nonempty) if self.settings.repeats else Counter()
+        quoted = continued_quotations(stripped, nonempty) if recurring else set()
         for index in nonempty:
             if decisions[index] is not None:
                 continue
@@ -170,7 +195,7 @@ class CruftRemover:
                 detail = why if index == start else f"in the comment section opened on line {start + 1}"
                 decisions[index] = (rule_id if index == start else SECTION_RULE, detail)
                 continue
-            if recurring and not (index == first_text and looks_like_headline(line)):
+            if recurring and index not in quoted and not (index == first_text and looks_like_headline(line)):
                 count = self.recurrence.recurring_count(recurring, line, words[index])
                 if count:
                     decisions[index] = (f"recurring:{source}", f"in {count} of {total} documents")
