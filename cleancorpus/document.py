@@ -11,6 +11,11 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping, Union
 
 
+#: ``meta`` key: for each line of a cleaned text, its line number in the text as read (so
+#: later records still point into the input).
+SOURCE_LINES = "source_lines"
+
+
 @dataclass(frozen=True)
 class LineRemoval:
     """A line a cruft rule removed.

@@ -18,9 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .document import Document, TextRepair
-
-SOURCE_LINES = "source_lines"
+from .document import SOURCE_LINES, Document, TextRepair
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from cleancorpus import CruftRemover, Document, LineRemoval
 from cleancorpus.cli import main
-from cleancorpus.cruft.remover import SOURCE_LINES
+from cleancorpus.document import SOURCE_LINES
 
 SETTINGS = settings(max_examples=int(__import__("os").environ.get("CC_EXAMPLES", "25")), deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from ..document import Document, LineRemoval
+from ..document import SOURCE_LINES, Document, LineRemoval
 from .comments import find_comment_section
 from .lines import looks_like_headline, repeat_key
 from .recurrence import RecurrenceModel, RecurrenceSettings, source_of
@@ -21,8 +21,6 @@ from .rules import Rule, RuleSet, build_rules
 REPEAT_RULE = "repeat"
 #: Repeats of these first non-empty lines (the title area) are removed wherever they occur.
 OPENING_LINES = 3
-#: ``meta`` key: for each line of the cleaned text, its line number in the text as read.
-SOURCE_LINES = "source_lines"
 SECTION_RULE = "comment-section"
 
 

@@ -113,20 +113,14 @@ class RuleSet:
         return regex.compile("|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(group)),
                              regex.IGNORECASE | regex.V1)
 
-    def opening(self, stripped_line: str) -> str:
-        """The start of a line that decides which rules can match it: up to and including its
-        first space, at most ``OPENING_CHARS`` characters."""
-        limit = self.OPENING_CHARS
-        space = stripped_line.find(" ", 0, limit)
-        return stripped_line[:limit] if space < 0 else stripped_line[:space + 1]
-
     def _narrowed(self, segment: int, line: str) -> tuple[regex.Pattern | None, list[Rule]]:
         """The scan for ``line`` in ``segment``: ``(None, [])`` when no rule can match it, a
         single rule's pattern, the alternation of the rules that can, or the whole one."""
         combined, group = self.segments[segment]
         limit = self.OPENING_CHARS
         space = line.find(" ", 0, limit)
-        opening = line[:limit] if space < 0 else line[:space + 1]  # (self.opening, inlined: every line)
+        # the opening: up to and including the first space, at most OPENING_CHARS characters
+        opening = line[:limit] if space < 0 else line[:space + 1]
         openings = self._by_opening[segment]
         ids = openings.get(opening)
         if ids is None:

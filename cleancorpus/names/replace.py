@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 import regex
 
-from ..document import Document, WordChange
+from ..document import SOURCE_LINES, Document, WordChange
 from .tables import AliasEntry, load_table, merge_tables, shipped_table
 
 # A whitespace-delimited token that is (or holds) a URL, an e-mail address or a bare domain.
@@ -162,7 +162,7 @@ class NameNormalizer:
             return doc
         protected = sorted(_spans(_QUOTED, text)) if not self.settings.inside_quotes else []
         starts = [s for s, _ in protected]
-        source_lines = doc.meta.get("source_lines")
+        source_lines = doc.meta.get(SOURCE_LINES)
         pieces: list[str] = []
         records: list[WordChange] = []
         last = 0
