@@ -127,6 +127,10 @@ def test_the_report_command_and_its_errors(run: tuple[Path, Path], tmp_path: Pat
     (tmp_path / "other.json").write_text('{"a": 1}')
     wrong = run_cli("report", tmp_path / "other.json", "-o", again)
     assert wrong.returncode == 2 and "not a cleancorpus run report" in wrong.stderr
+    (tmp_path / "in").mkdir()  # the page is never written into the input
+    built_corpus(tmp_path / "in")
+    inside = run_cli("normalize", tmp_path / "in", "-o", tmp_path / "o2", "--html-report", tmp_path / "in" / "r.html")
+    assert inside.returncode == 2 and "inside the input" in inside.stderr and not (tmp_path / "o2").exists()
     nowhere = run_cli("report", out, "-o", tmp_path / "missing" / "r.html")
     assert nowhere.returncode == 2 and "does not exist" in nowhere.stderr
     assert "Traceback" not in missing.stderr + wrong.stderr + nowhere.stderr

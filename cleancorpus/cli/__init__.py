@@ -182,8 +182,13 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         return cmd_explain(args)
     settings = _settings(args)
     html_target = _html_target(args.html_report) if args.html_report else None
-    if html_target is not None and args.output == "-":
-        raise UsageError("--html-report needs a run report: give -o FOLDER or -o FILE, not -o -")
+    if html_target is not None:
+        if args.output == "-":
+            raise UsageError("--html-report needs a run report: give -o FOLDER or -o FILE, not -o -")
+        from ..io import check_output_location
+
+        for single in args.inputs:  # never a file in the input, nor over it
+            check_output_location(single, html_target.parent, one_file=html_target)
     progress = Progress(enabled=not args.quiet)
     try:
         inputs = args.inputs[0] if len(args.inputs) == 1 else args.inputs
