@@ -137,10 +137,11 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                 if settings.cruft.recurrence:
                     key = f"{fingerprint}:{doc.meta.get('content_hash')}"
                     digests = cache.get_digests(key) if doc.meta.get("content_hash") else None
+                    repaired = repairer.apply(doc)  # (once: both the digests and the story need it)
                     if digests is None:
-                        digests = remover.recurrence.digests(repairer.apply(doc))
+                        digests = remover.recurrence.digests(repaired)
                         cache.put_digests(key, digests)
-                    remover.recurrence.add(repairer.apply(doc), digests)
+                    remover.recurrence.add(repaired, digests)
         if "CC202" in codes or settings.names.apply_discovered:
             discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(repairer.apply(d)) for d in spool)
             normalizer.use_discovered(discovery.variants())
@@ -153,9 +154,13 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
             each item is ``(doc, path, key, cached entry or None)``; cached ones carry no text."""
             window: list = []
             fresh = 0
+            states: dict[str, str] = {}  # a source's state is fixed once fitted: fingerprinted once
             for number, doc in enumerate(spool, start=1):
                 progress("checking", number, documents)
-                state = remover.recurrence.state_of(source_of(doc)) if settings.cruft.recurrence else "-"
+                state = "-"
+                if settings.cruft.recurrence:
+                    source = source_of(doc)
+                    state = states.get(source) or states.setdefault(source, remover.recurrence.state_of(source))
                 content = doc.meta.get("content_hash")
                 key = f"{fingerprint}:{content}:{state}:{'CC202' in codes}" if content else None
                 entry = cache.get_document(key) if key else None
