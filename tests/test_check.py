@@ -278,3 +278,18 @@ def test_findings_in_records_name_the_record_and_the_line_of_its_text(tmp_path: 
     assert "c.jsonl:2: CC101 cruft (ad-label): 'Advertisement' [record second, line 3 of its text]" in out
     assert re.search(r"c\.jsonl:2: CC201 name spelling 'Pashinian' -> 'Pashinyan' \(.*\) \[record second, line 2 "
                      r"of its text\]", out)
+
+
+def test_the_cache_keeps_a_documents_recurrence_scan_with_its_story(tmp_path: Path) -> None:
+    """A cached file is not read line by line again: its line digests and story key both come back."""
+    from cleancorpus.check.cache import CheckCache
+
+    cache = CheckCache(tmp_path / "cache")
+    cache.put_scan("story", {b"12345678", b"abcdefgh"}, b"storykey")
+    cache.put_scan("no-prose", {b"ijklmnop"}, None)
+    cache.close()
+    again = CheckCache(tmp_path / "cache")
+    assert again.get_scan("story") == ({b"12345678", b"abcdefgh"}, b"storykey")
+    assert again.get_scan("no-prose") == ({b"ijklmnop"}, None)
+    assert again.get_scan("missing") is None
+    again.close()

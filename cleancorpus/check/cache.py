@@ -20,7 +20,7 @@ import numpy as np
 
 from .codes import CODES, Finding
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: a document's recurrence scan holds its story key beside its line digests
 CACHE_FILE = f"check-v{SCHEMA_VERSION}.sqlite"
 _SHINGLE_DTYPES = {"uint32": np.uint32, "uint64": np.uint64}
 _TABLES = {
@@ -170,15 +170,22 @@ class CheckCache:
         self.pending["extractions"][key] = (key, text, json.dumps(meta, default=str))
         self._maybe_flush()
 
-    def get_digests(self, key: str) -> set[bytes] | None:
+    def get_scan(self, key: str) -> tuple[set[bytes], bytes | None] | None:
+        """A document's recurrence scan (line digests, story key or ``None``), if cached."""
         def decode(blob):
-            if not isinstance(blob, bytes) or len(blob) % 8:
-                raise CacheCorrupt("line digests are not 8-byte values")
-            return {blob[i:i + 8] for i in range(0, len(blob), 8)}
+            if not isinstance(blob, bytes) or len(blob) % 8 != 1 or blob[:1] not in (b"S", b"N"):
+                raise CacheCorrupt("a recurrence scan is a marker and 8-byte values")
+            if blob[:1] == b"N":
+                return {blob[i:i + 8] for i in range(1, len(blob), 8)}, None
+            if len(blob) < 9:
+                raise CacheCorrupt("a recurrence scan lacks its story key")
+            return {blob[i:i + 8] for i in range(9, len(blob), 8)}, blob[1:9]
         return self._decoded("digests", key, decode)
 
-    def put_digests(self, key: str, digests: set[bytes]) -> None:
-        self.pending["digests"][key] = (key, b"".join(sorted(digests)))
+    def put_scan(self, key: str, digests: set[bytes], story: bytes | None) -> None:
+        """Cache a document's recurrence scan: ``S`` + story key, or ``N``, then the digests."""
+        head = b"S" + story if story is not None else b"N"
+        self.pending["digests"][key] = (key, head + b"".join(sorted(digests)))
         self._maybe_flush()
 
     def get_document(self, key: str) -> tuple[list[Finding], np.ndarray, np.ndarray, int] | None:

@@ -134,14 +134,13 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                 progress("reading", documents, None)
                 keep(doc)
                 where[doc.id] = (_path_of(doc, input_path), line_of(doc, None))
-                if settings.cruft.recurrence:
+                if settings.cruft.recurrence:  # the scan of an unchanged file comes from the cache
                     key = f"{fingerprint}:{doc.meta.get('content_hash')}"
-                    digests = cache.get_digests(key) if doc.meta.get("content_hash") else None
-                    repaired = repairer.apply(doc)  # (once: both the digests and the story need it)
-                    if digests is None:
-                        digests = remover.recurrence.digests(repaired)
-                        cache.put_digests(key, digests)
-                    remover.recurrence.add(repaired, digests)
+                    scanned = cache.get_scan(key) if doc.meta.get("content_hash") else None
+                    if scanned is None:
+                        scanned = remover.recurrence.scan(repairer.apply(doc))
+                        cache.put_scan(key, *scanned)
+                    remover.recurrence.add_scanned(source_of(doc), *scanned)
         if "CC202" in codes or settings.names.apply_discovered:
             discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(repairer.apply(d)) for d in spool)
             normalizer.use_discovered(discovery.variants())
