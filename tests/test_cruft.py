@@ -170,11 +170,17 @@ def test_recurrence_thresholds_are_configurable() -> None:
 
 
 def test_recurrence_memory_holds_distinct_short_lines_only() -> None:
+    from cleancorpus.cruft.recurrence import PROSE_MARK
+
     remover = CruftRemover().fit(_site_corpus())
     counts = remover.recurrence.line_counts["bugle"]
-    # titles (one key: digits are masked), the follow line, two "Posted" shapes; the body
-    # and background (prose) and the byline (protected) are never counted
-    assert sorted(counts.values()) == [3, 3, 6, 6]
+    # short lines: titles (one key: digits are masked), the follow line, two "Posted" shapes;
+    # the byline (protected) is never counted
+    assert sorted(c for d, c in counts.items() if d[0] != PROSE_MARK) == [3, 3, 6, 6]
+    # sentences of at most 200 characters, keyed on their exact words (digits not masked): each
+    # body sentence once, the background in its 3 documents; the 168-character background and
+    # the 100-character bodies are short enough, longer paragraphs are never counted
+    assert sorted(c for d, c in counts.items() if d[0] == PROSE_MARK) == [1, 1, 1, 1, 1, 1, 3]
 
 
 def test_repeats_keep_the_first_and_spare_deliberate_repeats() -> None:

@@ -141,3 +141,25 @@ def test_a_quotation_wrapped_over_lines_is_not_removed_as_recurring() -> None:
     cleaned = remove_cruft(docs)
     for doc in cleaned[:3]:
         assert quote[0] in doc.text and quote[1] in doc.text, doc.records
+
+
+def test_a_promo_sentence_on_a_third_of_a_sites_pages_is_removed_and_background_is_kept() -> None:
+    promo = "For the latest stories and breaking news updates download the Nationnews apps for iOS and Android."
+    background = ("The two countries fought a six-week war over the region in 2020, which ended in a "
+                  "ceasefire brokered by Moscow.")
+    topics = ["budget", "harbour", "railway", "election", "drought", "museum", "strike", "bridge", "summit"]
+    docs = []
+    for i, topic in enumerate(topics):  # nine different stories of one site
+        body = [f"The {topic} story of the day", f"Officials met to discuss the {topic} with the ministers, "
+                f"who said the {topic} would be the first item of the session in the capital city.",
+                *([promo] if i % 3 else []),                 # on 6 of 9 pages
+                *([background] if i in (2, 5) else []),      # on 2 of 9: a wire story's background
+                f"The talks on the {topic} will continue next week with delegations from every region."]
+        docs.append(Document(str(i), "\n".join(body), source="nationnews"))
+    cleaned = remove_cruft(docs)
+    assert all(promo not in doc.text for doc in cleaned)
+    assert [(r.text, r.rule) for r in cleaned[1].records_of(LineRemoval)] == [(promo, "recurring:nationnews")]
+    assert background in cleaned[2].text and background in cleaned[5].text
+    few = remove_cruft([Document(str(i), f"Story {i}\n{promo}\nMore text here for story number {i} today.",
+                                 source="small") for i in range(4)])
+    assert all(promo in doc.text for doc in few)  # four pages are too few to call a sentence recurring

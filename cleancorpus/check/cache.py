@@ -20,7 +20,7 @@ import numpy as np
 
 from .codes import CODES, Finding
 
-SCHEMA_VERSION = 3  # 3: a document's recurrence scan holds its story key beside its line digests
+SCHEMA_VERSION = 4  # 3: a recurrence scan holds its story key; 4: and its short sentences
 CACHE_FILE = f"check-v{SCHEMA_VERSION}.sqlite"
 _SHINGLE_DTYPES = {"uint32": np.uint32, "uint64": np.uint64}
 _TABLES = {

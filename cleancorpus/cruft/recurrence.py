@@ -3,9 +3,11 @@
 ``fit`` streams the corpus once and counts, per source, in how many *stories* each
 short line occurs (a line counts once per document, and a document whose story the
 source already had, the same prose lines, is not counted again: two copies of one
-article on a site must not make their own captions and subheads "recurring"). Only lines that could ever be
-removed are counted (not prose, not protected, not longer than ``max_line_chars``), and
-they are kept as 8-byte digests, so memory grows with the number of distinct short
+article on a site must not make their own captions and subheads "recurring"). Only lines
+that could ever be removed are counted (not protected, not longer than
+``max_line_chars``); sentences (prose) are counted too but held to a far higher bar
+(``prose_min_docs``, ``prose_min_share``) and learned from each source's first documents
+only. All are kept as 8-byte digests, so memory grows with the number of distinct short
 lines of the corpus, not with its size.
 """
 
@@ -14,12 +16,12 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..document import Document
 from ..io import host_of
 from .lines import (PROSE_ALWAYS_WORDS, PROSE_MIN_WORDS, ends_like_sentence, is_protected, line_key,
-                    looks_like_prose)
+                    looks_like_prose, repeat_key)
 
 WHOLE_CORPUS = "*"
 
@@ -34,8 +36,19 @@ def source_of(doc: Document) -> str:
     return host_of(doc.meta.get("url")) or WHOLE_CORPUS
 
 
+#: The first byte of the digest of a *prose* line (short-line digests never start with it).
+PROSE_MARK = 0xFF
+
+
 def _digest(key: str) -> bytes:
-    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return digest if digest[0] != PROSE_MARK else b"\xfe" + digest[1:]
+
+
+def _prose_digest(key: str) -> bytes:
+    """A sentence's digest, keyed on its exact words (case and spacing aside): unlike short
+    lines, digits are not masked ("The index rose 3.2%" and "... 1.1%" are two sentences)."""
+    return bytes([PROSE_MARK]) + hashlib.blake2b(key.encode("utf-8"), digest_size=7).digest()
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,16 @@ class RecurrenceSettings:
     min_docs: int = 2
     min_share: float = 0.05
     max_line_chars: int = 200
+    #: A *sentence* of at most ``max_line_chars`` (a promo: "For the latest stories download
+    #: our app for iOS and Android.") is recurring only on far more pages: at least
+    #: ``prose_min_docs`` documents and ``prose_min_share`` of the source's (wire stories
+    #: repeat background sentences on a few pages; a site's own promo is on most of them).
+    prose_min_docs: int = 5
+    prose_min_share: float = 0.34
+    #: Sentences are learned from a source's first this-many documents (and then counted in
+    #: all): one on a third of the pages is all but certain to be among them, and memory
+    #: stays bounded by sources, not by the corpus.
+    prose_first_docs: int = 30
 
 
 class RecurrenceModel:
@@ -78,8 +101,9 @@ class RecurrenceModel:
         )
 
     def digests(self, doc: Document) -> set[bytes]:
-        """The digests of a document's distinct candidate lines (what :meth:`add` counts)."""
-        return {_digest(line_key(line)) for line in doc.text.split("\n") if self.candidate(line)}
+        """The digests of a document's distinct candidate lines and short sentences (what
+        :meth:`add` counts)."""
+        return self.scan(doc)[0]
 
     @staticmethod
     def story_key(doc: Document) -> bytes | None:
@@ -109,8 +133,12 @@ class RecurrenceModel:
                 self.repeated_stories += 1
                 return
             self.stories[source].add(story)
+        counts = self.line_counts[source]
+        learning = self.doc_counts[source] < self.settings.prose_first_docs
         self.doc_counts[source] += 1
-        self.line_counts[source].update(digests)
+        for digest in digests:
+            if digest[0] != PROSE_MARK or learning or digest in counts:
+                counts[digest] += 1
 
     def scan(self, doc: Document) -> tuple[set[bytes], bytes | None]:
         """:meth:`digests` and :meth:`story_key` in one pass over the lines: what :meth:`add`
@@ -123,6 +151,8 @@ class RecurrenceModel:
                 continue
             if looks_like_prose(stripped):
                 prose.append(stripped)
+                if len(stripped) <= limit and not is_protected(stripped):
+                    digests.add(_prose_digest(repeat_key(stripped)))
             elif len(stripped) <= limit and not is_protected(stripped):
                 digests.add(_digest(line_key(line)))
         return digests, (_digest("\n".join(prose)) if prose else None)
@@ -132,9 +162,7 @@ class RecurrenceModel:
         recurring lines with their counts. Documents of a source whose state is unchanged get
         the same cleaning as before (the check cache relies on this)."""
         total = self.doc_counts.get(source, 0)
-        s = self.settings
-        recurring = sorted((d, c) for d, c in self.line_counts.get(source, Counter()).items()
-                           if c >= s.min_docs and c >= s.min_share * total)
+        recurring = sorted(self._recurring_items(source))
         h = hashlib.blake2b(digest_size=16)
         h.update(str(total).encode())
         for digest, count in recurring:
@@ -172,14 +200,28 @@ class RecurrenceModel:
         cache = self.__dict__.setdefault("_recurring", {})
         found = cache.get(source)
         if found is None:
-            total = self.doc_counts.get(source, 0)
-            s = self.settings
-            found = {d: c for d, c in self.line_counts.get(source, Counter()).items()
-                     if c >= s.min_docs and c >= s.min_share * total}
+            found = dict(self._recurring_items(source))
             cache[source] = found
         return found
 
-    def recurring_count(self, recurring: dict[bytes, int], stripped: str, words: int) -> int:
+    def _recurring_items(self, source: str) -> Iterator[tuple[bytes, int]]:
+        """``(digest, documents)`` of the source's recurring lines: short lines past
+        ``min_docs`` and ``min_share``, sentences past ``prose_min_docs`` and ``prose_min_share``."""
+        total = self.doc_counts.get(source, 0)
+        s = self.settings
+        short = max(s.min_docs, s.min_share * total)
+        sentence = max(s.prose_min_docs, s.prose_min_share * total)
+        for digest, count in self.line_counts.get(source, Counter()).items():
+            if count >= (sentence if digest[0] == PROSE_MARK else short):
+                yield digest, count
+
+    @staticmethod
+    def has_sentences(recurring: dict[bytes, int]) -> bool:
+        """Whether any recurring line of a source (``recurring_counts``) is a sentence."""
+        return any(digest[0] == PROSE_MARK for digest in recurring)
+
+    def recurring_count(self, recurring: dict[bytes, int], stripped: str, words: int,
+                        sentences: bool = True) -> int:
         """The document count of a stripped line if it is recurring cruft (see
         :meth:`recurring_counts`), else 0. ``words``: its word count, already known.
 
@@ -190,7 +232,9 @@ class RecurrenceModel:
         if len(stripped) > self.settings.max_line_chars:
             return 0
         if words >= PROSE_ALWAYS_WORDS or (words >= PROSE_MIN_WORDS and ends_like_sentence(stripped)):
-            return 0
+            if not sentences or is_protected(stripped):
+                return 0
+            return recurring.get(_prose_digest(repeat_key(stripped)), 0)
         if is_protected(stripped):
             return 0
         return recurring.get(_digest(line_key(stripped)), 0)

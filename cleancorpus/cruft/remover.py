@@ -178,6 +178,7 @@ class CruftRemover:
                     decisions[index] = (rule.id, "")
             self._runs_ok(lines, decisions, matched)
         recurring = self.recurrence.recurring_counts(source) if self.settings.recurrence else None
+        sentences = bool(recurring) and self.recurrence.has_sentences(recurring)
         # Two lines with one repeat key have as many words (the key only collapses whitespace
         # runs and folds case, and every character ``regex`` calls whitespace splits words for
         # ``str.split`` too): a line whose word count no other line has cannot repeat or be
@@ -194,7 +195,7 @@ class CruftRemover:
                 decisions[index] = (rule_id if index == start else SECTION_RULE, detail)
                 continue
             if recurring and index not in quoted and not (index == first_text and looks_like_headline(line)):
-                count = self.recurrence.recurring_count(recurring, line, words[index])
+                count = self.recurrence.recurring_count(recurring, line, words[index], sentences)
                 if count:
                     decisions[index] = (f"recurring:{source}", f"in {count} of {total} documents")
                     continue
