@@ -72,7 +72,7 @@ class Progress:
             self.bar = None
         elif seconds >= self.after:
             self.stream.write(f"{self.stage}: {self.count:,} documents in {seconds:.1f} s "
-                              f"({self.count / seconds:,.0f}/s)\n")
+                              f"({self.count / max(seconds, 1e-9):,.0f}/s)\n")
             self.stream.flush()
         self.stage, self.count = None, 0
 
