@@ -91,20 +91,6 @@ class RecurrenceModel:
         #: documents not counted because their source already had their story
         self.repeated_stories = 0
 
-    def candidate(self, line: str) -> bool:
-        """Could recurrence ever remove this line? (short, not prose, not a byline or quote)."""
-        stripped = line.strip()
-        return (
-            0 < len(stripped) <= self.settings.max_line_chars
-            and not looks_like_prose(stripped)
-            and not is_protected(stripped)
-        )
-
-    def digests(self, doc: Document) -> set[bytes]:
-        """The digests of a document's distinct candidate lines and short sentences (what
-        :meth:`add` counts)."""
-        return self.scan(doc)[0]
-
     @staticmethod
     def story_key(doc: Document) -> bytes | None:
         """What makes two documents one story: all their prose lines, in order (a copy of an
@@ -115,14 +101,10 @@ class RecurrenceModel:
             return None
         return _digest("\n".join(prose))
 
-    def add(self, doc: Document, digests: set[bytes] | None = None) -> None:
-        """Count one document's distinct candidate lines (``digests`` if already computed),
-        unless its source already counted its story."""
-        if digests is None:
-            digests, story = self.scan(doc)
-        else:
-            story = self.story_key(doc)
-        self.add_scanned(source_of(doc), digests, story)
+    def add(self, doc: Document) -> None:
+        """Count one document's distinct short lines and sentences, unless its source already
+        counted its story."""
+        self.add_scanned(source_of(doc), *self.scan(doc))
 
     def add_scanned(self, source: str, digests: set[bytes], story: bytes | None) -> None:
         """Count a document from what :meth:`scan` found in it (computed elsewhere, e.g. in a
@@ -141,8 +123,9 @@ class RecurrenceModel:
                 counts[digest] += 1
 
     def scan(self, doc: Document) -> tuple[set[bytes], bytes | None]:
-        """:meth:`digests` and :meth:`story_key` in one pass over the lines: what :meth:`add`
-        counts, a pure function of the document (so it can run in another process)."""
+        """The digests of a document's distinct short lines and short sentences, and its
+        :meth:`story_key`, in one pass over the lines: what :meth:`add` counts, a pure function
+        of the document (so it can run in another process)."""
         digests, prose = set(), []
         limit = self.settings.max_line_chars
         for line in doc.text.split("\n"):
