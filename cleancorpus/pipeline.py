@@ -119,13 +119,15 @@ def _for_workers(stages: Sequence[Stage]) -> list[Stage]:
     return [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in stages]
 
 
+def _through(doc: Document, stages: Sequence[Stage]) -> Document:
+    """``doc`` after each of ``stages`` in turn."""
+    for stage in stages:
+        doc = stage.apply(doc)
+    return doc
+
+
 def _apply_batch(batch: list[Document]) -> list[Document]:
-    out = []
-    for doc in batch:
-        for stage in _WORKER_STAGES:
-            doc = stage.apply(doc)
-        out.append(doc)
-    return out
+    return [_through(doc, _WORKER_STAGES) for doc in batch]
 
 
 def _apply_and_sketch_batch(batch: list[Document]):
@@ -162,9 +164,7 @@ def _scan_batch(batch: list[Document]) -> tuple[list[tuple[str, set[bytes], byte
     model = remover.recurrence  # type: ignore[attr-defined]
     scans, changed = [], {}
     for position, doc in enumerate(batch):
-        new = doc
-        for stage in earlier:
-            new = stage.apply(new)
+        new = _through(doc, earlier)
         if new is not doc:
             changed[position] = new
         scans.append((source_of(new), *model.scan(new)))
@@ -205,9 +205,7 @@ def _apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int
     heavy = [s for s in stages if not isinstance(s, NearDuplicateDetector)]  # its apply only attaches records
     if jobs <= 1 or not heavy:
         for doc in documents:
-            for stage in stages:
-                doc = stage.apply(doc)
-            yield doc
+            yield _through(doc, stages)
         return
     from .workers import batches, ordered_map
 
@@ -362,9 +360,7 @@ class Pipeline:
         for row in range(length):
             number = indices[row] + 1 if indices is not None else row + 1
             doc = record_to_document({c: batch[c][row] for c in columns}, number, self.settings.read)
-            for stage in self.stages:
-                doc = stage.apply(doc)
-            (record,) = to_records([doc], options=self.settings.read)
+            (record,) = to_records([_through(doc, self.stages)], options=self.settings.read)
             for column in out:
                 out[column].append(record.get(column))
         return out

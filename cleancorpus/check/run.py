@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from ..config import ConfigError, Settings
 from ..cruft.recurrence import source_of
@@ -16,7 +16,7 @@ from ..dedup.signatures import sketch_texts
 from ..document import Document
 from ..io import STDIN, ReadProblem, read_corpus
 from ..names import NameDiscovery
-from ..pipeline import Spool, build_stages
+from ..pipeline import ProgressCallback, Spool, build_stages
 from ..repair import TextRepairer
 from .baseline import split_by_baseline
 from .cache import CheckCache, ExtractionCache
@@ -89,7 +89,7 @@ def _check_window(window: list) -> list:
 
 def check_corpus(input_path: str | Path, settings: Settings | None = None, *, cache_dir: str | Path | None = None,
                  fix: bool = False, baseline: dict | None = None, diff: bool = False,
-                 progress: Callable[[str, int, int | None], None] | None = None) -> CheckResult:
+                 progress: ProgressCallback | None = None) -> CheckResult:
     """Check a corpus; with ``fix``, also write the reported fixes back over the input files.
 
     ``fix`` changes only what is reported: selected codes, not ignored (per path too), not
