@@ -161,6 +161,42 @@ def _settings(args: argparse.Namespace) -> Settings:
                              "command line and configuration")
 
 
+def _add_engine(parser: argparse.ArgumentParser) -> None:
+    """--engine and its options (the Dask engine needs ``cleancorpus[dask]``)."""
+    engine = parser.add_argument_group("engine")
+    engine.add_argument("--engine", choices=("local", "dask"), default="local",
+                        help="local (default: this machine, --jobs processes) or dask (a Dask cluster; reads "
+                        "JSON Lines and Parquet shards; pip install 'cleancorpus[dask]')")
+    engine.add_argument("--scheduler", metavar="ADDRESS", help="dask: the scheduler to use (tcp://host:8786); "
+                        "default: a local cluster of --workers processes")
+    engine.add_argument("--workers", type=int, metavar="N", help="dask: worker processes of the local cluster "
+                        "(default: one per core)")
+    engine.add_argument("--partition-size", type=int, metavar="N", help="dask: records per partition "
+                        "(default: one partition per shard)")
+
+
+def _dask_options(args: argparse.Namespace) -> dict:
+    """The engine options of ``args`` for the Dask engine (refused with the local one)."""
+    if args.engine != "dask":
+        given = [o for o, v in (("--scheduler", args.scheduler), ("--workers", args.workers),
+                                ("--partition-size", args.partition_size)) if v is not None]
+        if given:
+            raise UsageError(f"{', '.join(given)} need --engine dask")
+        return {}
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers needs a positive number")
+    if args.partition_size is not None and args.partition_size < 1:
+        raise UsageError("--partition-size needs a positive number")
+    from ..adapters import MissingExtra
+    from ..engines.dask import require_dask
+
+    try:
+        require_dask()
+    except MissingExtra as exc:
+        raise UsageError(f"--engine dask: {exc}") from None
+    return {"scheduler": args.scheduler, "workers": args.workers, "partition_size": args.partition_size}
+
+
 def _print_problems(problems, stream=None) -> None:
     from ..check.formats import printable
 
@@ -189,12 +225,21 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 
         for single in args.inputs:  # never a file in the input, nor over it
             check_output_location(single, html_target.parent, one_file=html_target)
+    engine = _dask_options(args)
+    if engine and (args.format or args.shard_size):
+        raise UsageError("--engine dask mirrors the input shards: --format and --shard-size are for the local engine")
     progress = Progress(enabled=not args.quiet)
     try:
         inputs = args.inputs[0] if len(args.inputs) == 1 else args.inputs
-        report = normalize_corpus(inputs, args.output, settings=settings, format=args.format,
-                                  drop_duplicates=args.drop_duplicates, progress=progress,
-                                  dropped=args.dropped, clean=args.clean, shard_size=args.shard_size)
+        if engine:
+            from ..engines.dask import normalize_on_dask
+
+            report = normalize_on_dask(args.inputs, args.output, settings=settings, drop_duplicates=args.drop_duplicates,
+                                       dropped=args.dropped, clean=args.clean, progress=progress, **engine)
+        else:
+            report = normalize_corpus(inputs, args.output, settings=settings, format=args.format,
+                                      drop_duplicates=args.drop_duplicates, progress=progress,
+                                      dropped=args.dropped, clean=args.clean, shard_size=args.shard_size)
     finally:
         progress.close()
     _print_problems(report.problems)
@@ -426,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "output folder that this run did not (listed otherwise; others are never touched)")
     normalize.add_argument("--shard-size", type=int, metavar="N", help="reshard records into part-00000... "
                            "of N records each (format and compression of the first shard)")
+    _add_engine(normalize)
     normalize.add_argument("--html-report", metavar="FILE", help="also write the run as one self-contained HTML "
                            "page (what 'cleancorpus report' makes of the run's report)")
     normalize.add_argument("--explain", action="append", metavar="DOC_ID",

@@ -334,16 +334,23 @@ def _not_unicode(value: str) -> str | None:
 
 
 def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: list[ReadProblem],
-                location: str | None = None, seen: set[str] | None = None, hashes: bool = False) -> Iterator[Document]:
+                location: str | None = None, seen: set[str] | None = None, hashes: bool = False,
+                lines: tuple[int, int] | None = None) -> Iterator[Document]:
     """Documents of a JSON Lines stream; ``name`` makes default ids (``name:line``) and is
     the shard the records go back to, ``location`` is the file's path, ``seen`` the ids
     already read (shared by every shard of a run, so ids stay unique across them). ``hashes``:
     give each document the ``content_hash`` of its line (what the check cache keys on; a
-    blake2b of every line is a third of the reading time, so only when asked)."""
+    blake2b of every line is a third of the reading time, so only when asked). ``lines``:
+    only the lines numbered ``first <= number < stop`` (a partition of the file)."""
     location = location or name
     seen = set() if seen is None else seen
     limit = options.max_document_bytes
+    first, stop = lines or (1, None)
     for number, raw in enumerate(_bounded_lines(handle, limit), start=1):
+        if number < first:
+            continue
+        if stop is not None and number >= stop:
+            break
         if raw is None:
             problems.append(ReadProblem(location, f"record larger than the maximum document size, "
                                                   f"{_size_message(limit)}", line=number))
@@ -436,10 +443,11 @@ def open_records(path: Path) -> IO[bytes]:
 
 
 def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
-                     seen: set[str] | None = None, hashes: bool = False) -> Iterator[Document]:
+                     seen: set[str] | None = None, hashes: bool = False,
+                     lines: tuple[int, int] | None = None) -> Iterator[Document]:
     try:
         with open_records(path) as handle:
-            yield from _iter_jsonl(handle, name or path.name, options, problems, str(path), seen, hashes)
+            yield from _iter_jsonl(handle, name or path.name, options, problems, str(path), seen, hashes, lines)
     except (OSError, EOFError, zlib.error) as exc:
         problems.append(ReadProblem(str(path), f"cannot read: {getattr(exc, 'strerror', None) or exc}"))
     except Exception as exc:  # zstandard's own error type
@@ -450,8 +458,9 @@ def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProble
 
 
 def _iter_parquet_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
-                       seen: set[str] | None = None) -> Iterator[Document]:
-    """Documents of a Parquet file, a row group batch at a time (needs ``cleancorpus[parquet]``)."""
+                       seen: set[str] | None = None, rows: tuple[int, int] | None = None) -> Iterator[Document]:
+    """Documents of a Parquet file, a row group batch at a time (needs ``cleancorpus[parquet]``);
+    ``rows``: only rows numbered ``first <= number < stop`` (from 1)."""
     from ..adapters import require
 
     require("pyarrow", "parquet")
@@ -462,11 +471,19 @@ def _iter_parquet_file(path: Path, options: ReadOptions, problems: list[ReadProb
     try:
         reader = pq.ParquetFile(path)
         number = 0
+        first, stop = rows or (1, None)
         for batch in reader.iter_batches(batch_size=1024):
+            if number + batch.num_rows < first:
+                number += batch.num_rows
+                continue
+            if stop is not None and number + 1 >= stop:
+                break
             names = batch.schema.names  # a column at a time to Python, then rows: faster than to_pylist
             for values in zip(*(column.to_pylist() for column in batch.columns)):
-                record = dict(zip(names, values))
                 number += 1
+                if number < first or (stop is not None and number >= stop):
+                    continue
+                record = dict(zip(names, values))
                 # (Arrow strings are valid UTF-8: no unpaired surrogate to look for)
                 doc = record_document(record, name, number, str(path), options, problems, seen, {"row": number},
                                       maybe_surrogates=False)

@@ -1,0 +1,321 @@
+"""The near-duplicate stage over partitions: the same pairs, clusters and representatives
+as :class:`~.detector.NearDuplicateDetector`, computed piece by piece so that no step needs
+the whole corpus in one place.
+
+An engine (see :mod:`cleancorpus.engines`) only moves the pieces between these functions:
+
+1. :func:`sketch_partition` per partition: signatures, shingle sets and what choosing a
+   representative needs, with each document's global index (its position in the corpus).
+2. :func:`band_entries` / :func:`sample_entries` per partition, split by bucket: the LSH
+   band keys and the sampled shingles of eligible documents (the shuffle's map side).
+3. :func:`band_pairs` / :func:`sample_links` per bucket: candidate pairs formed exactly as
+   :func:`.lsh.candidate_pairs` and :func:`.containment.sampled_candidates` form them (a
+   bucket holds every entry of its keys, in document order), split by the partition of the
+   pair's first document; :func:`passing_links` per pair bucket keeps the containment
+   candidates that share enough samples.
+4. :func:`attach_first` on the partition of each pair's first document, then
+   :func:`verify_pairs` on the partition of its second: the signature estimate (Jaccard
+   candidates only, as the detector does) and the exact Jaccard and containment.
+5. :func:`clusters_from_edges` on the caller: connected components of the verified edges
+   (sixteen bytes an edge: only duplicates are edges), representatives by the same rule.
+
+Global indexes are what make the results independent of how the corpus is partitioned:
+every pair is keyed, ordered and deduplicated by them as the one-process detector keys
+its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..document import Document
+from .clusters import Cluster, DocInfo, Member, UnionFind, choose_representative
+from .containment import SHARED_SAMPLE_SHARE, _links, sample_mask
+from .detector import ESTIMATE_MARGIN, DedupResult, DedupSettings, SimilarityCounts, info_of
+from .lsh import band_hashes, band_parameters, candidate_pairs
+from .signatures import exact_similarity, sketch_texts
+
+_EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
+
+
+@dataclass
+class PartitionSketch:
+    """One partition's sketches: rows ``0..n-1`` are the documents of global indexes
+    ``base..base+n-1``."""
+
+    base: int
+    infos: list[DocInfo]
+    signatures: np.ndarray
+    shingles: list[np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.infos)
+
+    def sizes(self) -> np.ndarray:
+        return np.array([len(s) for s in self.shingles], dtype=np.int64)
+
+
+def sketch_partition(documents: Iterable[Document], base: int, settings: DedupSettings) -> PartitionSketch:
+    """Sketch one partition's (cleaned) documents; ``base``: the global index of its first."""
+    docs = list(documents)
+    sketch = sketch_texts([d.text for d in docs], settings.sketch)
+    signatures = sketch.signatures if len(docs) else np.zeros((0, settings.sketch.num_perm), dtype=np.uint64)
+    return PartitionSketch(base, [info_of(d) for d in docs], signatures, list(sketch.shingle_sets))
+
+
+def bucket_of(keys: np.ndarray, buckets: int) -> np.ndarray:
+    """The bucket of each uint64 key (mixed first: band hashes and shingle values are not
+    uniform in their low bits)."""
+    mixed = (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)
+    return (mixed % np.uint64(buckets)).astype(np.int64)
+
+
+def _split(rows: np.ndarray, bucket: np.ndarray, buckets: int) -> list[np.ndarray]:
+    order = np.argsort(bucket, kind="stable")
+    bounds = np.searchsorted(bucket[order], np.arange(buckets + 1))
+    return [rows[order[bounds[k]:bounds[k + 1]]] for k in range(buckets)]
+
+
+def band_entries(sketch: PartitionSketch, settings: DedupSettings, buckets: int) -> list[np.ndarray]:
+    """Per bucket, rows ``(band, band hash, global index)`` (uint64) of the partition's
+    documents with at least ``min_shingles`` shingles."""
+    bands, rows = band_parameters(settings.lsh_threshold, settings.sketch.num_perm)
+    eligible = np.flatnonzero(sketch.sizes() >= settings.min_shingles)
+    if not len(eligible):
+        return [np.zeros((0, 3), dtype=np.uint64)] * buckets
+    hashes = band_hashes(sketch.signatures[eligible], bands, rows).astype(np.uint64)  # (m, bands)
+    m = len(eligible)
+    band = np.repeat(np.arange(bands, dtype=np.uint64)[None, :], m, axis=0)
+    index = np.repeat((eligible + sketch.base).astype(np.uint64)[:, None], bands, axis=1)
+    table = np.stack([band.ravel(), hashes.ravel(), index.ravel()], axis=1)
+    key = hashes.ravel() ^ (band.ravel() * np.uint64(0xD6E8FEB86659FD93))
+    return _split(table, bucket_of(key, buckets), buckets)
+
+
+def band_pairs(pieces: Sequence[np.ndarray], bases: np.ndarray) -> list[np.ndarray]:
+    """Candidate pairs ``(i, j)`` (global, ``i < j``) of one bucket of band entries, formed as
+    :func:`.lsh.candidate_pairs` forms them, split by the partition of ``i`` (``bases``: the
+    global index of each partition's first document)."""
+    table = np.concatenate([p for p in pieces if len(p)]) if any(len(p) for p in pieces) else None
+    found = []
+    if table is not None:
+        order = np.lexsort((table[:, 2], table[:, 1], table[:, 0]))  # band, hash, then document order
+        table = table[order]
+        for band in np.unique(table[:, 0]):
+            rows = table[table[:, 0] == band]
+            local = candidate_pairs(rows[:, 1:2])  # rows are in document order, as the detector's
+            if len(local):
+                index = rows[:, 2].astype(np.int64)
+                found.append(np.stack([index[local[:, 0]], index[local[:, 1]]], axis=1))
+    pairs = np.unique(np.concatenate(found), axis=0) if found else _EMPTY_PAIRS
+    return split_pairs(pairs, bases)
+
+
+def split_pairs(pairs: np.ndarray, bases: np.ndarray) -> list[np.ndarray]:
+    """``pairs`` split by the partition of their first document."""
+    part = np.searchsorted(bases, pairs[:, 0], side="right") - 1
+    return _split(pairs, part, len(bases))
+
+
+def sample_entries(sketch: PartitionSketch, settings: DedupSettings, buckets: int) -> tuple[list[np.ndarray],
+                                                                                            np.ndarray]:
+    """Per bucket, rows ``(sampled shingle, size, global index, samples of the document)``
+    of eligible documents (the samples :func:`.containment.sampled_candidates` takes), and
+    each document's sample count."""
+    rate = settings.containment_sample_rate
+    sizes = sketch.sizes()
+    counts = np.zeros(len(sketch), dtype=np.int64)
+    parts = []
+    for row, shingles in enumerate(sketch.shingles):
+        if sizes[row] < settings.min_shingles:
+            continue
+        sampled = shingles[sample_mask(shingles, rate)]
+        counts[row] = len(sampled)
+        if len(sampled):
+            parts.append((row, sampled))
+    if not parts:
+        return [np.zeros((0, 4), dtype=np.uint64)] * buckets, counts
+    value = np.concatenate([s for _, s in parts]).astype(np.uint64)
+    row = np.concatenate([np.full(len(s), r, dtype=np.int64) for r, s in parts])
+    table = np.stack([value, sizes[row].astype(np.uint64), (row + sketch.base).astype(np.uint64),
+                      counts[row].astype(np.uint64)], axis=1)
+    return _split(table, bucket_of(value, buckets), buckets), counts
+
+
+def sample_links(pieces: Sequence[np.ndarray], buckets: int) -> list[np.ndarray]:
+    """The links of one bucket of sample entries (equal samples; members in size order, then
+    document order: :func:`.containment._links`), as rows ``(i, j, samples of the smaller
+    document)``, split by a bucket of the pair."""
+    present = [p for p in pieces if len(p)]
+    if not present:
+        return [np.zeros((0, 3), dtype=np.int64)] * buckets
+    table = np.concatenate(present)
+    table = table[np.lexsort((table[:, 2], table[:, 1], table[:, 0]))]
+    same = table[1:, 0] == table[:-1, 0]
+    if not same.any():
+        return [np.zeros((0, 3), dtype=np.int64)] * buckets
+    index = table[:, 2].astype(np.int64)
+    top = int(index.max()) + 1
+    links = _links(index, same, top)  # min * top + max
+    samples = dict(zip(index.tolist(), table[:, 3].astype(np.int64).tolist()))
+    a, b = links // top, links % top
+    smaller = np.minimum([samples[i] for i in a.tolist()], [samples[j] for j in b.tolist()])
+    rows = np.stack([a, b, np.asarray(smaller, dtype=np.int64)], axis=1) if len(links) else \
+        np.zeros((0, 3), dtype=np.int64)
+    return _split(rows, bucket_of(a.astype(np.uint64) * np.uint64(0x9E3779B1) ^ b.astype(np.uint64), buckets),
+                  buckets)
+
+
+def passing_links(pieces: Sequence[np.ndarray], bases: np.ndarray,
+                  share: float = SHARED_SAMPLE_SHARE) -> list[np.ndarray]:
+    """Containment candidates of one bucket of links: pairs linked by at least ``share`` of
+    the smaller document's samples (:func:`.containment._passing`), split by the partition
+    of their first document."""
+    present = [p for p in pieces if len(p)]
+    if not present:
+        return split_pairs(_EMPTY_PAIRS, bases)
+    rows = np.concatenate(present)
+    pairs, first, counts = np.unique(rows[:, :2], axis=0, return_index=True, return_counts=True)
+    smaller = rows[first, 2]
+    keep = counts >= np.maximum(np.ceil(share * smaller), 1)
+    return split_pairs(pairs[keep], bases)
+
+
+@dataclass
+class Attached:
+    """Pairs whose first documents' signatures and shingle sets are attached, bound for the
+    partition of their second documents."""
+
+    pairs: np.ndarray                      # (m, 2) global
+    containment_candidate: np.ndarray      # bool: proposed by the containment sampling
+    signatures: np.ndarray                 # (m, num_perm) of the first documents
+    shingles: list[np.ndarray] = field(default_factory=list)
+
+
+def attach_first(sketch: PartitionSketch, jaccard: Sequence[np.ndarray], contained: Sequence[np.ndarray],
+                 bases: np.ndarray) -> tuple[list[Attached], int]:
+    """On the partition of the pairs' first documents: the distinct candidates (their number
+    is returned too, as the detector counts them), with what the check of each needs from
+    this side, split by the partition of the second document."""
+    def distinct(pieces: Sequence[np.ndarray]) -> np.ndarray:
+        present = [p for p in pieces if len(p)]
+        return np.unique(np.concatenate(present), axis=0) if present else _EMPTY_PAIRS
+
+    jac, con = distinct(jaccard), distinct(contained)
+    every = np.unique(np.concatenate([jac, con]), axis=0) if len(jac) + len(con) else _EMPTY_PAIRS
+    flag = _rows_in(every, con)
+    out = []
+    for piece in _split(np.concatenate([every, flag[:, None].astype(np.int64)], axis=1),
+                        np.searchsorted(bases, every[:, 1], side="right") - 1, len(bases)):
+        rows = piece[:, 0] - sketch.base
+        out.append(Attached(piece[:, :2], piece[:, 2].astype(bool), sketch.signatures[rows],
+                            [sketch.shingles[r] for r in rows.tolist()]))
+    return out, len(every)
+
+
+def _rows_in(rows: np.ndarray, among: np.ndarray) -> np.ndarray:
+    if not len(rows) or not len(among):
+        return np.zeros(len(rows), dtype=bool)
+    top = int(max(rows.max(), among.max())) + 1
+    return np.isin(rows[:, 0] * top + rows[:, 1], among[:, 0] * top + among[:, 1])
+
+
+def verify_pairs(sketch: PartitionSketch, pieces: Sequence[Attached], settings: DedupSettings,
+                 measure_all: bool = False) -> tuple[np.ndarray, SimilarityCounts]:
+    """On the partition of the pairs' second documents: the pairs worth an exact check (a
+    Jaccard candidate whose signature estimate is within ``ESTIMATE_MARGIN`` of a threshold,
+    or any containment candidate), checked exactly. Returns rows ``(i, j, jaccard,
+    containment)`` of the pairs that are duplicates (every checked pair with
+    ``measure_all``) and the counts of every checked pair's similarities."""
+    checked = SimilarityCounts()
+    found = []
+    for piece in pieces:
+        if not len(piece.pairs):
+            continue
+        rows = piece.pairs[:, 1] - sketch.base
+        if measure_all:
+            worth = np.ones(len(rows), dtype=bool)
+        else:
+            estimate = (piece.signatures == sketch.signatures[rows]).mean(axis=1)
+            worth = estimate >= settings.threshold - ESTIMATE_MARGIN
+            if settings.containment is not None:
+                na = np.array([len(s) for s in piece.shingles], dtype=np.float64)
+                nb = np.array([len(sketch.shingles[r]) for r in rows.tolist()], dtype=np.float64)
+                common = estimate * (na + nb) / (1 + estimate)
+                worth |= common / np.maximum(np.minimum(na, nb), 1) >= settings.containment - ESTIMATE_MARGIN
+            worth |= piece.containment_candidate
+        for k in np.flatnonzero(worth).tolist():
+            jaccard, containment = exact_similarity(piece.shingles[k], sketch.shingles[int(rows[k])])
+            if not measure_all:
+                checked.add(jaccard, containment)
+            if measure_all or _is_duplicate(settings, jaccard, containment):
+                found.append((int(piece.pairs[k, 0]), int(piece.pairs[k, 1]), jaccard, containment))
+    edges = np.array(found, dtype=np.float64) if found else np.zeros((0, 4))
+    return edges, checked
+
+
+def _is_duplicate(settings: DedupSettings, jaccard: float, containment: float) -> bool:
+    return jaccard >= settings.threshold or (settings.containment is not None and containment >= settings.containment)
+
+
+def infos_of(sketch: PartitionSketch, indexes: Iterable[int]) -> dict[int, DocInfo]:
+    """The infos of some documents of the partition, by global index."""
+    return {i: sketch.infos[i - sketch.base] for i in indexes if sketch.base <= i < sketch.base + len(sketch)}
+
+
+def components(edges: np.ndarray) -> list[list[int]]:
+    """Connected components (two or more members) of the verified edges, by global index."""
+    groups = UnionFind()
+    for a, b in edges[:, :2].astype(np.int64).tolist():
+        groups.union(a, b)
+    return groups.groups()
+
+
+def clusters_from_edges(groups: list[list[int]], infos: dict[int, DocInfo],
+                        similarity: dict[tuple[int, int], tuple[float, float]],
+                        settings: DedupSettings) -> list[Cluster]:
+    """Clusters as the detector builds them: the representative by ``settings.representative``,
+    every other member with its exact similarity to it (``similarity``: keyed ``(i, j)``,
+    ``i < j``), members in id order, clusters by representative id."""
+    clusters = []
+    for group in groups:
+        members_infos = sorted((infos[i] for i in group), key=lambda info: info.id)
+        rep = choose_representative(members_infos, settings.representative, settings.preferred_sources)
+        index_of = {infos[i].id: i for i in group}
+        members = []
+        for info in members_infos:
+            if info.id == rep.id:
+                continue
+            a, b = sorted((index_of[rep.id], index_of[info.id]))
+            jaccard, containment = similarity[(a, b)]
+            members.append(Member(info.id, jaccard, containment))
+        clusters.append(Cluster(rep.id, members))
+    clusters.sort(key=lambda c: c.representative)
+    return clusters
+
+
+def representative_pairs(groups: list[list[int]], infos: dict[int, DocInfo], settings: DedupSettings) -> np.ndarray:
+    """The ``(i, j)`` pairs, ``i < j``, of each representative with each other member."""
+    pairs = []
+    for group in groups:
+        members_infos = sorted((infos[i] for i in group), key=lambda info: info.id)
+        rep = choose_representative(members_infos, settings.representative, settings.preferred_sources)
+        rep_index = next(i for i in group if infos[i].id == rep.id)
+        pairs += [(min(rep_index, i), max(rep_index, i)) for i in group if i != rep_index]
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def merged_counts(counts: Iterable[SimilarityCounts]) -> SimilarityCounts:
+    total = SimilarityCounts()
+    for c in counts:
+        total.jaccard = [x + y for x, y in zip(total.jaccard, c.jaccard)]
+        total.containment = [x + y for x, y in zip(total.containment, c.containment)]
+    return total
+
+
+def result_of(clusters: list[Cluster], settings: DedupSettings, documents: int, candidates: int, verified: int,
+              checked: SimilarityCounts) -> DedupResult:
+    return DedupResult(clusters, settings, documents, candidates, verified, checked.to_dict())

@@ -1,0 +1,496 @@
+"""The pipeline on a Dask cluster: fits as maps and group-bys over partitions, apply as a
+map, output shards written by the workers. Nothing but small state (document counts per
+source, recurring lines, verified duplicate edges, per-partition totals) ever reaches the
+client.
+
+Passes over the corpus (each a map over partitions; every task is a pure function of its
+partition and of state computed before it, so a task lost with its worker is simply run
+again elsewhere, and writes go to temporary names renamed into place):
+
+1. cruft: recurrence scan per partition, story and id keys grouped by bucket, counted
+   documents per source (ranks), learned sentences, line counts grouped by bucket
+   (:mod:`cleancorpus.cruft.partitioned`);
+2. near-duplicates: partitions cleaned and sketched, band keys and sampled shingles
+   grouped by bucket, candidates joined to both documents' sketches for verification,
+   components of the verified edges on the client (:mod:`cleancorpus.dedup.partitioned`);
+3. output: partitions cleaned again and written as part files with their records; the
+   parts of each output shard are joined in order by a worker.
+
+Pass 1 keeps each partition's scan (digests of its short lines) in worker memory until its
+counts are reduced; pass 2 keeps each partition's sketch (a signature and a shingle set a
+document) until clusters are known. Everything else streams.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import operator
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from ..config import Settings
+from ..document import Document, DuplicateOf
+from ..io.readers import CorpusError, ReadOptions, ReadProblem, file_kind
+from .partitions import Partition, count_records, list_shards, plan_partitions
+
+#: Buckets per worker for the group-by steps (story keys, line digests, band keys, samples).
+BUCKETS_PER_WORKER = 2
+
+
+def require_dask():
+    """The ``distributed`` module, or a one-line error naming the extra."""
+    from ..adapters import require
+
+    require("dask", "dask")
+    return require("distributed", "dask")
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """A client of the cluster at ``scheduler``, or of a ``LocalCluster`` of ``workers``
+    single-threaded worker processes (default: one per core) for the block's duration."""
+    distributed = require_dask()
+    if scheduler:
+        try:
+            client = distributed.Client(scheduler, timeout="30s")
+        except OSError as exc:
+            raise CorpusError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                       processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        with distributed.Client(cluster) as client:
+            yield client
+    finally:
+        cluster.close()
+
+
+# ---------------------------------------------------------------------------- tasks (on workers)
+
+
+def _through(doc: Document, stages: Sequence) -> Document:
+    for stage in stages:
+        doc = stage.apply(doc)
+    return doc
+
+
+def _read_through(partition: Partition, options: ReadOptions, stages: Sequence) -> list[Document]:
+    docs, _ = partition.read(options)
+    return [_through(d, stages) for d in docs]
+
+
+def _scan_task(partition: Partition, options: ReadOptions, earlier: Sequence, remover) -> Any:
+    from ..cruft.partitioned import scan_partition
+
+    return scan_partition(partition.number, _read_through(partition, options, earlier), remover.recurrence)
+
+
+def _sketch_task(partition: Partition, options: ReadOptions, stages: Sequence, settings) -> Any:
+    from ..dedup.partitioned import sketch_partition
+
+    return sketch_partition(_read_through(partition, options, stages), 0, settings)
+
+
+def _value(value: Any) -> Any:
+    return value
+
+
+def _rebase(sketch, base: int):
+    return replace(sketch, base=base)
+
+
+def _positions_of(part: int, repeated: list[tuple[int, int]]) -> set[int]:
+    return {n for p, n in repeated if p == part}
+
+
+@dataclass
+class PartOutput:
+    """What writing one partition did (summed into the run's report on the client)."""
+
+    read: int = 0
+    written: int = 0
+    dropped: int = 0
+    by_rule: Counter = field(default_factory=Counter)
+    words_changed: int = 0
+    lines_repaired: int = 0
+    problems: list[ReadProblem] = field(default_factory=list)
+    excerpts: dict[str, str] = field(default_factory=dict)
+
+
+def _write_part(partition: Partition, options: ReadOptions, stages: Sequence, folder: str, shard_name: str,
+                drop_duplicates: bool, dropped_name: str | None, excerpt_ids: set[str]) -> PartOutput:
+    """Clean one partition and write its part files (output records, run records, dropped
+    records) under ``folder``, each renamed into place when complete: a task run twice
+    (its worker lost) leaves one copy."""
+    from ..io.atomic import atomic_open
+    from ..io.shards import RecordSink
+    from ..report import RunReport
+
+    docs, problems = partition.read(options)
+    out = PartOutput(problems=problems)
+    base = Path(folder) / f"{partition.number:08d}"
+    report = RunReport(input="")
+    report.excerpt_ids = excerpt_ids
+    with contextlib.ExitStack() as stack:
+        sink = RecordSink(stack.enter_context(atomic_open(base.with_suffix(".out"))), shard_name, options,
+                          partition.path)
+        report.records_out = stack.enter_context(atomic_open(base.with_suffix(".records")))
+        dropped = None
+        if dropped_name is not None:
+            dropped = RecordSink(stack.enter_context(atomic_open(base.with_suffix(".dropped"))), dropped_name, options)
+        for doc in docs:
+            doc = _through(doc, stages)
+            report.add(doc)
+            if drop_duplicates and doc.records_of(DuplicateOf):
+                out.dropped += 1
+                if dropped is not None:
+                    dropped.write(doc)
+                continue
+            sink.write(doc)
+            out.written += 1
+        sink.close()
+        if dropped is not None:
+            dropped.close()
+    out.read, out.by_rule = report.read, report.by_rule
+    out.words_changed, out.lines_repaired, out.excerpts = report.words_changed, report.lines_repaired, report.excerpts
+    return out
+
+
+def _join_parts(target: str, parts: list[str], kind: str) -> str:
+    """Join part files, in order, into ``target`` (atomically). JSON Lines parts are
+    concatenated as bytes (gzip members and zstd frames concatenate into one valid stream);
+    Parquet parts are rewritten a row group at a time into one file."""
+    from ..io.atomic import atomic_open
+
+    with atomic_open(Path(target)) as handle:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            writer = None
+            for part in parts:
+                reader = pq.ParquetFile(part)
+                if writer is None:
+                    writer = pq.ParquetWriter(handle, reader.schema_arrow)
+                for group in range(reader.num_row_groups):
+                    writer.write_table(reader.read_row_group(group))
+            if writer is not None:
+                writer.close()
+        else:
+            for part in parts:
+                with open(part, "rb") as source:
+                    shutil.copyfileobj(source, handle, 1 << 20)
+    return target
+
+
+# ---------------------------------------------------------------------------- the run (on the client)
+
+
+class DaskPipeline:
+    """The stages of ``settings`` over ``partitions`` on the cluster of ``client``.
+
+    :meth:`fit` fits every stage that learns from the corpus (cruft recurrence, the
+    near-duplicate clusters); the fitted ``stages`` then apply to any partition.
+    """
+
+    def __init__(self, client: Any, partitions: Sequence[Partition], settings: Settings,
+                 progress: Callable[[str, int, int | None], None] | None = None,
+                 stages: Sequence[str] = ("repair", "cruft", "names", "dedup")) -> None:
+        from ..pipeline import build_stages
+
+        self.client = client
+        self.partitions = list(partitions)
+        self.settings = settings
+        self.progress = progress
+        self.stages = build_stages(settings, cruft="cruft" in stages, names="names" in stages,
+                                   dedup="dedup" in stages, repair="repair" in stages)
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        self.buckets = max(BUCKETS_PER_WORKER * workers, 1)
+        self.result = None
+        self._check_supported()
+
+    @property
+    def detector(self):
+        """The near-duplicate stage (its ``result`` once fitted), or ``None``."""
+        from ..dedup import NearDuplicateDetector
+
+        return next((s for s in self.stages if isinstance(s, NearDuplicateDetector)), None)
+
+    def _check_supported(self) -> None:
+        s = self.settings
+        if s.names.apply_discovered and any(st.name == "names" for st in self.stages):
+            raise CorpusError("--apply-discovered is not available with --engine dask yet: run "
+                              "`cleancorpus names` to write the discovered table, then pass it with --names-table")
+        if s.dedup.lsh_backend != "numpy" or s.dedup.containment_candidates not in ("sampled", "none"):
+            raise CorpusError("--engine dask finds candidates with the default numpy LSH and sampled containment only")
+
+    # -------------------------------------------------------------- helpers
+
+    def _wait(self, futures: list, label: str) -> None:
+        """Wait for ``futures``, telling progress how many partitions are done."""
+        from distributed import as_completed
+
+        if self.progress is None:
+            self.client.gather(futures)
+            return
+        done = 0
+        for _ in as_completed(futures):
+            done += 1
+            self.progress(label, done, len(futures))
+
+    def _pieces(self, futures: list, index: int) -> list:
+        """``future[index]`` of each future (a piece of a split result, as a future)."""
+        return [self.client.submit(operator.getitem, f, index, pure=False) for f in futures]
+
+    def _broadcast(self, value: Any) -> Any:
+        """``value`` as a future every task can take. A task's result rather than scattered
+        data: the scheduler can compute it again if the workers holding it are lost."""
+        return self.client.submit(_value, value, pure=False)
+
+    # -------------------------------------------------------------- fitting
+
+    def fit(self) -> "DaskPipeline":
+        from ..cruft import CruftRemover
+        from ..dedup import NearDuplicateDetector
+
+        applied: list = []
+        for stage in self.stages:
+            if isinstance(stage, CruftRemover) and stage.needs_fit:
+                self._fit_cruft(stage, applied)
+            elif isinstance(stage, NearDuplicateDetector):
+                self._fit_dedup(stage, applied)
+            applied.append(stage.for_workers() if hasattr(stage, "for_workers") else stage)
+        return self
+
+    def _fit_cruft(self, remover, earlier: list) -> None:
+        from ..cruft import partitioned as rec
+
+        client, options, buckets = self.client, self.settings.read, self.buckets
+        settings = remover.recurrence.settings
+        shipped = self._broadcast((earlier, remover))
+        scans = [client.submit(lambda p, s, o=options: _scan_task(p, o, s[0], s[1]), part, shipped, pure=False)
+                 for part in self.partitions]
+        self._wait(scans, "fitting cruft")
+        # ids read in two partitions; stories a source already had (first in corpus order counts)
+        ids = client.map(rec.id_entries, scans, buckets=buckets, pure=False)
+        clashes = client.gather([client.submit(rec.clashing_ids, self._pieces(ids, b), pure=False)
+                                 for b in range(buckets)])
+        clashing = sorted(i for found in clashes for i in found)
+        if clashing:
+            shown = ", ".join(repr(i) for i in clashing[:5]) + (" ..." if len(clashing) > 5 else "")
+            raise CorpusError(f"{len(clashing)} id(s) occur in two partitions: {shown}; --engine dask needs "
+                              "unique ids (the local engine renames repeats)")
+        stories = client.map(rec.story_entries, scans, buckets=buckets, pure=False)
+        repeated = [pos for found in client.gather(
+            [client.submit(rec.repeated_in_bucket, self._pieces(stories, b), pure=False) for b in range(buckets)])
+            for pos in found]
+        repeated_sets = [_positions_of(p.number, repeated) for p in self.partitions]
+        counted = client.gather(client.map(rec.counted_per_source, scans, repeated_sets, pure=False))
+        offsets = rec.rank_offsets(counted)
+        learned: dict[str, set[bytes]] = {}
+        for found in client.gather(client.map(rec.learning_digests, scans, repeated_sets, offsets,
+                                              settings=settings, pure=False)):
+            for source, digests in found.items():
+                learned.setdefault(source, set()).update(digests)
+        doc_counts: Counter = Counter()
+        for c in counted:
+            doc_counts.update(c)
+        learned_future = self._broadcast(learned)
+        counts = client.map(rec.count_entries, scans, repeated_sets, learned=learned_future, buckets=buckets,
+                            pure=False)
+        recurring = client.gather([client.submit(rec.recurring_in_bucket, self._pieces(counts, b), dict(doc_counts),
+                                                 settings, pure=False) for b in range(buckets)])
+        remover.recurrence = rec.slim_model(settings, dict(doc_counts), recurring, len(repeated))
+        # (the scans are released with the last reference to their futures, on return)
+
+    def _fit_dedup(self, detector, earlier: list) -> None:
+        from ..dedup import partitioned as nd
+
+        client, s, buckets = self.client, detector.settings, self.buckets
+        shipped = self._broadcast(earlier)
+        raw = [client.submit(lambda p, e, o=self.settings.read, d=s: _sketch_task(p, o, e, d), part, shipped,
+                             pure=False) for part in self.partitions]
+        self._wait(raw, "fitting dedup")
+        lengths = client.gather(client.map(len, raw, pure=False))
+        bases = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if lengths else np.zeros(0, np.int64)
+        total = int(sum(lengths))
+        sketches = client.map(_rebase, raw, [int(b) for b in bases], pure=False)
+        bands = client.map(nd.band_entries, sketches, settings=s, buckets=buckets, pure=False)
+        band_out = [client.submit(nd.band_pairs, self._pieces(bands, b), bases, pure=False) for b in range(buckets)]
+        passing = []
+        if s.containment is not None and s.containment_candidates == "sampled":
+            samples = client.map(nd.sample_entries, sketches, settings=s, buckets=buckets, pure=False)
+            sample_tables = self._pieces(samples, 0)
+            links = [client.submit(nd.sample_links, self._pieces(sample_tables, b), buckets, pure=False)
+                     for b in range(buckets)]
+            passing = [client.submit(nd.passing_links, self._pieces(links, b), bases, pure=False)
+                       for b in range(buckets)]
+        attached = [client.submit(nd.attach_first, sketches[p], self._pieces(band_out, p),
+                                  self._pieces(passing, p), bases, pure=False) for p in range(len(sketches))]
+        attached_pieces = self._pieces(attached, 0)
+        checked = [client.submit(nd.verify_pairs, sketches[q], self._pieces(attached_pieces, q), s, pure=False)
+                   for q in range(len(sketches))]
+        candidates = sum(client.gather(self._pieces(attached, 1)))
+        results = client.gather(checked)
+        edges = np.concatenate([e for e, _ in results]) if results else np.zeros((0, 4))
+        counts = nd.merged_counts(c for _, c in results)
+        groups = nd.components(edges)
+        wanted = sorted(i for g in groups for i in g)
+        infos: dict = {}
+        for found in client.gather(client.map(nd.infos_of, sketches, indexes=wanted, pure=False)):
+            infos.update(found)
+        pairs = nd.representative_pairs(groups, infos, s)
+        similarity: dict = {}
+        if len(pairs):
+            by_part = nd.split_pairs(pairs, bases)
+            attached = [client.submit(nd.attach_first, sketches[p], [by_part[p]], [], bases, pure=False)
+                        for p in range(len(sketches))]
+            attached_pieces = self._pieces(attached, 0)
+            measured = client.gather([client.submit(nd.verify_pairs, sketches[q], self._pieces(attached_pieces, q),
+                                                    s, True, pure=False) for q in range(len(sketches))])
+            for rows, _ in measured:
+                for a, b, jaccard, containment in rows.tolist():
+                    similarity[(int(a), int(b))] = (jaccard, containment)
+        clusters = nd.clusters_from_edges(groups, infos, similarity, s)
+        detector.result = nd.result_of(clusters, s, total, int(candidates), len(edges), counts)
+        detector._duplicate_of = detector.result.duplicate_of()
+        self.result = detector.result
+
+    # -------------------------------------------------------------- applying
+
+    def fitted_stages(self) -> list:
+        return [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in self.stages]
+
+    def write(self, folder: Path, shard_names: Sequence[str], drop_duplicates: bool = False,
+              dropped_name: str | None = None, excerpt_ids: set[str] | None = None) -> list[PartOutput]:
+        """Clean each partition and write its part files under ``folder`` (one output shard
+        name per partition); returns what each partition did, in order."""
+        client = self.client
+        shipped = self._broadcast(self.fitted_stages())
+        options = self.settings.read
+        futures = [client.submit(lambda p, st, n, o=options: _write_part(p, o, st, str(folder), n, drop_duplicates,
+                                                                          dropped_name, excerpt_ids or set()),
+                                 part, shipped, name, pure=False)
+                   for part, name in zip(self.partitions, shard_names)]
+        self._wait(futures, "writing")
+        return client.gather(futures)
+
+
+def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *, settings: Settings,
+                      scheduler: str | None = None, workers: int | None = None,
+                      partition_size: int | None = None, drop_duplicates: bool = False,
+                      dropped: str | Path | None = None, clean: bool = False,
+                      progress: Callable[[str, int, int | None], None] | None = None):
+    """``cleancorpus normalize --engine dask``: the same output shards, records and report as
+    :func:`~cleancorpus.pipeline.normalize_corpus`, computed on a Dask cluster.
+
+    ``inputs``: JSON Lines or Parquet shards, or folders of them; ``output``: a folder
+    (shards of the input names, mirrored) or one ``.jsonl``/``.jsonl.gz``/``.parquet``
+    file. ``partition_size``: records per partition (default: one partition per shard).
+    The output must be on a file system the workers share with the client.
+    """
+    import json
+
+    from ..io import REPORT_NAME, OutputFolder, check_output_location, default_output
+    from ..io.writers import stale_files
+    from ..report import RECORDS_NAME, RunReport
+
+    require_dask()
+    inputs = list(inputs)
+    shards = list_shards(inputs)
+    if output is not None and str(output) == "-":
+        raise CorpusError("--engine dask writes files: give -o FOLDER or -o FILE, not -o -")
+    one_file = output is not None and file_kind(output) in ("jsonl", "parquet") and not Path(output).is_dir()
+    if output is None and len(inputs) > 1:
+        raise CorpusError("several inputs need an output: give -o FOLDER or -o FILE.jsonl")
+    out = Path(output) if output is not None else default_output(inputs[0])
+    dropped_path = Path(dropped) if dropped is not None else None
+    if dropped_path is not None:
+        drop_duplicates = True
+        if file_kind(dropped_path) not in ("jsonl", "parquet"):
+            raise CorpusError(f"--dropped {dropped_path}: give a .jsonl, .jsonl.gz, .jsonl.zst or .parquet file")
+    for single in inputs:
+        check_output_location(single, out.parent if one_file else out, one_file=out if one_file else None)
+        if dropped_path is not None:
+            check_output_location(single, dropped_path.parent, one_file=dropped_path)
+    folder_of_report = out.parent if one_file else out
+    prefix = f"{out.name}." if one_file else ""
+    records_name, report_name = prefix + RECORDS_NAME, prefix + REPORT_NAME
+
+    shown = " ".join(map(str, inputs))
+    report = RunReport(input=shown, output=str(out), settings=settings.to_dict())
+    report.records_name = records_name
+    manifest = OutputFolder(folder_of_report)
+    targets = [out.name] if one_file else sorted({s.name for s in shards}, key=[s.name for s in shards].index)
+    for name in [*targets, records_name]:
+        failure = manifest.claim(name, name)
+        if failure is not None:
+            manifest.close()
+            raise CorpusError(failure)
+    manifest.close()
+
+    work = Path(tempfile.mkdtemp(prefix=".cleancorpus-parts-", dir=folder_of_report))
+    try:
+        with dask_client(scheduler, workers) as client:
+            counts = None
+            if partition_size:
+                counts = client.gather(client.map(count_records, shards, pure=False))
+            partitions = plan_partitions(shards, counts, partition_size)
+            pipeline = DaskPipeline(client, partitions, settings, progress).fit()
+            from ..pipeline import _excerpt_ids
+
+            report.excerpt_ids = _excerpt_ids(pipeline)
+            shard_names = [out.name if one_file else p.name for p in partitions]
+            parts = pipeline.write(work, shard_names, drop_duplicates,
+                                   dropped_path.name if dropped_path is not None else None, report.excerpt_ids)
+            # join the parts: each output shard, the records, the dropped documents
+            joins = []
+            for target in targets:
+                numbers = [p.number for p, n in zip(partitions, shard_names) if n == target]
+                joins.append(client.submit(_join_parts, str(out if one_file else out / target),
+                                           [str(work / f"{n:08d}.out") for n in numbers], file_kind(target) or "jsonl",
+                                           pure=False))
+            every = [str(work / f"{p.number:08d}.records") for p in partitions]
+            joins.append(client.submit(_join_parts, str(folder_of_report / records_name), every, "jsonl", pure=False))
+            if dropped_path is not None:
+                joins.append(client.submit(_join_parts, str(dropped_path),
+                                           [str(work / f"{p.number:08d}.dropped") for p in partitions],
+                                           file_kind(dropped_path) or "jsonl", pure=False))
+            client.gather(joins)
+            if pipeline.result is not None:
+                report.clusters = pipeline.result.to_dict()["clusters"]
+                report.similarities = pipeline.result.similarities
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for part in parts:
+        report.read += part.read
+        report.written += part.written
+        report.dropped_duplicates += part.dropped
+        report.by_rule.update(part.by_rule)
+        report.words_changed += part.words_changed
+        report.lines_repaired += part.lines_repaired
+        report.problems.extend(part.problems)
+        report.excerpts.update(part.excerpts)
+    if not one_file:
+        written = set(targets) | {records_name, report_name}
+        report.stale_files = stale_files(out, written, remove=clean)
+        report.removed_stale = clean
+    folder = OutputFolder(folder_of_report)
+    failure = folder.write(report_name, json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
+                           .encode("utf-8", errors="backslashreplace") + b"\n")
+    folder.close()
+    if failure is not None:
+        report.write_failures.append(failure)
+    report.report_path = str(folder_of_report / report_name)
+    return report
