@@ -528,6 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(dedup)
     dedup.add_argument("--json", action="store_true", help="print the clusters as JSON")
     dedup.add_argument("--explain", nargs=2, metavar=("A", "B"), help="why two documents are (not) duplicates")
+    _add_engine(dedup)
     dedup.add_argument("--index", metavar="FILE", help="an on-disk index: check INPUT against it, then add INPUT")
     dedup.set_defaults(func=cmd_dedup)
     return parser

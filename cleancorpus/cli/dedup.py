@@ -57,8 +57,21 @@ def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
 def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
     from ..progress import Progress
 
+    from . import UsageError, _dask_options
+
     problems: list = []
     progress = Progress(enabled=not args.quiet and not args.explain and not args.index)
+    engine = _dask_options(args)
+    if engine:
+        if args.explain or args.index:
+            raise UsageError("--explain and --index run on the local engine (drop --engine dask)")
+        from ..engines.dask import dedup_on_dask
+
+        try:
+            result, problems = dedup_on_dask([args.input], settings, progress=progress, **engine)
+        finally:
+            progress.close()
+        return _print_result(args, result, problems)
     docs = _prepared(args, settings, problems, progress)
     if args.explain:
         wanted = set(args.explain)
@@ -73,6 +86,10 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
         result = NearDuplicateDetector(settings.dedup).fit(docs).result
     finally:
         progress.close()
+    return _print_result(args, result, problems)
+
+
+def _print_result(args: argparse.Namespace, result, problems: list) -> int:
     _print_problems(problems)
     if args.json:
         print(json.dumps(result.to_dict(), indent=1))

@@ -50,6 +50,8 @@ class PartitionSketch:
     infos: list[DocInfo]
     signatures: np.ndarray
     shingles: list[np.ndarray]
+    #: what reading the partition met (set by the engine that read it)
+    problems: list = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.infos)

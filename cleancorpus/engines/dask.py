@@ -97,10 +97,40 @@ def _scan_task(partition: Partition, options: ReadOptions, earlier: Sequence, re
     return scan_partition(partition.number, _read_through(partition, options, earlier), remover.recurrence)
 
 
+@dataclass
+class RecordsPartition:
+    """A partition of records already in memory (a partition of a Dask bag): read as
+    :func:`~cleancorpus.adapters.as_documents` reads records, numbered from ``start``."""
+
+    number: int
+    start: int
+    records: list
+
+    def read(self, options: ReadOptions) -> tuple[list[Document], list[ReadProblem]]:
+        from ..adapters import record_to_document
+
+        seen: set[str] = set()
+        return [record_to_document(r, self.start + k, options, seen) for k, r in enumerate(self.records, 1)], []
+
+
+def _clean_records(partition, options: ReadOptions, stages: Sequence) -> list[dict]:
+    from ..io.writers import document_to_json
+
+    docs, _ = partition.read(options)
+    return [document_to_json(_through(d, stages), options) for d in docs]
+
+
 def _sketch_task(partition: Partition, options: ReadOptions, stages: Sequence, settings) -> Any:
     from ..dedup.partitioned import sketch_partition
 
-    return sketch_partition(_read_through(partition, options, stages), 0, settings)
+    docs, problems = partition.read(options)
+    sketch = sketch_partition([_through(d, stages) for d in docs], 0, settings)
+    sketch.problems = problems
+    return sketch
+
+
+def _problems_of(sketch) -> list[ReadProblem]:
+    return sketch.problems
 
 
 def _value(value: Any) -> Any:
@@ -218,6 +248,8 @@ class DaskPipeline:
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         self.buckets = max(BUCKETS_PER_WORKER * workers, 1)
         self.result = None
+        #: problems met reading the corpus (known once the near-duplicate stage is fitted)
+        self.problems: list[ReadProblem] = []
         self._check_supported()
 
     @property
@@ -295,7 +327,7 @@ class DaskPipeline:
         repeated = [pos for found in client.gather(
             [client.submit(rec.repeated_in_bucket, self._pieces(stories, b), pure=False) for b in range(buckets)])
             for pos in found]
-        repeated_sets = [_positions_of(p.number, repeated) for p in self.partitions]
+        repeated_sets = [_positions_of(number, repeated) for number in range(len(self.partitions))]
         counted = client.gather(client.map(rec.counted_per_source, scans, repeated_sets, pure=False))
         offsets = rec.rank_offsets(counted)
         learned: dict[str, set[bytes]] = {}
@@ -323,6 +355,7 @@ class DaskPipeline:
                              pure=False) for part in self.partitions]
         self._wait(raw, "fitting dedup")
         lengths = client.gather(client.map(len, raw, pure=False))
+        self.problems = [p for found in client.gather(client.map(_problems_of, raw, pure=False)) for p in found]
         bases = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if lengths else np.zeros(0, np.int64)
         total = int(sum(lengths))
         sketches = client.map(_rebase, raw, [int(b) for b in bases], pure=False)
@@ -387,6 +420,24 @@ class DaskPipeline:
         return client.gather(futures)
 
 
+def _partitions(client: Any, inputs: Sequence[str | Path], partition_size: int | None) -> list[Partition]:
+    shards = list_shards(inputs)
+    counts = client.gather(client.map(count_records, shards, pure=False)) if partition_size else None
+    return plan_partitions(shards, counts, partition_size)
+
+
+def dedup_on_dask(inputs: Sequence[str | Path], settings: Settings, *, scheduler: str | None = None,
+                  workers: int | None = None, partition_size: int | None = None,
+                  progress: Callable[[str, int, int | None], None] | None = None):
+    """``cleancorpus dedup --engine dask``: ``(DedupResult, read problems)``, the clusters the
+    local ``dedup`` finds (on the cleaned, normalized texts)."""
+    require_dask()
+    list_shards(inputs)  # errors about the input before a cluster starts
+    with dask_client(scheduler, workers) as client:
+        pipeline = DaskPipeline(client, _partitions(client, inputs, partition_size), settings, progress).fit()
+        return pipeline.result, pipeline.problems
+
+
 def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *, settings: Settings,
                       scheduler: str | None = None, workers: int | None = None,
                       partition_size: int | None = None, drop_duplicates: bool = False,
@@ -443,10 +494,7 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
     work = Path(tempfile.mkdtemp(prefix=".cleancorpus-parts-", dir=folder_of_report))
     try:
         with dask_client(scheduler, workers) as client:
-            counts = None
-            if partition_size:
-                counts = client.gather(client.map(count_records, shards, pure=False))
-            partitions = plan_partitions(shards, counts, partition_size)
+            partitions = _partitions(client, inputs, partition_size)
             pipeline = DaskPipeline(client, partitions, settings, progress).fit()
             from ..pipeline import _excerpt_ids
 

@@ -1,0 +1,171 @@
+"""``--engine dask``: the same results as the local engine, on a LocalCluster of two workers.
+
+One cluster serves the module (the CLI reaches it with ``--scheduler``); one test lets the
+CLI start its own. The corpus is the golden corpus (every stage has work on it: recurring
+lines, reprints, comments, names, near-duplicates) split into shards, read in several
+partition counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from golden_corpus import build_rows  # noqa: E402
+
+from cleancorpus import Settings  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=50) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory) -> Path:
+    """The golden corpus as three JSON Lines shards (one gzip-compressed)."""
+    folder = tmp_path_factory.mktemp("corpus") / "shards"
+    folder.mkdir()
+    rows = build_rows(240)
+    for k, name in enumerate(["a.jsonl", "b.jsonl.gz", "c.jsonl"]):
+        data = "".join(json.dumps(r) + "\n" for r in rows[k::3]).encode()
+        if name.endswith(".gz"):
+            import gzip
+
+            data = gzip.compress(data, mtime=0)
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", "cleancorpus", *args], capture_output=True, text=True, timeout=300)
+    if check and done.returncode != 0:
+        raise AssertionError(f"exit {done.returncode}: {done.stderr[-2000:]}")
+    return done
+
+
+def read_output(folder: Path) -> dict:
+    """Everything a run wrote, parsed: each shard's records, the run records, the report."""
+    import gzip
+
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        data = path.read_bytes()
+        if path.name.endswith(".gz"):
+            data = gzip.decompress(data)
+        if path.name.endswith(".json"):
+            report = json.loads(data)
+            report.pop("output")
+            found[path.name] = report
+        else:
+            found[path.name] = [json.loads(line) for line in data.splitlines()]
+    return found
+
+
+@pytest.fixture(scope="module")
+def local_output(shards, tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("local") / "out"
+    run("normalize", str(shards), "-o", str(out), "-q", "--isolated")
+    return read_output(out)
+
+
+@pytest.mark.parametrize("partition_size", [None, 9, 35])
+def test_normalize_on_dask_equals_local_for_any_partitioning(cluster, shards, local_output, tmp_path, partition_size):
+    out = tmp_path / "out"
+    extra = ["--partition-size", str(partition_size)] if partition_size else []
+    run("normalize", str(shards), "-o", str(out), "-q", "--isolated", "--engine", "dask",
+        "--scheduler", cluster.scheduler_address, *extra)
+    found = read_output(out)
+    assert sorted(found) == sorted(local_output)
+    for name, value in local_output.items():
+        if isinstance(value, list):
+            assert len(found[name]) == len(value), name
+            for mine, theirs in zip(found[name], value):
+                assert mine == theirs, (name, mine.get("id"))
+        else:
+            for key in value:
+                assert found[name][key] == value[key], (name, key)
+    report = found["cleancorpus-report.json"]
+    # the corpus exercises every stage: a test that compared empty outputs would prove nothing
+    assert report["totals"]["duplicate_clusters"] >= 5
+    assert report["totals"]["lines_removed_by_rule"].get("recurring", 0) > 0
+    assert report["totals"]["words_changed"] > 0
+
+
+def test_dedup_and_its_own_local_cluster(shards, tmp_path):
+    """``dedup --engine dask`` without --scheduler starts (and stops) a LocalCluster of --workers."""
+    local = run("dedup", str(shards), "--json", "-q", "--isolated")
+    on_dask = run("dedup", str(shards), "--json", "-q", "--isolated", "--engine", "dask", "--workers", "2",
+                  "--partition-size", "50")
+    assert json.loads(on_dask.stdout) == json.loads(local.stdout)
+    assert json.loads(local.stdout)["clusters"]
+
+
+def test_parquet_partitions_and_dropped(cluster, shards, tmp_path):
+    """Parquet shards split into row ranges; --dropped joined from every partition."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    rows = build_rows(240)
+    pq.write_table(pa.Table.from_pylist(rows), folder / "all.parquet", row_group_size=40)
+    outputs = {}
+    for engine in ("local", "dask"):
+        out, dropped = tmp_path / f"out-{engine}", tmp_path / f"dropped-{engine}.jsonl"
+        extra = ["--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-size", "33"] \
+            if engine == "dask" else []
+        run("normalize", str(folder), "-o", str(out), "-q", "--isolated", "--dropped", str(dropped), *extra)
+        table = pq.read_table(out / "all.parquet").to_pylist()
+        outputs[engine] = (table, dropped.read_text())
+    assert outputs["dask"] == outputs["local"]
+    assert len(outputs["local"][0]) < len(rows) and outputs["local"][1]
+
+
+def test_python_api_normalizes_a_bag(cluster):
+    """``cleancorpus.dask.normalize(bag, settings)`` -> a bag of cleaned records, as the local pipeline gives."""
+    import dask.bag as db
+
+    from cleancorpus import Pipeline, to_records
+    from cleancorpus.dask import normalize
+
+    rows = build_rows(120)
+    with distributed.Client(cluster.scheduler_address):
+        cleaned = normalize(db.from_sequence(rows, npartitions=5), Settings()).compute()
+    expected = to_records(Pipeline(Settings()).run(rows))
+    assert cleaned == expected
+    assert any(r.get("duplicate_of") for r in cleaned)
+
+
+def test_errors_are_one_line(tmp_path, shards):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "story.txt").write_text("A story.\n")
+    done = run("normalize", str(tmp_path / "docs"), "--engine", "dask", "-o", str(tmp_path / "o"), check=False)
+    assert done.returncode == 2 and "JSON Lines and Parquet shards" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    done = run("normalize", str(shards), "--workers", "2", "-o", str(tmp_path / "o2"), check=False)
+    assert done.returncode == 2 and "--workers need --engine dask" in done.stderr
+    # an id in two partitions cannot be renamed as the local reader renames it: named, not guessed
+    clash = tmp_path / "clash"
+    clash.mkdir()
+    for name in ("x.jsonl", "y.jsonl"):
+        (clash / name).write_text(json.dumps({"id": "same", "text": "Some text here."}) + "\n")
+    done = run("normalize", str(clash), "--engine", "dask", "--workers", "1", "-o", str(tmp_path / "o3"), check=False)
+    assert done.returncode == 2 and "'same'" in done.stderr and "two partitions" in done.stderr
+    assert not (tmp_path / "o3" / "x.jsonl").exists()
