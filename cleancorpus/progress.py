@@ -28,6 +28,12 @@ def _after() -> float:
         return MIN_SECONDS
 
 
+def _unit(stage: str) -> str:
+    """What a stage counts: documents, or partitions (a distributed engine's stages are
+    labelled ``... (partitions)``)."""
+    return "partitions" if stage.endswith("(partitions)") else "documents"
+
+
 class Progress:
     """A progress callback: ``progress(stage, count, total=None)`` as documents pass.
 
@@ -57,7 +63,7 @@ class Progress:
 
                 size = shutil.get_terminal_size((100, 24))  # (a terminal that reports no size: 100 x 24,
                 # where tqdm would draw nothing)
-                self.bar = tqdm(total=total, desc=stage, unit=" docs", file=self.stream, delay=self.after,
+                self.bar = tqdm(total=total, desc=stage, unit=f" {_unit(stage)[:4]}", file=self.stream, delay=self.after,
                                 mininterval=0.2, smoothing=0.1, ncols=size.columns, nrows=size.lines, leave=True)
         if self.bar is not None:
             self.bar.update(count - self.count)
@@ -71,7 +77,7 @@ class Progress:
             self.bar.close()
             self.bar = None
         elif seconds >= self.after:
-            self.stream.write(f"{self.stage}: {self.count:,} documents in {seconds:.1f} s "
+            self.stream.write(f"{self.stage}: {self.count:,} {_unit(self.stage)} in {seconds:.1f} s "
                               f"({self.count / max(seconds, 1e-9):,.0f}/s)\n")
             self.stream.flush()
         self.stage, self.count = None, 0

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   silence_logs=50) as local:
         yield local
 
@@ -169,3 +169,48 @@ def test_errors_are_one_line(tmp_path, shards):
     done = run("normalize", str(clash), "--engine", "dask", "--workers", "1", "-o", str(tmp_path / "o3"), check=False)
     assert done.returncode == 2 and "'same'" in done.stderr and "two partitions" in done.stderr
     assert not (tmp_path / "o3" / "x.jsonl").exists()
+
+
+def test_a_worker_lost_mid_run_loses_and_duplicates_nothing(shards, local_output, tmp_path):
+    """SIGKILL one of two workers while the run is under way: its tasks run again on the
+    other (or on its restarted self) and the output is still exactly the local engine's."""
+    out = tmp_path / "out"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=50) as cluster, distributed.Client(cluster) as client:
+        pids = client.run(os.getpid)
+        command = [sys.executable, "-m", "cleancorpus", "normalize", str(shards), "-o", str(out), "-q", "--isolated",
+                   "--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-size", "4"]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        killed = None
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            finished = client.run_on_scheduler(
+                lambda dask_scheduler: sum(ts.state == "memory" for ts in dask_scheduler.tasks.values()))
+            if finished >= 60:  # well into the run: scans done, some tasks of later passes too
+                killed = next(iter(pids.values()))
+                os.kill(killed, signal.SIGKILL)
+                break
+            time.sleep(0.05)
+        _, stderr = process.communicate(timeout=240)
+    assert killed is not None, "the run ended before a worker could be killed"
+    assert process.returncode == 0, stderr[-2000:]
+    found = read_output(out)
+    for name, value in local_output.items():
+        if isinstance(value, list):
+            assert found[name] == value, name
+        else:
+            assert {k: found[name][k] for k in value} == value
+    assert not [p for p in out.iterdir() if p.name.startswith(".cleancorpus-parts")]
+
+
+def test_check_on_dask_reports_what_the_local_check_reports(cluster, shards):
+    local = run("check", str(shards), "--no-cache", "--isolated", "--output-format", "json", check=False)
+    on_dask = run("check", str(shards), "--isolated", "--output-format", "json", "--engine", "dask",
+                  "--scheduler", cluster.scheduler_address, "--partition-size", "25", check=False)
+    assert on_dask.returncode == local.returncode == 1
+    assert json.loads(on_dask.stdout) == json.loads(local.stdout)
+    codes = json.loads(local.stdout)["summary"]
+    assert {"CC101", "CC102", "CC104", "CC201", "CC301"} <= set(codes)
+    refused = run("check", str(shards), "--fix", "--engine", "dask", "--scheduler", cluster.scheduler_address,
+                  check=False)
+    assert refused.returncode == 2 and "--fix" in refused.stderr

@@ -87,6 +87,32 @@ def _check_window(window: list) -> list:
     return result
 
 
+def cc301_finding(path: str, line: int | None, member, representative: str) -> Finding:
+    """The finding of a near-duplicate ``member`` of ``representative``'s cluster."""
+    return Finding(path, line, "CC301", f"near-duplicate of {representative} (jaccard {member.jaccard:.2f}, "
+                                        f"containment {member.containment:.2f})", member.id, f"CC301:{representative}")
+
+
+def conclude(findings: list[Finding], problems: list[ReadProblem], notes: list[str], documents: int, check,
+             codes: set[str], baseline: dict | None) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """``(findings, failing, known)`` of a run: read problems as findings (links and skipped
+    files as notes), only selected and not ignored codes, sorted; the baseline's findings
+    known; cruft findings failing the run only past ``max_cruft_share`` of the documents."""
+    findings = list(findings)
+    for problem in problems:
+        if problem.kind in ("link", "skipped"):
+            notes.append(str(problem))
+        else:
+            findings.append(_problem_finding(problem))
+    findings = [f for f in findings if f.code in codes and not ignored_here(f, check)]
+    findings.sort(key=lambda f: (f.path, f.line or 0, f.code, f.message))
+    failing, known = (split_by_baseline(findings, baseline) if baseline is not None else (list(findings), []))
+    cruft_docs = {f.document for f in failing if f.family == "cruft"}
+    if documents and len(cruft_docs) <= check.max_cruft_share * documents:
+        failing = [f for f in failing if f.family != "cruft"]
+    return findings, failing, known
+
+
 def check_corpus(input_path: str | Path, settings: Settings | None = None, *, cache_dir: str | Path | None = None,
                  fix: bool = False, baseline: dict | None = None, diff: bool = False,
                  progress: ProgressCallback | None = None) -> CheckResult:
@@ -197,23 +223,8 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
             result = detector.cluster()
             for cluster in result.clusters:
                 for member in cluster.members:
-                    path, line = where[member.id]
-                    findings.append(Finding(path, line, "CC301",
-                                            f"near-duplicate of {cluster.representative} (jaccard {member.jaccard:.2f}, "
-                                            f"containment {member.containment:.2f})", member.id,
-                                            f"CC301:{cluster.representative}"))
-        for problem in problems:
-            if problem.kind in ("link", "skipped"):
-                notes.append(str(problem))
-            else:
-                findings.append(_problem_finding(problem))
-
-        findings = [f for f in findings if f.code in codes and not ignored_here(f, check)]
-        findings.sort(key=lambda f: (f.path, f.line or 0, f.code, f.message))
-        failing, known = (split_by_baseline(findings, baseline) if baseline is not None else (list(findings), []))
-        cruft_docs = {f.document for f in failing if f.family == "cruft"}
-        if documents and len(cruft_docs) <= check.max_cruft_share * documents:
-            failing = [f for f in failing if f.family != "cruft"]
+                    findings.append(cc301_finding(*where[member.id], member, cluster.representative))
+        findings, failing, known = conclude(findings, problems, notes, documents, check, codes, baseline)
         diffs: list[str] = []
         if fix or diff:
             known_ids = {id(f) for f in known}

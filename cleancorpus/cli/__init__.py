@@ -361,12 +361,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.diff and args.fix:
         raise UsageError("--diff shows what --fix would do; give one of them")
     cache_dir = None if args.no_cache else args.cache_dir
+    engine = _dask_options(args)
+    if engine and (args.fix or args.diff):
+        raise UsageError("--fix and --diff rewrite files in place on the local engine (drop --engine dask)")
     from ..progress import Progress
 
     progress = Progress(enabled=not args.quiet)
     try:
-        result = check_corpus(args.input, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
-                              diff=args.diff, progress=progress)
+        if engine:
+            from ..engines.dask import check_on_dask
+
+            result = check_on_dask(args.input, settings, baseline=baseline, progress=progress, **engine)
+        else:
+            result = check_corpus(args.input, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
+                                  diff=args.diff, progress=progress)
     finally:
         progress.close()
     for note in result.notes:
@@ -504,6 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--language", help="CC404 when a document is not in this language (en, fr, de, ru, hy...)")
     check.add_argument("--max-cruft-share", type=float,
                        help="cruft findings fail only when more than this share of documents has them (default 0)")
+    _add_engine(check)
     check.add_argument("--fix", action="store_true", help="write the cleaned text back over the input files")
     check.add_argument("--write-baseline", metavar="FILE", help="record today's findings and exit 0")
     check.add_argument("--baseline", metavar="FILE", help="fail only on findings not in this baseline")

@@ -56,8 +56,26 @@ def require_dask():
 @contextlib.contextmanager
 def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
     """A client of the cluster at ``scheduler``, or of a ``LocalCluster`` of ``workers``
-    single-threaded worker processes (default: one per core) for the block's duration."""
+    single-threaded worker processes (default: one per core) for the block's duration.
+
+    A run the cluster cannot finish (a task whose workers kept dying, a lost scheduler)
+    ends as :class:`CorpusError` with Dask's reason: the caller writes nothing final then."""
     distributed = require_dask()
+    with _dask_failures():
+        yield from _dask_client(distributed, scheduler, workers)
+
+
+@contextlib.contextmanager
+def _dask_failures() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] in ("distributed", "dask") or isinstance(exc, (TimeoutError,)):
+            raise CorpusError(f"the Dask run failed ({type(exc).__name__}: {exc}); no output was completed") from exc
+        raise
+
+
+def _dask_client(distributed: Any, scheduler: str | None, workers: int | None) -> Iterator[Any]:
     if scheduler:
         try:
             client = distributed.Client(scheduler, timeout="30s")
@@ -69,7 +87,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
             client.close()
         return
     cluster = distributed.LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                       processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+                                       processes=True, dashboard_address=":0", silence_logs=logging.ERROR)
     try:
         with distributed.Client(cluster) as client:
             yield client
@@ -279,7 +297,7 @@ class DaskPipeline:
         done = 0
         for _ in as_completed(futures):
             done += 1
-            self.progress(label, done, len(futures))
+            self.progress(f"{label} (partitions)", done, len(futures))
 
     def _pieces(self, futures: list, index: int) -> list:
         """``future[index]`` of each future (a piece of a split result, as a future)."""
@@ -436,6 +454,62 @@ def dedup_on_dask(inputs: Sequence[str | Path], settings: Settings, *, scheduler
     with dask_client(scheduler, workers) as client:
         pipeline = DaskPipeline(client, _partitions(client, inputs, partition_size), settings, progress).fit()
         return pipeline.result, pipeline.problems
+
+
+def _check_task(partition: Partition, options: ReadOptions, stages: Sequence, check, input_path: str,
+                duplicate_of: dict) -> tuple[list, list[ReadProblem], int]:
+    """The findings of one partition's documents (CC301 for the duplicates among them),
+    its read problems and its number of documents."""
+    from ..check.findings import change_findings, document_findings, line_of
+    from ..check.run import _path_of, cc301_finding
+
+    repairer, remover, normalizer = stages
+    docs, problems = partition.read(options)
+    findings = []
+    for doc in docs:
+        path = _path_of(doc, input_path)
+        after_cruft = remover.apply(repairer.apply(doc))
+        cleaned = normalizer.apply(after_cruft)
+        findings += change_findings(cleaned, path, after_cruft.text) + document_findings(doc, cleaned, path, check)
+        if doc.id in duplicate_of:
+            representative, member = duplicate_of[doc.id]
+            findings.append(cc301_finding(path, line_of(doc, None), member, representative))
+    return findings, problems, len(docs)
+
+
+def check_on_dask(input_path: str | Path, settings: Settings, *, baseline: dict | None = None,
+                  scheduler: str | None = None, workers: int | None = None, partition_size: int | None = None,
+                  progress: Callable[[str, int, int | None], None] | None = None):
+    """``cleancorpus check --engine dask``: the findings the local check reports, computed on
+    the cluster (without its cache; ``--fix``/``--diff`` and CC202 need the local engine)."""
+    from ..check.codes import CheckResult, selected_codes
+    from ..check.run import conclude
+    from ..repair import TextRepairer
+
+    require_dask()
+    codes = selected_codes(settings.check)
+    if "CC202" in codes or settings.names.apply_discovered:
+        raise CorpusError("CC202 and --apply-discovered need name discovery, which runs on the local engine")
+    list_shards([input_path])
+    with dask_client(scheduler, workers) as client:
+        pipeline = DaskPipeline(client, _partitions(client, [input_path], partition_size), settings, progress,
+                                stages=("repair", "cruft", "names", "dedup") if "CC301" in codes
+                                else ("repair", "cruft", "names")).fit()
+        repairer = TextRepairer(settings.repair)
+        remover, normalizer = [s for s in pipeline.fitted_stages() if s.name in ("cruft", "names")]
+        shipped = pipeline._broadcast((repairer, remover, normalizer))
+        duplicates = pipeline._broadcast(pipeline.result.duplicate_of() if pipeline.result is not None else {})
+        futures = [client.submit(_check_task, part, settings.read, shipped, settings.check, str(input_path),
+                                 duplicates, pure=False) for part in pipeline.partitions]
+        pipeline._wait(futures, "checking")
+        found = client.gather(futures)
+    findings = [f for part, _, _ in found for f in part]
+    problems = [p for _, part, _ in found for p in part]
+    documents = sum(n for _, _, n in found)
+    notes: list[str] = []
+    findings, failing, known = conclude(findings, problems, notes, documents, settings.check, codes, baseline)
+    return CheckResult(findings, failing, documents, 0, len(known), [], notes,
+                       baseline=None if baseline is None else known)
 
 
 def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *, settings: Settings,
