@@ -138,13 +138,34 @@ def _clean_records(partition, options: ReadOptions, stages: Sequence) -> list[di
     return [document_to_json(_through(d, stages), options) for d in docs]
 
 
-def _sketch_task(partition: Partition, options: ReadOptions, stages: Sequence, settings) -> Any:
+def _sketch_task(partition: Partition, options: ReadOptions, stages: Sequence, settings,
+                 spool: str | None = None) -> Any:
+    """Clean and sketch one partition; with ``spool`` (a path on storage the workers share),
+    the cleaned documents are also kept there for the writing pass (renamed into place when
+    complete, so a task run twice leaves one whole file)."""
     from ..dedup.partitioned import sketch_partition
 
     docs, problems = partition.read(options)
-    sketch = sketch_partition([_through(d, stages) for d in docs], 0, settings)
+    cleaned = [_through(d, stages) for d in docs]
+    if spool is not None:
+        import pickle
+
+        from ..io.atomic import atomic_open
+
+        with atomic_open(Path(spool)) as handle:
+            pickle.dump(([(d.id, d.text, d.source, d.meta, d.records) for d in cleaned], problems), handle,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+    sketch = sketch_partition(cleaned, 0, settings)
     sketch.problems = problems
     return sketch
+
+
+def _read_spooled(path: Path) -> tuple[list[Document], list[ReadProblem]]:
+    import pickle
+
+    with open(path, "rb") as handle:
+        rows, problems = pickle.load(handle)
+    return [Document(*fields) for fields in rows], problems
 
 
 def _problems_of(sketch) -> list[ReadProblem]:
@@ -186,9 +207,13 @@ def _write_part(partition: Partition, options: ReadOptions, stages: Sequence, fo
     from ..io.shards import RecordSink
     from ..report import RunReport
 
-    docs, problems = partition.read(options)
-    out = PartOutput(problems=problems)
     base = Path(folder) / f"{partition.number:08d}"
+    if base.with_suffix(".cleaned").exists():  # cleaned while sketching: only the last stage is left
+        docs, problems = _read_spooled(base.with_suffix(".cleaned"))
+        stages = stages[-1:]
+    else:
+        docs, problems = partition.read(options)
+    out = PartOutput(problems=problems)
     report = RunReport(input="")
     report.excerpt_ids = excerpt_ids
     with contextlib.ExitStack() as stack:
@@ -254,10 +279,14 @@ class DaskPipeline:
 
     def __init__(self, client: Any, partitions: Sequence[Partition], settings: Settings,
                  progress: Callable[[str, int, int | None], None] | None = None,
-                 stages: Sequence[str] = ("repair", "cruft", "names", "dedup")) -> None:
+                 stages: Sequence[str] = ("repair", "cruft", "names", "dedup"),
+                 spool_folder: str | Path | None = None) -> None:
         from ..pipeline import build_stages
 
         self.client = client
+        #: where the sketching pass keeps each partition's cleaned documents for the writing
+        #: pass (storage the workers share); ``None``: the writing pass cleans them again
+        self.spool_folder = spool_folder
         self.partitions = list(partitions)
         self.settings = settings
         self.progress = progress
@@ -369,8 +398,10 @@ class DaskPipeline:
 
         client, s, buckets = self.client, detector.settings, self.buckets
         shipped = self._broadcast(earlier)
-        raw = [client.submit(lambda p, e, o=self.settings.read, d=s: _sketch_task(p, o, e, d), part, shipped,
-                             pure=False) for part in self.partitions]
+        spool = self.spool_folder
+        raw = [client.submit(lambda p, e, n, o=self.settings.read, d=s: _sketch_task(
+                   p, o, e, d, None if spool is None else str(Path(spool) / f"{n:08d}.cleaned")),
+               part, shipped, number, pure=False) for number, part in enumerate(self.partitions)]
         self._wait(raw, "fitting dedup")
         lengths = client.gather(client.map(len, raw, pure=False))
         self.problems = [p for found in client.gather(client.map(_problems_of, raw, pure=False)) for p in found]
@@ -569,7 +600,7 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
     try:
         with dask_client(scheduler, workers) as client:
             partitions = _partitions(client, inputs, partition_size)
-            pipeline = DaskPipeline(client, partitions, settings, progress).fit()
+            pipeline = DaskPipeline(client, partitions, settings, progress, spool_folder=work).fit()
             from ..pipeline import _excerpt_ids
 
             report.excerpt_ids = _excerpt_ids(pipeline)
