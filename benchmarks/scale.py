@@ -77,6 +77,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--per-shard", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, default=Path("/tmp/ccb"))
+    parser.add_argument("--dask-only", action="store_true", help="only the Dask rows (compared with the local "
+                        "output an earlier run left in --keep)")
     args = parser.parse_args()
     args.keep.mkdir(parents=True, exist_ok=True)
     corpus = args.keep / f"corpus-{args.size}.jsonl"
@@ -92,6 +94,16 @@ def main() -> None:
     print(f"{'engine':<26} {'seconds':>8} {'docs/s':>8} {'vs local':>9} {'peak MB':>20} {'same output':>12}")
     rows = []
     local_out = args.keep / "scale-local"
+    local_seconds = args.size / 1000  # (with --dask-only the ratio column is against 1,000 docs/s)
+    for workers in (1, 2) if args.dask_only else ():
+        out = args.keep / f"scale-dask-{workers}"
+        subprocess.run(["rm", "-rf", str(out)], check=True)
+        seconds, client_peak, peaks = run_dask(shards, out, workers)
+        print(f"dask, {workers} worker(s): {seconds:.1f} s, {args.size / seconds:,.0f} docs/s, peak MB "
+              f"{client_peak:,.0f} + {' / '.join(f'{p:,.0f}' for p in peaks)}, same output as local: "
+              f"{'yes' if same_output(local_out, out) else 'NO'}")
+    if args.dask_only:
+        return
     subprocess.run(["rm", "-rf", str(local_out)], check=True)
     seconds, peak = measure([sys.executable, "-m", "cleancorpus", "normalize", str(shards), "-o", str(local_out),
                              "-q", "--isolated", "--jobs", "1"])

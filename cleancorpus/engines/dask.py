@@ -430,7 +430,9 @@ class DaskPipeline:
         groups = nd.components(edges)
         wanted = sorted(i for g in groups for i in g)
         infos: dict = {}
-        for found in client.gather(client.map(nd.infos_of, sketches, indexes=wanted, pure=False)):
+        wanted_future = self._broadcast(wanted)  # (a large list as a keyword of map would be inlined per task)
+        for found in client.gather([client.submit(nd.infos_of, sketch, wanted_future, pure=False)
+                                    for sketch in sketches]):
             infos.update(found)
         pairs = nd.representative_pairs(groups, infos, s)
         similarity: dict = {}
