@@ -387,8 +387,6 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     listed in ``report.stale_files``); only files in the folder's manifest are ever touched.
     ``shard_size``: records are resharded into ``part-NNNNN`` shards of that many.
     """
-    import json
-
     from .io import (REPORT_NAME, CorpusError, OutputFolder, atomic_open, check_output_location, default_output,
                      plan_output_names, read_corpus, write_corpus)
     from .io.readers import check_inputs, file_kind, text_document_ids
@@ -507,6 +505,16 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
         if not summary.failures:  # after a failed write, nothing is called stale
             report.stale_files = stale_files(out, written, remove=clean)
             report.removed_stale = clean
+    return write_run_report(report, folder_of_report, report_name)
+
+
+def write_run_report(report, folder_of_report: Path, report_name: str):
+    """Write ``report`` as ``report_name`` in its output folder (through the folder's
+    manifest); a failure is kept in ``report.write_failures``. Returns the report."""
+    import json
+
+    from .io import OutputFolder
+
     folder = OutputFolder(folder_of_report)
     failure = folder.write(report_name, json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
                            .encode("utf-8", errors="backslashreplace") + b"\n")

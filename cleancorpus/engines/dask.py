@@ -39,6 +39,7 @@ import numpy as np
 from ..config import Settings
 from ..document import Document, DuplicateOf
 from ..io.readers import CorpusError, ReadOptions, ReadProblem, file_kind
+from ..pipeline import _through, write_run_report
 from .partitions import Partition, count_records, list_shards, plan_partitions
 
 #: Buckets per worker for the group-by steps (story keys, line digests, band keys, samples).
@@ -96,12 +97,6 @@ def _dask_client(distributed: Any, scheduler: str | None, workers: int | None) -
 
 
 # ---------------------------------------------------------------------------- tasks (on workers)
-
-
-def _through(doc: Document, stages: Sequence) -> Document:
-    for stage in stages:
-        doc = stage.apply(doc)
-    return doc
 
 
 def _read_through(partition: Partition, options: ReadOptions, stages: Sequence) -> list[Document]:
@@ -558,8 +553,6 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
     file. ``partition_size``: records per partition (default: one partition per shard).
     The output must be on a file system the workers share with the client.
     """
-    import json
-
     from ..io import REPORT_NAME, OutputFolder, check_output_location, default_output
     from ..io.writers import stale_files
     from ..report import RECORDS_NAME, RunReport
@@ -641,11 +634,4 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
         written = set(targets) | {records_name, report_name}
         report.stale_files = stale_files(out, written, remove=clean)
         report.removed_stale = clean
-    folder = OutputFolder(folder_of_report)
-    failure = folder.write(report_name, json.dumps(report.to_dict(), ensure_ascii=False, indent=1)
-                           .encode("utf-8", errors="backslashreplace") + b"\n")
-    folder.close()
-    if failure is not None:
-        report.write_failures.append(failure)
-    report.report_path = str(folder_of_report / report_name)
-    return report
+    return write_run_report(report, folder_of_report, report_name)
