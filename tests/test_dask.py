@@ -214,3 +214,14 @@ def test_check_on_dask_reports_what_the_local_check_reports(cluster, shards):
     refused = run("check", str(shards), "--fix", "--engine", "dask", "--scheduler", cluster.scheduler_address,
                   check=False)
     assert refused.returncode == 2 and "--fix" in refused.stderr
+
+
+@pytest.mark.parametrize("command", ["normalize", "dedup", "check"])
+def test_without_dask_the_engine_names_the_extra(shards, tmp_path, command):
+    code = ("import sys; sys.modules['distributed'] = None; sys.modules['dask'] = None\n"
+            "from cleancorpus.cli import main\n"
+            f"sys.exit(main([{command!r}, {str(shards)!r}, '--engine', 'dask']))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("cleancorpus: error: --engine dask: dask is not installed: "
+                                     "pip install 'cleancorpus[dask]'")
