@@ -108,6 +108,49 @@ def test_normalize_on_dask_equals_local_for_any_partitioning(cluster, shards, lo
     assert report["totals"]["words_changed"] > 0
 
 
+def name_rows(n: int = 36) -> list[dict]:
+    """Stories spelling three people two ways each (no shipped table knows them)."""
+    import random
+
+    rng = random.Random(3)
+    people = [("Ostap", "Kovalchuk", "Kowalchuk"), ("Ilkin", "Guliyev", "Guliev"), ("Tamar", "Zhvania", "Jvania")]
+    verbs = ["met the council", "spoke in parliament", "visited the port", "signed the decree", "answered critics"]
+    rows = []
+    for k in range(n):
+        given, a, b = people[k % 3]
+        surname = a if rng.random() < 0.6 else b
+        rows.append({"id": f"names/{k:03d}", "source": f"wire{k % 2}",
+                     "text": f"Minister {given} {surname} {rng.choice(verbs)} on day {k}.\n\n"
+                             f"Later {surname} {rng.choice(verbs)} again, officials said."})
+    return rows
+
+
+def test_name_discovery_on_dask_equals_local(cluster, shards, tmp_path):
+    """--apply-discovered: discovery counted per partition and merged gives the local run's
+    respellings (and check's CC202 the local findings)."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(shards, corpus)
+    (corpus / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in name_rows()))
+    shards = corpus
+    local, on_dask = tmp_path / "local", tmp_path / "dask"
+    run("normalize", str(shards), "-o", str(local), "-q", "--isolated", "--apply-discovered")
+    run("normalize", str(shards), "-o", str(on_dask), "-q", "--isolated", "--apply-discovered", "--engine", "dask",
+        "--scheduler", cluster.scheduler_address, "--partition-size", "13")
+    expected, found = read_output(local), read_output(on_dask)
+    assert found == expected
+    discovered = [c for r in expected["cleancorpus-records.jsonl"] for c in r.get("word_changes", [])
+                  if str(c.get("entry", "")).startswith("discovered:")]
+    assert discovered, "the corpus must give discovery work, or this test proves nothing"
+    args = ["check", str(shards), "--isolated", "--output-format", "json", "--select", "CC202"]
+    local_check = run(*args, "--no-cache", check=False)
+    dask_check = run(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-size", "13",
+                     check=False)
+    assert json.loads(dask_check.stdout) == json.loads(local_check.stdout)
+    assert json.loads(local_check.stdout)["summary"].get("CC202")
+
+
 def test_dedup_and_its_own_local_cluster(shards, tmp_path):
     """``dedup --engine dask`` without --scheduler starts (and stops) a LocalCluster of --workers."""
     local = run("dedup", str(shards), "--json", "-q", "--isolated")

@@ -105,3 +105,56 @@ def test_names_command_shows_confidence(tmp_path: Path) -> None:
     result = run_cli("names", folder, "--no-shipped-names", "-o", out)
     assert result.returncode == 0, result.stderr
     assert 'confidence = "review"' in out.read_text()
+
+
+def _discovery_corpus() -> list[Document]:
+    """Variants with more than CONTEXT_LIMIT distinct words before them, so the bound binds."""
+    import random
+
+    rng = random.Random(5)
+    words = ["".join(rng.choice("abcdefghijklmnoprstuvw") for _ in range(7)) for _ in range(400)]
+    docs = []
+    for n in range(120):
+        name = rng.choice(["Pashinyan", "Pashinian", "Aliyev", "Aliev", "Tsikhanouskaya", "Tikhanovskaya"])
+        given = {"Pashinyan": "Nikol", "Pashinian": "Nikol", "Aliyev": "Ilham", "Aliev": "Ilham"}.get(name, "Sviatlana")
+        filler = " ".join(rng.choice(words) for _ in range(6))
+        docs.append(Document(f"d{n}", f"On {filler} {rng.choice(words)} {given} {name} spoke. Later {rng.choice(words)} "
+                                      f"{name} and President {name} met {rng.choice(['Ilham', 'Nikol'])} again."))
+    return docs
+
+
+def test_discovery_is_the_same_in_any_order_and_merged_from_parts():
+    """Discovery keeps a bounded, order-free sample of context words, so the counts of parts
+    of a corpus merge into exactly the one-pass result (what --engine dask relies on)."""
+    import random
+
+    from cleancorpus.names.discovery import CONTEXT_LIMIT, NameDiscovery
+
+    docs = _discovery_corpus()
+    whole = NameDiscovery().fit(docs)
+    assert max(len(s.before) for s in whole.stats.values()) == CONTEXT_LIMIT  # the bound binds
+    shuffled = docs[:]
+    random.Random(1).shuffle(shuffled)
+    parts = [NameDiscovery().fit(shuffled[i:i + 17]) for i in range(0, len(shuffled), 17)]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged.merge(part)
+    for other in (NameDiscovery().fit(shuffled), merged):
+        assert set(other.stats) == set(whole.stats)
+        for word, stats in whole.stats.items():
+            assert dict(other.stats[word].before) == dict(stats.before), word
+            assert dict(other.stats[word].after) == dict(stats.after), word
+            assert (other.stats[word].count, other.stats[word].documents) == (stats.count, stats.documents)
+        assert other.variants() == whole.variants()
+    assert {v.canonical for v in whole.variants()} >= {"Pashinyan", "Aliyev"}
+
+
+def test_a_sentence_opener_is_not_shared_evidence():
+    """"Why Romney ..." and "Why Romnei ...": a capitalized word that is mostly written in
+    lower case opens a sentence; it is not a given name both share."""
+    from cleancorpus.names.discovery import NameDiscovery
+
+    docs = [Document("a", "He asked why it mattered. Why Romney won is clear, and why Mitt Romney spoke."),
+            Document("b", "That is the reason why. Why Romnei lost the vote, why nobody knew.")]
+    found = {v.canonical: v for v in NameDiscovery().fit(docs).variants()}
+    assert "Romney" not in found or found["Romney"].confidence == "review"

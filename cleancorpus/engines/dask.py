@@ -10,6 +10,8 @@ again elsewhere, and writes go to temporary names renamed into place):
 1. cruft: recurrence scan per partition, story and id keys grouped by bucket, counted
    documents per source (ranks), learned sentences, line counts grouped by bucket
    (:mod:`cleancorpus.cruft.partitioned`);
+   names (only with ``apply_discovered`` or check's CC202): discovery counted per partition,
+   merged in a tree (:meth:`~cleancorpus.names.NameDiscovery.merge`);
 2. near-duplicates: partitions cleaned and sketched, band keys and sampled shingles
    grouped by bucket, candidates joined to both documents' sketches for verification,
    components of the verified edges on the client (:mod:`cleancorpus.dedup.partitioned`);
@@ -102,6 +104,27 @@ def _dask_client(distributed: Any, scheduler: str | None, workers: int | None) -
 def _read_through(partition: Partition, options: ReadOptions, stages: Sequence) -> list[Document]:
     docs, _ = partition.read(options)
     return [_through(d, stages) for d in docs]
+
+
+def _discover_task(partition: Partition, options: ReadOptions, earlier: Sequence) -> Any:
+    from ..names import NameDiscovery
+
+    return NameDiscovery().fit(_read_through(partition, options, earlier))
+
+
+def _merged_discoveries(parts: list, known: set[str]) -> Any:
+    """One discovery of the documents of all ``parts`` (the parts themselves are left as
+    they are: a task run again must find its inputs unchanged)."""
+    from ..names import NameDiscovery
+
+    merged = NameDiscovery(known)
+    for part in parts:
+        merged.merge(part)
+    return merged
+
+
+def _variants_of(discovery) -> list:
+    return discovery.variants()
 
 
 def _scan_task(partition: Partition, options: ReadOptions, earlier: Sequence, remover) -> Any:
@@ -275,13 +298,15 @@ class DaskPipeline:
     def __init__(self, client: Any, partitions: Sequence[Partition], settings: Settings,
                  progress: Callable[[str, int, int | None], None] | None = None,
                  stages: Sequence[str] = ("repair", "cruft", "names", "dedup"),
-                 spool_folder: str | Path | None = None) -> None:
+                 spool_folder: str | Path | None = None, discover_names: bool = False) -> None:
         from ..pipeline import build_stages
 
         self.client = client
         #: where the sketching pass keeps each partition's cleaned documents for the writing
         #: pass (storage the workers share); ``None``: the writing pass cleans them again
         self.spool_folder = spool_folder
+        #: discover name variants even without ``apply_discovered`` (check's CC202 reports them)
+        self.discover_names = discover_names
         self.partitions = list(partitions)
         self.settings = settings
         self.progress = progress
@@ -303,9 +328,6 @@ class DaskPipeline:
 
     def _check_supported(self) -> None:
         s = self.settings
-        if s.names.apply_discovered and any(st.name == "names" for st in self.stages):
-            raise CorpusError("--apply-discovered is not available with --engine dask yet: run "
-                              "`cleancorpus names` to write the discovered table, then pass it with --names-table")
         if s.dedup.lsh_backend != "numpy" or s.dedup.containment_candidates not in ("sampled", "none"):
             raise CorpusError("--engine dask finds candidates with the default numpy LSH and sampled containment only")
 
@@ -337,11 +359,14 @@ class DaskPipeline:
     def fit(self) -> "DaskPipeline":
         from ..cruft import CruftRemover
         from ..dedup import NearDuplicateDetector
+        from ..names import NameNormalizer
 
         applied: list = []
         for stage in self.stages:
             if isinstance(stage, CruftRemover) and stage.needs_fit:
                 self._fit_cruft(stage, applied)
+            elif isinstance(stage, NameNormalizer) and (stage.needs_fit or self.discover_names):
+                self._fit_names(stage, applied)
             elif isinstance(stage, NearDuplicateDetector):
                 self._fit_dedup(stage, applied)
             applied.append(stage.for_workers() if hasattr(stage, "for_workers") else stage)
@@ -387,6 +412,22 @@ class DaskPipeline:
                                                  settings, pure=False) for b in range(buckets)])
         remover.recurrence = rec.slim_model(settings, dict(doc_counts), recurring, len(repeated))
         # (the scans are released with the last reference to their futures, on return)
+
+    def _fit_names(self, normalizer, earlier: list) -> None:
+        """Name discovery: counted per partition, merged in a tree of ``fan_in`` parts a
+        task (the merge is exact, see :class:`~cleancorpus.names.discovery.ContextCounter`),
+        the variants chosen on a worker; only they reach the client."""
+        client, fan_in = self.client, 8
+        shipped = self._broadcast(earlier)
+        parts = [client.submit(_discover_task, part, self.settings.read, shipped, pure=False)
+                 for part in self.partitions]
+        self._wait(parts, "discovering names")
+        known = normalizer.known_words()
+        while len(parts) > fan_in:
+            parts = [client.submit(_merged_discoveries, parts[i:i + fan_in], set(), pure=False)
+                     for i in range(0, len(parts), fan_in)]
+        merged = client.submit(_merged_discoveries, parts, known, pure=False)  # (words a table knows left out)
+        normalizer.use_discovered(client.submit(_variants_of, merged, pure=False).result())
 
     def _fit_dedup(self, detector, earlier: list) -> None:
         from ..dedup import partitioned as nd
@@ -509,20 +550,19 @@ def check_on_dask(input_path: str | Path, settings: Settings, *, baseline: dict 
                   scheduler: str | None = None, workers: int | None = None, partition_size: int | None = None,
                   progress: Callable[[str, int, int | None], None] | None = None):
     """``cleancorpus check --engine dask``: the findings the local check reports, computed on
-    the cluster (without its cache; ``--fix``/``--diff`` and CC202 need the local engine)."""
+    the cluster (without its cache; ``--fix`` and ``--diff`` need the local engine)."""
     from ..check.codes import CheckResult, selected_codes
     from ..check.run import conclude
     from ..repair import TextRepairer
 
     require_dask()
     codes = selected_codes(settings.check)
-    if "CC202" in codes or settings.names.apply_discovered:
-        raise CorpusError("CC202 and --apply-discovered need name discovery, which runs on the local engine")
     list_shards([input_path])
     with dask_client(scheduler, workers) as client:
         pipeline = DaskPipeline(client, _partitions(client, [input_path], partition_size), settings, progress,
                                 stages=("repair", "cruft", "names", "dedup") if "CC301" in codes
-                                else ("repair", "cruft", "names")).fit()
+                                else ("repair", "cruft", "names"),
+                                discover_names="CC202" in codes).fit()
         repairer = TextRepairer(settings.repair)
         remover, normalizer = [s for s in pipeline.fitted_stages() if s.name in ("cruft", "names")]
         shipped = pipeline._broadcast((repairer, remover, normalizer))

@@ -39,8 +39,9 @@ CC202) only when a careful editor would respell it without asking (``confidence 
 1. every two forms share a transliteration key, or their keys differ by one letter that
    transliteration confuses (``g/k``, ``o/u``, ``e/i``, ``a/e``, ``s/z``, ``c/k``, ``f/v``, an
    added ``h``, ``y``, ``i``, ``e`` or ``u``): Scherer / Shermer (an ``m``) is for review;
-2. the forms share evidence of being one person: a capitalized word before both (the
-   given name or title: "Nikol", "President"), or at least two shared context words;
+2. the forms share evidence of being one person: a given name or title before both
+   ("Nikol", "President"; not a sentence opener such as "Why", a word mostly written in lower
+   case), or at least two shared context words;
 3. no sign of two people: when each form has given names before it and they never
    coincide (Sean Spicer, Eliot Spitzer), or is followed by its own surnames (Brian Smith,
    Bryan Jones), the forms are two names;
@@ -57,8 +58,10 @@ sorted order. ``cleancorpus names`` says which rule chose it.
 from __future__ import annotations
 
 import unicodedata
+import zlib
+from functools import lru_cache
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 import regex
@@ -96,7 +99,7 @@ MAX_INFLECTION = 3
 MIN_LENGTH = 4
 #: Share of occurrences that must be capitalized in mid-sentence for a word to count as a name.
 MIN_NAME_SHARE = 0.9
-#: How many preceding words are kept per name as context.
+#: How many preceding (and following) words are kept per name as context.
 CONTEXT_LIMIT = 50
 
 
@@ -140,6 +143,60 @@ def _edit_distance_at_most_one(a: str, b: str) -> bool:
     return edits + (len(b) - j) + (len(a) - i) <= 1
 
 
+@lru_cache(maxsize=1 << 16)
+def _rank(word: str) -> tuple[bool, int, str]:
+    """A stable, process-independent order of context words: capitalized words first (a
+    given name or a title: the evidence discovery weighs most), then a CRC, then the word."""
+    return not word[:1].isupper(), zlib.crc32(word.encode("utf-8", "surrogatepass")), word
+
+
+class ContextCounter(Counter):
+    """Counts of the context words of one name, bounded to the ``CONTEXT_LIMIT`` words of
+    smallest :func:`_rank` among all the words ever offered: the capitalized ones first, then
+    a bottom-k sample of the others.
+
+    Why this and not the first words met: the kept words and their counts are then the same
+    whatever order the documents come in, and two counters of disjoint parts of a corpus
+    merge (:meth:`merged`) into exactly the counter of the whole, so discovery can run per
+    partition (``--engine dask``) with the one-process result. A kept word is counted on
+    every occurrence: once rejected or evicted, ``CONTEXT_LIMIT`` words of smaller rank have
+    been seen, so it can never be among the kept ones again.
+    """
+
+    _worst: tuple[bool, int, str] | None = None  # the largest rank kept, once the counter is full
+
+    def offer(self, word: str) -> None:
+        """Count one occurrence of ``word`` if it is (still) among the kept words."""
+        if word in self:
+            self[word] += 1
+        elif len(self) < CONTEXT_LIMIT:
+            self[word] = 1
+            self._worst = None
+        else:
+            self._offer_when_full(word)
+
+    def _offer_when_full(self, word: str) -> None:
+        worst = self._worst or max(map(_rank, self))
+        rank = _rank(word)
+        if rank < worst:
+            del self[worst[-1]]
+            self[word] = 1
+            worst = max(map(_rank, self))
+        self._worst = worst
+
+    def merged(self, other: Counter) -> "ContextCounter":
+        """The counter of both parts of the corpus (the bottom ``CONTEXT_LIMIT`` of the union)."""
+        total = ContextCounter(self)
+        total.update(other)
+        if len(total) > CONTEXT_LIMIT:
+            for word in sorted(total, key=_rank)[CONTEXT_LIMIT:]:
+                del total[word]
+        return total
+
+    def __reduce__(self):
+        return ContextCounter, (dict(self),)
+
+
 @dataclass
 class WordStats:
     """What discovery knows of one capitalized word form."""
@@ -147,8 +204,16 @@ class WordStats:
     count: int = 0
     mid_sentence: int = 0
     documents: int = 0
-    before: Counter = field(default_factory=Counter)
-    after: Counter = field(default_factory=Counter)
+    before: ContextCounter = field(default_factory=ContextCounter)
+    after: ContextCounter = field(default_factory=ContextCounter)
+
+    def merge(self, other: "WordStats") -> None:
+        """Add the counts of ``other`` (the same word in another part of the corpus)."""
+        self.count += other.count
+        self.mid_sentence += other.mid_sentence
+        self.documents += other.documents
+        self.before = self.before.merged(other.before)
+        self.after = self.after.merged(other.after)
 
 
 @dataclass(frozen=True)
@@ -194,9 +259,12 @@ class NameDiscovery:
         text = doc.text
         for match in _WORD.finditer(text):
             word = _POSSESSIVE.sub("", match.group())
-            if previous_stats is not None and word[:1].isupper() and \
-                    (len(previous_stats.after) < CONTEXT_LIMIT or word in previous_stats.after):
-                previous_stats.after[word] += 1
+            if previous_stats is not None and word[:1].isupper():
+                after = previous_stats.after
+                if word in after:  # (offer's common case inline: this loop is discovery's cost)
+                    after[word] += 1
+                else:
+                    after.offer(word)
             previous_stats = None
             if word[:1].isupper() and len(word) >= 2:
                 stats = self.stats[word]
@@ -204,9 +272,12 @@ class NameDiscovery:
                 start = match.start()
                 if not _SENTENCE_START.search(text[max(0, start - 3):start]) and start > 0:
                     stats.mid_sentence += 1
+                before = stats.before
                 for word_before in context:
-                    if len(stats.before) < CONTEXT_LIMIT or word_before in stats.before:
-                        stats.before[word_before] += 1
+                    if word_before in before:
+                        before[word_before] += 1
+                    else:
+                        before.offer(word_before)
                 if word not in seen:
                     seen.add(word)
                     stats.documents += 1
@@ -221,6 +292,17 @@ class NameDiscovery:
         """Count every document (one pass)."""
         for doc in documents:
             self.add(doc)
+        return self
+
+    def merge(self, other: "NameDiscovery") -> "NameDiscovery":
+        """Add what ``other`` counted in another part of the corpus: the result is what one
+        discovery over both parts counts, in any order (see :class:`ContextCounter`)."""
+        for word, stats in other.stats.items():
+            if word in self.stats:
+                self.stats[word].merge(stats)
+            else:  # a copy: merging more parts later must never change ``other``
+                self.stats[word] = replace(stats)
+        self.lowercase.update(other.lowercase)
         return self
 
     def _is_name(self, word: str) -> bool:
@@ -243,12 +325,24 @@ class NameDiscovery:
         shared = self._context(a) & self._context(b)
         if shared_words and len(shared) >= shared_words:
             return True
-        capitalized = {w.lower() for m in (a, b) for w in self.stats[m].before if w[:1].isupper()}
+        capitalized = {w.lower() for m in (a, b) for w in self.stats[m].before if self._name_or_title(w)}
         return bool(shared & capitalized)
+
+    def _name_or_title(self, word: str) -> bool:
+        """A capitalized context word that is evidence: a title ("President"), or a word
+        almost never written in lower case (a given name), not a sentence opener ("Why")."""
+        if not word[:1].isupper():
+            return False
+        lower = word.lower()
+        if lower in _TITLES:
+            return True
+        stats = self.stats.get(word)
+        return self.lowercase.get(lower, 0) <= (1 - MIN_NAME_SHARE) * (stats.count if stats else 1)
 
     def variants(self, min_count: int = 1) -> list[DiscoveredVariant]:
         """Proposed entries, most evidence first. Words already in a table are left out."""
-        names = [w for w in self.stats if self._is_name(w) and self.stats[w].count >= min_count]
+        # (sorted: the groups, their order and their reasons never depend on the corpus order)
+        names = sorted(w for w in list(self.stats) if self._is_name(w) and self.stats[w].count >= min_count)
         keys = {w: transliteration_key(w) for w in names}
         by_key: dict[str, list[str]] = defaultdict(list)
         for word in names:
@@ -310,7 +404,7 @@ class NameDiscovery:
 
     def _given_names(self, word: str) -> set[str]:
         """Capitalized words seen right before ``word`` that are names, not titles."""
-        return {w.lower() for w in self.stats[word].before if w[:1].isupper() and w.lower() not in _TITLES}
+        return {w.lower() for w in self.stats[word].before if self._name_or_title(w) and w.lower() not in _TITLES}
 
     def _review_reason(self, members: list[str], keys: dict) -> str:
         """Why a group must not be applied without review, or ``""`` (see the module docstring)."""
@@ -335,7 +429,7 @@ class NameDiscovery:
         canonical, canonical_by = choose_canonical(members, counts)
         contexts = [self._context(m) for m in members]
         shared_lower = set.intersection(*contexts) if contexts else set()
-        spelled = {w.lower(): w for m in members for w in self.stats[m].before}
+        spelled = {w.lower(): w for m in members for w in sorted(self.stats[m].before)}
         shared = {spelled.get(w, w) for w in shared_lower}
         union = set.union(*contexts) if contexts else set()
         same_key = len({keys[m][0] for m in members}) == 1
@@ -346,7 +440,7 @@ class NameDiscovery:
         return DiscoveredVariant(
             canonical=canonical,
             variants=tuple(sorted(m for m in members if m != canonical)),
-            counts=dict(sorted(counts.items(), key=lambda kv: -kv[1])),
+            counts=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
             documents=max(self.stats[m].documents for m in members),
             shared_context=tuple(sorted(shared)),
             rules=tuple(rules),
