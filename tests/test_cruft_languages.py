@@ -112,6 +112,37 @@ def test_a_date_range_is_not_a_comment_timestamp() -> None:
     assert _has_signal("March 3, 2011 at 10:11 am") and _has_signal("03.03.2011, 14:43")
 
 
+FORUM_POSTS = [
+    ("Klaus_M", "03.03.2011, 14:43", "Hallo zusammen, seit gestern macht unsere Gasheizung ein lautes Klopfen, "
+     "wenn sie anspringt. Das Gerät ist ein zehn Jahre alter Brennwertkessel. Hat jemand eine Idee, woran das "
+     "liegen könnte? Der Installateur kommt erst in zwei Wochen, und bis dahin möchte ich wenigstens wissen, "
+     "ob ich das Gerät gefahrlos weiter betreiben kann oder lieber abschalten sollte."),
+    ("Thermo_Peter", "03.03.2011, 15:02", "Das klingt nach Luft im System. Hast du die Heizkörper schon "
+     "entlüftet und den Wasserdruck am Manometer geprüft?"),
+    ("Klaus_M", "03.03.2011, 16:20", "Danke, der Druck lag bei 0,8 bar. Ich habe Wasser nachgefüllt und jetzt "
+     "ist das Klopfen deutlich leiser geworden."),
+    ("Heizungsbauer_Nord", "04.03.2011, 09:12", "Bei dem Alter würde ich trotzdem den Wärmetauscher prüfen "
+     "lassen, Kalk macht genau dieses Geräusch."),
+]
+
+
+def test_a_forum_thread_with_post_stamps_is_content_not_comments() -> None:
+    """Every post of a thread carries "- 03.03.2011, 14:43" (the first one too): the posts
+    are the page; a blog post with comments stamped below it still loses its comments."""
+    thread = ["Re: Heizung macht Geräusche"]
+    for user, stamp, body in FORUM_POSTS:
+        thread += [f"{user} - {stamp}", body]
+    (kept,) = remove_cruft([Document("forum", "\n".join(thread))], CruftSettings(recurrence=False))
+    assert kept.text == "\n".join(thread)
+    blog = ["Why our heating knocks", "Posted on March 3, 2011 by admin", *LONG_ARTICLE]
+    comments = ["Klaus on March 3, 2011 at 2:43 pm", "Same here, the pressure was far too low.",
+                "Peter on March 3, 2011 at 3:02 pm", "Bleeding the radiators fixed it for me.",
+                "Anna on March 4, 2011 at 9:12 am", "Thanks for writing this up so clearly."]
+    (cut,) = remove_cruft([Document("blog", "\n".join(blog + comments))], CruftSettings(recurrence=False))
+    assert all(line in cut.text for line in LONG_ARTICLE)
+    assert not any(line in cut.text for line in comments)
+
+
 def test_an_end_matter_heading_followed_by_more_news_is_kept() -> None:
     more = ["In other developments:",  # three news paragraphs follow (the issue saw four cut)
             "The regional parliament approved the budget for next year after a long night of negotiations "

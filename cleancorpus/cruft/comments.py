@@ -6,7 +6,9 @@ heading opens the comment section only when it is *confirmed*: comment metadata 
 follow it (a timestamp, "says:", "Reply", "Posted by ... at 10:11 AM", "(Score:3)"), or
 what follows is short next to what precedes it (a tail: seed 002's "1 Comment").
 Without any heading, a dense run of comment metadata lines (trafilatura appends comments
-right after the article) opens the section at its first metadata line.
+right after the article) opens the section at its first metadata line, unless the page
+opens with a stamp of the same shape: then it is a forum or Q&A thread, whose posts are its
+content.
 """
 
 from __future__ import annotations
@@ -40,6 +42,20 @@ _SIGNALS = [
 _NEEDS_DIGIT = regex.compile("|".join(f"(?:{_SIGNALS[i].pattern})" for i in (0, 1, 5, 6)), regex.IGNORECASE)
 _NO_DIGIT_NEEDED = regex.compile("|".join(f"(?:{_SIGNALS[i].pattern})" for i in (2, 3, 4)), regex.IGNORECASE)
 _DIGIT = regex.compile(r"\d")
+
+
+_STAMP = _SIGNALS[0]
+_MONTH_WORD = regex.compile(rf"\b{_MONTH}", regex.IGNORECASE)
+_NUMBER = regex.compile(r"\d+")
+
+
+def stamp_shape(stripped: str) -> str | None:
+    """The shape of a line's date-and-time stamp ("03.03.2011, 14:43" -> "0.0.0, 0:0";
+    month names -> "M"), or ``None`` without one: posts of one thread share it."""
+    found = _STAMP.search(stripped)
+    if found is None:
+        return None
+    return _NUMBER.sub("0", _MONTH_WORD.sub("M", found.group().lower()))
 
 
 def _has_signal(stripped: str) -> bool:
@@ -120,10 +136,15 @@ def find_comment_section(lines: Sequence[str], heading_rules: RuleSet, min_line:
     prefix = [0]
     for value in prose:
         prefix.append(prefix[-1] + value)
+    # A thread (forum, Q&A) is posts all the way down: its first post, at the top, carries a
+    # stamp of the same shape as the later ones. Those are content, not comments after an article.
+    opening = {stamp_shape(stripped[nonempty[p]]) for p in positions if prefix[p] < MIN_ARTICLE_WORDS} - {None}
     for rank, position in enumerate(positions):
         before = prefix[position]
         run = positions[rank: rank + BLOCK_SIGNALS]
         if before < MIN_ARTICLE_WORDS or len(run) < BLOCK_SIGNALS:
+            continue
+        if opening and stamp_shape(stripped[nonempty[position]]) in opening:
             continue
         # each gap between two metadata lines is short and holds a comment body (a line of 5+ words);
         # lists of related stories with timestamps have no bodies between their lines.
