@@ -101,6 +101,42 @@ def _extract(args: tuple[str, str, str | None]) -> str:
     return trafilatura.extract(html, url=url, include_comments=comments, favor_precision=precision) or ""
 
 
+def _extract_without_template(args: tuple) -> str:
+    html, url, site, templates, recall = args
+    from cleancorpus.cruft.templates import HtmlTemplates
+    from cleancorpus.io import extract_html
+    from cleancorpus.io.readers import ReadOptions
+
+    page, _ = HtmlTemplates(templates={site: templates} if templates else {}).strip(html, site)
+    return extract_html(page, url, ReadOptions(html_favor_recall=recall))[0]
+
+
+def extracted_with_templates(dataset: str, pages: list[dict], recall: bool = False) -> tuple[list[str], float]:
+    """Each page's text as cleancorpus's HTML reader extracts it with site templates learned
+    from the set (comments off; sites as the benchmark labels them), and the seconds that
+    learning took. ``recall``: the reader's ``html_favor_recall`` (trafilatura's ``favor_recall``)."""
+    import time
+    from multiprocessing import Pool
+
+    from cleancorpus.cruft.templates import learn_templates
+
+    CACHE.mkdir(exist_ok=True)
+    cache = CACHE / f"{dataset}-templates{'-recall' if recall else ''}.json"
+    start = time.perf_counter()
+    learned = learn_templates((p["site"], p["html"]) for p in pages)
+    seconds = time.perf_counter() - start
+    if cache.exists():
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if all(p["key"] in data for p in pages):
+            return [data[p["key"]] for p in pages], seconds
+    with Pool(os.cpu_count()) as pool:
+        texts = pool.map(_extract_without_template, [(p["html"], p.get("url"), p["site"],
+                                                      learned.templates.get(p["site"]), recall) for p in pages],
+                         chunksize=8)
+    cache.write_text(json.dumps({p["key"]: t for p, t in zip(pages, texts)}), encoding="utf-8")
+    return texts, seconds
+
+
 def extracted(dataset: str, pages: list[dict], method: str) -> list[str]:
     """Text of each page by ``method`` (trafilatura | trafilatura-nocomments | trafilatura-precision
     (comments off, ``favor_precision``) | plain), cached on disk."""

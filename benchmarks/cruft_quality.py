@@ -3,7 +3,9 @@
 For both data sets, prints macro precision / recall / F1 on 4-word shingles (the
 article-extraction benchmark's metric) for: trafilatura (defaults, and comments off),
 a plain HTML-to-text conversion (inscriptis), each alone, with a naive 'drop every line
-seen on two or more pages of the same site', and with cleancorpus. cleancorpus runs over
+seen on two or more pages of the same site', and with cleancorpus; then trafilatura on the
+pages without the site templates cleancorpus learns from the HTML (the reader's default for
+a folder of pages), alone and with cleancorpus. cleancorpus runs over
 the whole set at once with each page's site as its source, as a user would run it.
 
     python benchmarks/cruft_quality.py          # extraction is cached in benchmarks/.cache
@@ -56,6 +58,11 @@ def main() -> None:
             cleaned = with_cleancorpus(texts, sites, keys)
             seconds = time.perf_counter() - start
             rows.append((name, method + " + cleancorpus", *_data.prf(golds, cleaned), f"{len(pages) / seconds:,.0f}"))
+        for recall in (False, True):
+            method = "trafilatura-nocomments, site templates" + (", favor_recall" if recall else "")
+            texts, learning = _data.extracted_with_templates(dataset, pages, recall)
+            rows.append((name, method, *_data.prf(golds, texts), f"(learning {len(pages) / learning:,.0f})"))
+            rows.append((name, method + " + cleancorpus", *_data.prf(golds, with_cleancorpus(texts, sites, keys)), ""))
     print(f"cleancorpus {cleancorpus.__version__}; metric: macro P/R over pages, F1 of the means; 4-word shingles")
     print("| data set | text | precision | recall | F1 | cleancorpus pages/s |")
     print("|---|---|---|---|---|---|")

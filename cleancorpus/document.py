@@ -21,8 +21,9 @@ class LineRemoval:
     """A line a cruft rule removed.
 
     ``line`` is 1-based and counts lines of the text as it was read (after HTML
-    extraction), so it points into what the user can open. ``rule`` is a shipped or
-    user rule id, ``recurring:<source>``, ``repeat`` or ``comment-section``.
+    extraction), so it points into what the user can open; ``0`` for a block of a site's
+    template taken out of the HTML before extraction. ``rule`` is a shipped or user rule id,
+    ``recurring:<source>``, ``repeat``, ``comment-section`` or ``template:<site>``.
     """
 
     doc_id: str

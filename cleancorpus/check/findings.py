@@ -133,6 +133,10 @@ def change_findings(doc: Document, path: str, names_input: str = "") -> list[Fin
                              f"repaired{in_record(doc, repair.line)}", doc.id, "CC403:" + repair.old.strip()[:200],
                              ("repair", repair.line)))
     for r in doc.records_of(LineRemoval):
+        if r.line == 0:
+            # a site template block taken out of the HTML before extraction: part of reading the
+            # page, like the extractor's own choices, not a line of the text being checked
+            continue
         code = cruft_code(r.rule)
         detail = f", {r.detail}" if r.detail else ""
         shown = r.text if len(r.text) <= 80 else r.text[:77] + "..."

@@ -316,6 +316,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
         found.add(doc.id)
         removed = {r.line: r for r in doc.records_of(LineRemoval)}
         print(f"=== {doc.id} (source: {doc.source or '-'})")
+        for r in doc.records_of(LineRemoval):
+            if r.line == 0:  # a block of the site's template, taken out of the HTML before extraction
+                print(f"- html [{r.rule}: {r.detail}] {r.text}")
         for number, line in enumerate(originals[doc.id].split("\n"), start=1):
             if number in removed:
                 r = removed[number]

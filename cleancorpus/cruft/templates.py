@@ -1,0 +1,200 @@
+"""Site templates learned from the HTML itself: blocks that recur across one site's pages.
+
+Navigation, footers, "most read" boxes, newsletter boxes and cookie notices are the same
+element, with the same text, at the same place on every page of a site. Before trafilatura
+sees a page, the blocks of its site's *template* are taken out, so the extractor neither
+keeps them nor mistakes one of them for the article (the pages where an extractor picks a
+site blurb or a box of teasers are where the text-level cleaning cannot help).
+
+A block is a ``(tag path, text)`` pair: the tag names from the root to an element of a
+block tag (``html/body/div/div/p``; no positions or classes, which vary between pages) and
+the element's whitespace-normalized text. A block is in the template of its site when it
+occurs on at least :data:`MIN_PAGES` pages of *different stories* and on at least
+:data:`SHARE` of the site's stories: two copies of one article (the same longest paragraph)
+count once (the same title and longest paragraph), so they never make the article's own
+paragraphs a template. Only a site's first
+:data:`LEARN_PAGES` stories are counted (a template is on every page), so learning holds at
+most that many pages' block digests per site.
+
+Every block removed is recorded, like every other removal, as a
+:class:`~cleancorpus.document.LineRemoval` with the rule ``template:<site>`` and line 0
+(it was taken out of the HTML, before there were lines).
+
+>>> pages = [("news.example", f"<html><head><title>Story {n}</title></head><body>"
+...           f"<nav><a>Home</a> <a>World</a></nav><article><p>Story {n} text.</p></article></body></html>")
+...          for n in range(4)]
+>>> templates = learn_templates(pages)
+>>> html, removed = templates.strip(pages[0][1], "news.example")
+>>> [r[0] for r in removed]
+['Home World']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+#: Elements that can be a block of a template.
+BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr", "table",
+                        "section", "aside", "nav", "footer", "header", "span", "a", "dl", "dd", "dt", "form",
+                        "blockquote", "figure", "figcaption"})
+#: A block is in its site's template on at least this many pages (of different stories)...
+MIN_PAGES = 3
+#: ...and on at least this share of the site's stories.
+SHARE = 0.34
+#: Pages (distinct stories) of a site that are counted.
+LEARN_PAGES = 50
+#: Blocks with less text than this are left alone ("|", "»": nothing to gain, easy to misplace).
+MIN_TEXT = 3
+#: A recorded block's text is cut to this many characters.
+RECORDED_TEXT = 300
+
+
+def _parse(html: str | bytes) -> Any:
+    import lxml.html
+
+    try:
+        return lxml.html.fromstring(html)
+    except (ValueError, TypeError, Exception):  # lxml raises ParserError (an Exception) on empty input
+        return None
+
+
+def _blocks(tree: Any) -> Iterable[tuple[Any, str, str]]:
+    """``(element, tag path, text)`` of every block element of ``tree``, in document order."""
+    paths: dict[Any, str] = {}
+    for element in tree.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        parent = element.getparent()
+        path = f"{paths[parent]}/{tag}" if parent is not None and parent in paths else tag
+        paths[element] = path
+        if tag in BLOCK_TAGS:
+            text = " ".join(" ".join(element.itertext()).split())
+            if len(text) >= MIN_TEXT:
+                yield element, path, text
+
+
+def _key(path: str, text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{path}\0{text}".encode("utf-8", "surrogatepass"),
+                                          digest_size=8).digest(), "big")
+
+
+def _story(tree: Any) -> int:
+    """What tells two stories apart: the page's title with its longest paragraph. Two
+    copies of one article share both; either alone is not enough (a small blog may title
+    every page with its own name; a page's longest paragraph may be the blog's "about" box)."""
+    longest = max((" ".join(p.text_content().split()) for p in tree.iter("p")), key=len, default="")
+    found = tree.find(".//title")
+    title = " ".join((found.text_content() if found is not None else "").split())
+    return _key(title, longest)
+
+
+@dataclass
+class _SiteCounts:
+    stories: set[int] = field(default_factory=set)
+    blocks: Counter = field(default_factory=Counter)  # block key -> distinct stories seen with it
+
+
+@dataclass
+class HtmlTemplates:
+    """The learned template of each site: block keys, with the number of stories they were
+    seen with; ``pages``: the stories counted per site."""
+
+    templates: dict[str, dict[int, int]] = field(default_factory=dict)
+    pages: dict[str, int] = field(default_factory=dict)
+
+    def has_template(self, site: str | None) -> bool:
+        return bool(site and self.templates.get(site))
+
+    def fingerprint(self, site: str | None) -> str:
+        """A short digest of a site's template (a cache of extractions keys on it)."""
+        keys = sorted(self.templates.get(site or "", {}))
+        return hashlib.blake2b(repr(keys).encode(), digest_size=8).hexdigest() if keys else "-"
+
+    def strip(self, html: str | bytes | Any, site: str | None) -> tuple[Any, list[tuple[str, str, int]]]:
+        """``(page, removed)``: the page (a parsed tree when anything was removed, else
+        ``html`` as given) without its site's template blocks, and ``(text, tag path, pages)``
+        of each block removed, in document order."""
+        template = self.templates.get(site or "")
+        if not template:
+            return html, []
+        tree = html if hasattr(html, "iter") else _parse(html)
+        if tree is None:
+            return html, []
+        removed: list[tuple[str, str, int]] = []
+        doomed = []
+        inside: set[Any] = set()  # elements already going with an ancestor
+        for element, path, text in _blocks(tree):
+            parent = element.getparent()
+            if parent is None or parent in inside:
+                if parent in inside:
+                    inside.add(element)
+                continue
+            pages = template.get(_key(path, text))
+            if pages is not None:
+                doomed.append(element)
+                inside.add(element)
+                removed.append((text, path, pages))
+        for element in doomed:
+            _remove_keeping_tail(element)
+        return (tree, removed) if removed else (html, [])
+
+
+def _remove_keeping_tail(element: Any) -> None:
+    """Take ``element`` out of its tree; the text after it (its tail) stays in place."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def learn_templates(pages: Iterable[tuple[str | None, str | bytes | Any]]) -> HtmlTemplates:
+    """The templates of the sites of ``pages`` (``(site, html or parsed tree)`` pairs; a page
+    without a site teaches nothing). One pass; a site's first :data:`LEARN_PAGES` stories
+    are counted."""
+    counts: dict[str, _SiteCounts] = defaultdict(_SiteCounts)
+    for site, html in pages:
+        if not site:
+            continue
+        state = counts[site]
+        tree = html if hasattr(html, "iter") else _parse(html)
+        if tree is None:
+            continue
+        story = _story(tree)
+        if story in state.stories or len(state.stories) >= LEARN_PAGES:
+            continue  # a copy of a story already counted, or enough pages of this site
+        state.stories.add(story)
+        state.blocks.update({_key(path, text) for _, path, text in _blocks(tree)})
+    learned = HtmlTemplates()
+    for site, state in counts.items():
+        distinct = len(state.stories)
+        need = max(MIN_PAGES, math.ceil(SHARE * distinct))
+        template = {key: n for key, n in state.blocks.items() if n >= need}
+        learned.pages[site] = distinct
+        if template:
+            learned.templates[site] = template
+    return learned
+
+
+def page_site(tree: Any, options: Any = None, fallback: str | None = None) -> str | None:
+    """The site of a parsed page for template learning: the source of its canonical link or
+    ``og:url`` (its host, or registered domain with ``source_by = "domain"``), else ``fallback``."""
+    from ..io.readers import ReadOptions, source_of
+
+    for xpath in ('.//link[@rel="canonical"]/@href', './/meta[@property="og:url"]/@content'):
+        found = tree.xpath(xpath)
+        if found:
+            site = source_of(str(found[0]).strip(), options or ReadOptions())
+            if site:
+                return site
+    return fallback

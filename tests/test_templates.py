@@ -1,0 +1,111 @@
+"""Site templates learned from the HTML (issue 15): blocks that recur across one site's
+pages are taken out before extraction and recorded as ``template:<site>``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_cli
+
+from cleancorpus import LineRemoval, read_corpus
+from cleancorpus.io.readers import ReadOptions
+
+STORIES = [
+    ("Harbour reopens after storm", "The harbour of the northern town reopened on Monday after a week of repairs to "
+     "the sea wall, which had been damaged by the storm that hit the coast at the start of the month."),
+    ("Council approves tram line", "The city council approved the new tram line on Tuesday evening after a debate "
+     "that lasted more than six hours, and the first section should open in four years."),
+    ("School meals to be free", "Every primary school pupil in the region will receive free school meals from "
+     "September, the education minister announced, in a plan paid for by a tax on sugary drinks."),
+    ("Bridge closed for inspection", "Engineers closed the old railway bridge for an inspection after cracks were "
+     "found in two of its supports; buses replace the trains for at least three weeks."),
+    ("Museum finds lost painting", "A painting missing for almost a century was found in the storerooms of the city "
+     "museum, hidden behind a later canvas painted over it by a careless restorer."),
+]
+NAV = "Home Local Sport Weather"
+PROMO = "Get the Northern Daily newsletter every morning: sign up now and never miss a story from your town."
+FOOTER = "Copyright 2024 Northern Daily Media Group. All rights reserved."
+
+
+def page(title: str, body: str, n: int, host: str | None = "news.northern.example") -> str:
+    canonical = f'<link rel="canonical" href="https://{host}/2024/{n}/story.html">' if host else ""
+    return (f"<!DOCTYPE html><html><head><title>{title} | Northern Daily</title>{canonical}</head><body>"
+            f"<header><nav><ul>{''.join(f'<li><a href=/{w}>{w}</a></li>' for w in NAV.split())}</ul></nav></header>"
+            f"<div class=promo><p>{PROMO}</p></div>"
+            f"<main><article><h1>{title}</h1><p>{body}</p><p>Our correspondent number {n} followed the events "
+            f"closely, talking to residents and officials on the scene for this report.</p></article></main>"
+            f"<footer><p>{FOOTER}</p></footer></body></html>")
+
+
+def write_site(folder: Path, stories=STORIES, host: str | None = "news.northern.example") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, (title, body) in enumerate(stories):
+        (folder / f"story{n}.html").write_text(page(title, body, n, host), encoding="utf-8")
+    return folder
+
+
+def template_removals(docs) -> list[LineRemoval]:
+    return [r for d in docs for r in d.records_of(LineRemoval) if r.rule.startswith("template:")]
+
+
+def test_a_sites_template_blocks_are_removed_before_extraction_and_recorded(tmp_path):
+    site = write_site(tmp_path / "site")
+    before = {p.name: p.read_bytes() for p in site.iterdir()}
+    out = tmp_path / "out"
+    assert run_cli("normalize", str(site), "-o", str(out), "-q", "--isolated").returncode == 0
+    assert {p.name: p.read_bytes() for p in site.iterdir()} == before  # the input is never touched
+    for n, (title, body) in enumerate(STORIES):
+        text = (out / f"story{n}.txt").read_text(encoding="utf-8")
+        assert body in text and title in text
+        assert PROMO not in text and FOOTER not in text
+    records = [json.loads(line) for line in (out / "cleancorpus-records.jsonl").read_text().splitlines()]
+    removed = [r for rec in records for r in rec["removed_lines"] if r["rule"] == "template:news.northern.example"]
+    assert {r["text"] for r in removed} >= {PROMO, FOOTER, NAV}
+    assert all(r["line"] == 0 and " of 5 pages" in r["detail"] for r in removed)
+    report = json.loads((out / "cleancorpus-report.json").read_text())
+    assert report["totals"]["lines_removed_by_rule"]["template:news.northern.example"] == len(removed)
+
+
+def test_copies_of_one_article_do_not_make_it_a_template(tmp_path):
+    """Three copies of one story and two others: the story's paragraph is on 3 of 5 pages,
+    but it is one story, counted once; the real template still goes."""
+    copies = [STORIES[0]] * 3 + STORIES[1:3]
+    site = write_site(tmp_path / "site", copies)
+    docs = list(read_corpus(site))
+    assert all(copies[int(d.id[5])][1] in d.text for d in docs)
+    texts = {r.text for r in template_removals(docs)}
+    assert PROMO in texts and not any(STORIES[0][1] in t for t in texts)
+
+
+def test_sites_are_learned_apart_and_the_setting_turns_it_off(tmp_path):
+    """Two hosts in one folder, and pages without a canonical link in a subfolder (the
+    folder is their site); html_templates = false reads every page as trafilatura alone does."""
+    folder = tmp_path / "mixed"
+    write_site(folder / "a", host="news.northern.example")
+    write_site(folder / "b", STORIES[:3], host="blog.northern.example")
+    write_site(folder / "c", STORIES[1:5], host=None)
+    docs = list(read_corpus(folder))
+    rules = {d.id.split("/")[0]: {r.rule for r in d.records_of(LineRemoval) if r.line == 0} for d in docs}
+    assert rules["a"] == {"template:news.northern.example"}
+    assert rules["b"] == {"template:blog.northern.example"}
+    assert rules["c"] == {"template:c"}
+    plain = list(read_corpus(folder, ReadOptions(html_templates=False)))
+    assert not template_removals(plain)
+    assert [d.id for d in plain] == [d.id for d in docs]
+
+
+def test_a_single_page_or_a_small_site_learns_nothing(tmp_path):
+    site = write_site(tmp_path / "two", STORIES[:2])
+    assert not template_removals(read_corpus(site))
+    assert not template_removals(read_corpus(site / "story0.html"))
+
+
+def test_check_does_not_report_template_blocks_and_explain_shows_them(tmp_path):
+    """Template blocks are taken out while reading the page (as the extractor drops a menu):
+    check judges the text; explain lists the blocks above the page's lines."""
+    site = write_site(tmp_path / "site")
+    done = run_cli("check", str(site), "--isolated", "--no-cache", "--ignore", "CC405")  # (short stories)
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = run_cli("explain", str(site), "story1.html", "--isolated").stdout
+    assert f"- html [template:news.northern.example: <div> on 5 of 5 pages] {PROMO}" in shown
