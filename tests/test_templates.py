@@ -109,3 +109,20 @@ def test_check_does_not_report_template_blocks_and_explain_shows_them(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     shown = run_cli("explain", str(site), "story1.html", "--isolated").stdout
     assert f"- html [template:news.northern.example: <div> on 5 of 5 pages] {PROMO}" in shown
+
+
+def test_the_content_hash_caches_key_on_follows_the_template(tmp_path):
+    """check's caches key a page on its content hash: a page read without its template, or
+    with another one (the site gained pages), must not be taken for the page read before."""
+    site = write_site(tmp_path / "site", STORIES[:3])
+    hashes = {d.id: d.meta["content_hash"] for d in read_corpus(site)}
+    plain = {d.id: d.meta["content_hash"] for d in read_corpus(site, ReadOptions(html_templates=False))}
+    assert all(hashes[i] != plain[i] for i in hashes)
+    # seven more pages without the footer: it is now on 3 of 10 pages, no longer template;
+    # story0.html's bytes are unchanged, what is read from it is not
+    for n in range(3, 10):
+        (site / f"story{n}.html").write_text(page(f"Title {n}", f"Story number {n} of the week.", n).replace(
+            f"<footer><p>{FOOTER}</p></footer>", ""))
+    grown = {d.id: d for d in read_corpus(site)}
+    assert FOOTER not in {r.text for r in template_removals([grown["story0.html"]])}
+    assert grown["story0.html"].meta["content_hash"] != hashes["story0.html"]

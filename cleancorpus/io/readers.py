@@ -314,7 +314,6 @@ def _extract_page(text: str, doc_id: str, source: str | None, options: ReadOptio
     ``(text, metadata, records of the template blocks removed)``."""
     page: Any = text
     removed: tuple = ()
-    key = meta["content_hash"]
     if templates is not None:
         from ..cruft.templates import RECORDED_TEXT, _parse, page_site
 
@@ -322,10 +321,12 @@ def _extract_page(text: str, doc_id: str, source: str | None, options: ReadOptio
         site = page_site(tree, options, source) if tree is not None else None
         if templates.has_template(site):
             page, blocks = templates.strip(tree, site)
-            key = f"{key}:{templates.fingerprint(site)}"
+            # the text read depends on the template too: caches keyed on the hash must see it
+            meta["content_hash"] = content_hash(f"{meta['content_hash']}:{templates.fingerprint(site)}".encode())
             removed = tuple(LineRemoval(doc_id, 0, block[:RECORDED_TEXT], f"template:{site}",
                                         f"<{path.rsplit('/', 1)[-1]}> on {pages} of {templates.pages[site]} pages")
                             for block, path, pages in blocks)
+    key = meta["content_hash"]
     cached = extraction_cache.get(key) if extraction_cache is not None else None
     extracted, found = cached if cached is not None else extract_html(page, options=options)
     if extraction_cache is not None and cached is None:
