@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -62,20 +63,60 @@ def _parse(html: str | bytes) -> Any:
         return None
 
 
-def _blocks(tree: Any) -> Iterable[tuple[Any, str, str]]:
-    """``(element, tag path, text)`` of every block element of ``tree``, in document order."""
+_MOD = (1 << 61) - 1  # a Mersenne prime: the word-sequence hash is a polynomial modulo it
+_BASE = 1_000_003
+
+
+def _words_hash(piece: str | None, state: tuple[int, int, int]) -> tuple[int, int, int]:
+    """``state`` (hash, words, characters of the normalized text) extended by ``piece``'s words."""
+    if not piece:
+        return state
+    value, count, chars = state
+    for word in piece.split():
+        value = (value * _BASE + zlib.crc32(word.encode("utf-8", "surrogatepass"))) % _MOD
+        chars += len(word) + (1 if count else 0)
+        count += 1
+    return value, count, chars
+
+
+def _blocks(tree: Any) -> list[tuple[Any, str, int]]:
+    """``(element, tag path, key)`` of every block element of ``tree`` with at least
+    :data:`MIN_TEXT` characters of text, in document order.
+
+    The key digests the path and the element's whitespace-normalized text (the words of its
+    text, its descendants' and their tails). It is computed bottom-up, each word hashed once
+    and a parent's hash composed from its children's (``hash(a + b) = hash(a) * B^len(b) +
+    hash(b)``): linear in the page, where joining each element's text would be quadratic in
+    the nesting depth.
+    """
+    elements = [e for e in tree.iter() if isinstance(e.tag, str)]
     paths: dict[Any, str] = {}
-    for element in tree.iter():
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue
+    for element in elements:  # document order: a parent before its children
         parent = element.getparent()
-        path = f"{paths[parent]}/{tag}" if parent is not None and parent in paths else tag
-        paths[element] = path
-        if tag in BLOCK_TAGS:
-            text = " ".join(" ".join(element.itertext()).split())
-            if len(text) >= MIN_TEXT:
-                yield element, path, text
+        paths[element] = f"{paths[parent]}/{element.tag}" if parent is not None and parent in paths else element.tag
+    texts: dict[Any, tuple[int, int, int]] = {}
+    for element in reversed(elements):  # children before their parent
+        state = _words_hash(element.text, (0, 0, 0))
+        for child in element:
+            inner = texts.get(child)
+            if inner is not None and inner[1]:
+                value, count, chars = state
+                state = ((value * pow(_BASE, inner[1], _MOD) + inner[0]) % _MOD, count + inner[1],
+                         chars + inner[2] + (1 if count else 0))
+            state = _words_hash(child.tail, state)
+        texts[element] = state
+    found = []
+    for element in elements:
+        if element.tag in BLOCK_TAGS:
+            value, count, chars = texts[element]
+            if chars >= MIN_TEXT:
+                found.append((element, paths[element], _key(paths[element], f"{value}:{count}")))
+    return found
+
+
+def block_text(element: Any) -> str:
+    """An element's text, whitespace-normalized (what a recorded removal shows)."""
+    return " ".join(" ".join(element.itertext()).split())
 
 
 def _key(path: str, text: str) -> int:
@@ -128,17 +169,17 @@ class HtmlTemplates:
         removed: list[tuple[str, str, int]] = []
         doomed = []
         inside: set[Any] = set()  # elements already going with an ancestor
-        for element, path, text in _blocks(tree):
+        for element, path, key in _blocks(tree):
             parent = element.getparent()
             if parent is None or parent in inside:
                 if parent in inside:
                     inside.add(element)
                 continue
-            pages = template.get(_key(path, text))
+            pages = template.get(key)
             if pages is not None:
                 doomed.append(element)
                 inside.add(element)
-                removed.append((text, path, pages))
+                removed.append((block_text(element), path, pages))
         for element in doomed:
             _remove_keeping_tail(element)
         return (tree, removed) if removed else (html, [])
@@ -174,7 +215,7 @@ def learn_templates(pages: Iterable[tuple[str | None, str | bytes | Any]]) -> Ht
         if story in state.stories or len(state.stories) >= LEARN_PAGES:
             continue  # a copy of a story already counted, or enough pages of this site
         state.stories.add(story)
-        state.blocks.update({_key(path, text) for _, path, text in _blocks(tree)})
+        state.blocks.update({key for _, _, key in _blocks(tree)})
     learned = HtmlTemplates()
     for site, state in counts.items():
         distinct = len(state.stories)
