@@ -387,33 +387,21 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     listed in ``report.stale_files``); only files in the folder's manifest are ever touched.
     ``shard_size``: records are resharded into ``part-NNNNN`` shards of that many.
     """
-    from .io import (REPORT_NAME, CorpusError, OutputFolder, atomic_open, check_output_location, default_output,
-                     plan_output_names, read_corpus, write_corpus)
-    from .io.readers import check_inputs, file_kind, text_document_ids
+    from .io import (REPORT_NAME, CorpusError, OutputFolder, atomic_open, plan_output_names, read_corpus,
+                     write_corpus)
+    from .io.writers import plan_output
+    from .io.readers import check_inputs, text_document_ids
     from .io.writers import RecordsFile, stale_files, write_records_file, write_stdout
     from .report import RECORDS_NAME, RunReport
 
     settings = settings or Settings()
     inputs = [input_path] if isinstance(input_path, (str, Path)) else list(input_path)
     check_inputs(inputs)
-    to_stdout = output is not None and str(output) == "-"
-    one_file = (output is not None and not to_stdout and file_kind(output) in ("jsonl", "parquet")
-                and not Path(output).is_dir())
-    if output is None and len(inputs) > 1:
-        raise CorpusError("several inputs need an output: give -o FOLDER, -o FILE.jsonl or -o -")
+    plan = plan_output(inputs, output, dropped)
+    out, one_file, to_stdout, dropped = plan.out, plan.one_file, plan.to_stdout, plan.dropped
     if shard_size is not None and (shard_size < 1 or one_file or to_stdout):
         raise CorpusError("--shard-size needs a positive number and an output folder")
-    if dropped is not None:
-        drop_duplicates = True
-        dropped = Path(dropped)
-        if file_kind(dropped) not in ("jsonl", "parquet"):
-            raise CorpusError(f"--dropped {dropped}: give a .jsonl, .jsonl.gz, .jsonl.zst or .parquet file")
-        for single in inputs:
-            check_output_location(single, dropped.parent, one_file=dropped)
-    out = Path(output) if output is not None else default_output(inputs[0])
-    if not to_stdout:
-        for single in inputs:
-            check_output_location(single, out.parent if one_file else out, one_file=out if one_file else None)
+    drop_duplicates = drop_duplicates or dropped is not None
     if format is None:
         format = "mirror"
     names = None

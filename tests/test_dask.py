@@ -202,6 +202,10 @@ def test_errors_are_one_line(tmp_path, shards):
     done = run("normalize", str(tmp_path / "docs"), "--engine", "dask", "-o", str(tmp_path / "o"), check=False)
     assert done.returncode == 2 and "JSON Lines and Parquet shards" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+    done = run("normalize", str(shards), "--engine", "dask", "-o", "-", check=False)
+    assert done.returncode == 2 and "not -o -" in done.stderr
+    done = run("normalize", str(shards), "--engine", "dask", "-o", str(shards / "inside"), check=False)
+    assert done.returncode == 2 and "inside the input" in done.stderr  # the local engine's checks and words
     done = run("normalize", str(shards), "--workers", "2", "-o", str(tmp_path / "o2"), check=False)
     assert done.returncode == 2 and "--workers need --engine dask" in done.stderr
     # an id in two partitions cannot be renamed as the local reader renames it: named, not guessed

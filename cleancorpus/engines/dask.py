@@ -593,28 +593,16 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
     file. ``partition_size``: records per partition (default: one partition per shard).
     The output must be on a file system the workers share with the client.
     """
-    from ..io import REPORT_NAME, OutputFolder, check_output_location, default_output
-    from ..io.writers import stale_files
+    from ..io import REPORT_NAME, OutputFolder
+    from ..io.writers import plan_output, stale_files
     from ..report import RECORDS_NAME, RunReport
 
     require_dask()
     inputs = list(inputs)
     shards = list_shards(inputs)
-    if output is not None and str(output) == "-":
-        raise CorpusError("--engine dask writes files: give -o FOLDER or -o FILE, not -o -")
-    one_file = output is not None and file_kind(output) in ("jsonl", "parquet") and not Path(output).is_dir()
-    if output is None and len(inputs) > 1:
-        raise CorpusError("several inputs need an output: give -o FOLDER or -o FILE.jsonl")
-    out = Path(output) if output is not None else default_output(inputs[0])
-    dropped_path = Path(dropped) if dropped is not None else None
-    if dropped_path is not None:
-        drop_duplicates = True
-        if file_kind(dropped_path) not in ("jsonl", "parquet"):
-            raise CorpusError(f"--dropped {dropped_path}: give a .jsonl, .jsonl.gz, .jsonl.zst or .parquet file")
-    for single in inputs:
-        check_output_location(single, out.parent if one_file else out, one_file=out if one_file else None)
-        if dropped_path is not None:
-            check_output_location(single, dropped_path.parent, one_file=dropped_path)
+    plan = plan_output(inputs, output, dropped, stdout=False)  # (the local engine's checks, the same words)
+    out, one_file, dropped_path = plan.out, plan.one_file, plan.dropped
+    drop_duplicates = drop_duplicates or dropped_path is not None
     folder_of_report = out.parent if one_file else out
     prefix = f"{out.name}." if one_file else ""
     records_name, report_name = prefix + RECORDS_NAME, prefix + REPORT_NAME

@@ -17,7 +17,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Sequence
 
 from ..document import Document
 from .atomic import atomic_open, atomic_write_bytes
@@ -83,6 +83,48 @@ def check_output_location(input_path: str | Path, output: Path, one_file: Path |
     mirrored_name = source.name if is_record_file(source) else output_relative_path(source.name)
     if source.is_file() and target == source.parent and mirrored_name == source.name:
         raise CorpusError(f"output {output} would overwrite the input {input_path}")
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """Where a ``normalize`` run writes, decided and checked before anything is read."""
+
+    #: the output folder, or the one file (``one_file``); unused when ``to_stdout``
+    out: Path
+    one_file: bool
+    to_stdout: bool
+    #: the file of dropped duplicates (``--dropped``), or ``None``
+    dropped: Path | None
+
+
+def plan_output(inputs: Sequence[str | Path], output: str | Path | None, dropped: str | Path | None = None, *,
+                stdout: bool = True) -> OutputPlan:
+    """Check and decide a run's output: a folder (default ``<INPUT>-clean``), one file of
+    records (``.jsonl[.gz|.zst]``, ``.parquet``), or ``-`` (when ``stdout``); the file of
+    dropped duplicates. Raises :class:`CorpusError` for an output inside or over an input,
+    several inputs without an output, or a kind of file records cannot be written to. Both
+    engines use it, so they refuse the same outputs with the same words."""
+    from .readers import file_kind
+
+    to_stdout = output is not None and str(output) == "-"
+    if to_stdout and not stdout:
+        raise CorpusError("--engine dask writes files: give -o FOLDER or -o FILE, not -o -")
+    one_file = (output is not None and not to_stdout and file_kind(output) in ("jsonl", "parquet")
+                and not Path(output).is_dir())
+    if output is None and len(inputs) > 1:
+        raise CorpusError("several inputs need an output: give -o FOLDER, -o FILE.jsonl"
+                          + (" or -o -" if stdout else ""))
+    dropped_path = Path(dropped) if dropped is not None else None
+    if dropped_path is not None:
+        if file_kind(dropped_path) not in ("jsonl", "parquet"):
+            raise CorpusError(f"--dropped {dropped_path}: give a .jsonl, .jsonl.gz, .jsonl.zst or .parquet file")
+        for single in inputs:
+            check_output_location(single, dropped_path.parent, one_file=dropped_path)
+    out = Path(output) if output is not None else default_output(inputs[0])
+    if not to_stdout:
+        for single in inputs:
+            check_output_location(single, out.parent if one_file else out, one_file=out if one_file else None)
+    return OutputPlan(out, one_file, to_stdout, dropped_path)
 
 
 def default_output(input_path: str | Path) -> Path:
