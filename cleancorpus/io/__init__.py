@@ -1,8 +1,11 @@
 """Reading and writing corpora.
 
-- :mod:`.readers`: folders, files, HTML (through trafilatura), JSON Lines, ``.gz``, stdin,
+- :mod:`.readers`: folders, files, JSON Lines and Parquet shards, ``.gz``/``.zst``, stdin,
   as a lazy stream of :class:`~cleancorpus.document.Document`; a file that cannot be
   read becomes a :class:`ReadProblem` and the stream goes on.
+- :mod:`.kinds`: what a read is: kinds of input, :class:`ReadOptions`, problems, sources.
+- :mod:`.pages`: single text and HTML files (decoding; trafilatura after the site template).
+- :mod:`.shards`: record sinks for sharded output.
 - :mod:`.writers`: mirrored files or one JSON Lines file, with a manifest so that only
   files cleancorpus wrote are ever replaced.
 - :mod:`.atomic`: every write is atomic and keeps the replaced file's mode.
