@@ -412,7 +412,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     shown = str(input_path) if isinstance(input_path, (str, Path)) else " ".join(map(str, inputs))
     report = RunReport(input=shown, output="-" if to_stdout else str(out), settings=settings.to_dict())
     pipeline = Pipeline(settings)
-    documents = read_corpus(inputs, settings.read, problems=report.problems)
+    documents = read_corpus(inputs, settings.read, problems=report.problems, progress=progress)
 
     # with --dropped: the duplicates go to their file as they pass (never held in memory)
     dropped_file = RecordsFile(dropped, settings.read) if dropped is not None else None

@@ -29,9 +29,11 @@ def _after() -> float:
 
 
 def _unit(stage: str) -> str:
-    """What a stage counts: documents, or partitions (a distributed engine's stages are
-    labelled ``... (partitions)``)."""
-    return "partitions" if stage.endswith("(partitions)") else "documents"
+    """What a stage counts: documents, partitions (a distributed engine's stages are
+    labelled ``... (partitions)``), or HTML pages (learning site templates)."""
+    if stage.endswith("(partitions)"):
+        return "partitions"
+    return "pages" if stage == "learning site templates" else "documents"
 
 
 class Progress:

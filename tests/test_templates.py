@@ -126,3 +126,15 @@ def test_the_content_hash_caches_key_on_follows_the_template(tmp_path):
     grown = {d.id: d for d in read_corpus(site)}
     assert FOOTER not in {r.text for r in template_removals([grown["story0.html"]])}
     assert grown["story0.html"].meta["content_hash"] != hashes["story0.html"]
+
+
+def test_the_learning_pass_reports_progress(tmp_path):
+    """A folder of many pages is read twice (learning, then reading): the first pass is not silent."""
+    from cleancorpus import normalize_corpus
+
+    site = write_site(tmp_path / "site")
+    heard = []
+    normalize_corpus(site, tmp_path / "out", progress=lambda label, done, total: heard.append((label, done, total)))
+    learning = [h for h in heard if h[0] == "learning site templates"]
+    assert learning[-1] == ("learning site templates", 5, 5)
+    assert heard.index(learning[-1]) < min(i for i, h in enumerate(heard) if h[0] != "learning site templates")

@@ -155,7 +155,7 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
         where: dict[str, tuple[str, int | None]] = {}  # id -> (path, line): all CC301 needs
         with spool.writer() as keep:
             for doc in read_corpus(input_path, settings.read, problems, extraction_cache=ExtractionCache(cache),
-                                   content_hashes=True):
+                                   content_hashes=True, progress=progress):
                 documents += 1
                 progress("reading", documents, None)
                 keep(doc)

@@ -114,9 +114,10 @@ def _page_bytes(path: Path, options: ReadOptions) -> bytes | None:
         return None  # (reported when the page itself is read)
 
 
-def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptions) -> Any:
+def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptions, progress: Any = None) -> Any:
     """The site templates of the HTML pages among ``files`` (see
-    :mod:`cleancorpus.cruft.templates`), or ``None`` when there are too few pages to learn from."""
+    :mod:`cleancorpus.cruft.templates`), or ``None`` when there are too few pages to learn from.
+    ``progress(label, pages done, pages)`` hears of each page (a pass of its own, before reading)."""
     from ..cruft.templates import MIN_PAGES, _parse, learn_templates, page_site
 
     pages = [f for f in files if _base_suffix(f) in HTML_SUFFIXES]
@@ -124,7 +125,9 @@ def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptio
         return None
 
     def parsed() -> Iterator[tuple[str | None, Any]]:
-        for page in pages:
+        for done, page in enumerate(pages, 1):
+            if progress is not None:
+                progress("learning site templates", done, len(pages))
             data = _page_bytes(page, options)
             tree = _parse(decode_text(data)[0]) if data else None
             if tree is not None:

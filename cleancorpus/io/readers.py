@@ -283,7 +283,7 @@ def input_names(paths: Sequence[str | Path]) -> list[str]:
 
 def read_corpus(path: str | Path | Sequence[str | Path], options: ReadOptions | None = None,
                 problems: list[ReadProblem] | None = None, extraction_cache: dict | None = None,
-                content_hashes: bool = False) -> Iterator[Document]:
+                content_hashes: bool = False, progress: Any = None) -> Iterator[Document]:
     """Read documents from folders, files, JSON Lines or Parquet shards, or ``-`` (stdin).
 
     ``path`` may be one input or a list of them. A folder is read recursively: each text
@@ -297,7 +297,8 @@ def read_corpus(path: str | Path | Sequence[str | Path], options: ReadOptions | 
     always raises :class:`CorpusError` before anything is read.
     ``extraction_cache`` (a dict-like keyed by content hash) spares re-extracting HTML.
     ``content_hashes``: records get a ``content_hash`` in their metadata too, as files
-    always do (caches key on it).
+    always do (caches key on it). ``progress(label, done, total)`` hears of the pass that
+    learns site templates from a folder of HTML pages before the first page is read.
 
     >>> docs = list(read_corpus("seeds"))            # doctest: +SKIP
     >>> docs[0].id
@@ -309,7 +310,7 @@ def read_corpus(path: str | Path | Sequence[str | Path], options: ReadOptions | 
         raise CorpusError("no input given")
     check_inputs(paths)
     collect = problems if problems is not None else []
-    stream = _read_all(paths, options, collect, extraction_cache, content_hashes)
+    stream = _read_all(paths, options, collect, extraction_cache, content_hashes, progress)
     if problems is not None:
         yield from stream
         return
@@ -356,16 +357,16 @@ def _require_reader(path: Path, kind: str) -> None:
 
 
 def _read_all(paths: list, options: ReadOptions, problems: list[ReadProblem],
-              extraction_cache: dict | None, hashes: bool = False) -> Iterator[Document]:
+              extraction_cache: dict | None, hashes: bool = False, progress: Any = None) -> Iterator[Document]:
     seen: set[str] = set()
     prefixes = [f"{name}/" for name in input_names(paths)] if len(paths) > 1 else [""]
     for path, prefix in zip(paths, prefixes):
-        yield from _read_any(path, options, problems, extraction_cache, prefix, seen, hashes)
+        yield from _read_any(path, options, problems, extraction_cache, prefix, seen, hashes, progress)
 
 
 def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem],
               extraction_cache: dict | None = None, prefix: str = "", seen: set[str] | None = None,
-              hashes: bool = False) -> Iterator[Document]:
+              hashes: bool = False, progress: Any = None) -> Iterator[Document]:
     seen = set() if seen is None else seen
     if str(path) == STDIN:
         for doc in _iter_jsonl(sys.stdin.buffer, "<stdin>", options, problems, seen=seen, hashes=hashes):
@@ -379,7 +380,7 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
         files = list_corpus_files(root, options.follow_links, problems, records=True)
         if not files:
             raise CorpusError(f"{root}: no files cleancorpus reads in this folder ({KINDS_HELP})")
-        templates = learn_folder_templates(root, files, options)
+        templates = learn_folder_templates(root, files, options, progress)
         for file in files:
             relative = prefix + file.relative_to(root).as_posix()
             kind = file_kind(file)
