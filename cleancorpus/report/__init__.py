@@ -119,7 +119,9 @@ class RunReport:
             elif isinstance(record, DuplicateOf):
                 duplicate = record
         self.read += 1
-        self.by_rule.update(r.rule.split(":")[0] if r.rule.startswith("recurring:") else r.rule for r in removed)
+        # per-source rules count under their family (the records keep the source)
+        self.by_rule.update(r.rule.split(":")[0] if r.rule.startswith(("recurring:", "template:")) else r.rule
+                            for r in removed)
         self.words_changed += len(changes)
         self.lines_repaired += len(repairs)
         if self.records_out is not None:
