@@ -43,6 +43,8 @@ class Rule:
     pattern: str
     scope: str = "line"
     needs_run: int = 1
+    #: the language the rule is written for (``"de"``, ``"pl"``...), ``""`` for English or any
+    lang: str = ""
     #: where the rule comes from (shown when it fails) and its per-line time limit in
     #: seconds (``None`` for shipped rules, which are tested not to backtrack)
     origin: str = "shipped rules.toml"
@@ -192,7 +194,8 @@ def _parse_rules(data: dict, origin: str, timeout: float | None = None) -> list[
             raise RuleError(f"{origin}: rule {entry['id']!r}: scope must be one of {VALID_SCOPES}")
         try:
             rules.append(Rule(id=entry["id"], family=entry.get("family", "user"), pattern=entry["pattern"],
-                              scope=scope, needs_run=needs_run, origin=origin, timeout=timeout))
+                              scope=scope, needs_run=needs_run, lang=entry.get("lang", ""), origin=origin,
+                              timeout=timeout))
         except regex.error as exc:
             raise RuleError(f"{origin}: rule {entry['id']!r}: invalid pattern: {exc}") from None
     return rules
