@@ -335,3 +335,22 @@ def test_output_piped_into_head_is_not_a_traceback(seeds: Path) -> None:
 def test_the_help_still_names_every_limit() -> None:
     result = run_cli("normalize", "--help")
     assert "--max-document-mb" in result.stdout and "--follow-links" in result.stdout
+
+
+@pytest.mark.parametrize("lang, body", [
+    ("zh", "新华社北京电 国务院总理今天在人民大会堂会见了来访的代表团，双方就经济合作和人文交流深入交换了意见。"),
+    ("pl", "Zażółć gęślą jaźń: premier spotkał się w poniedziałek z delegacją i rozmawiał o współpracy gospodarczej."),
+    ("de", "Die Bürgermeisterin eröffnete am Montag die neue Straßenbahnlinie über die Brücke nach Süden."),
+])
+def test_an_html_page_declared_utf8_with_one_stray_byte_keeps_its_text(tmp_path: Path, lang: str, body: str) -> None:
+    """Issue 15: one invalid byte in a UTF-8 page is replaced where it is; the page is never
+    re-decoded whole in a legacy code page (which garbled Chinese and Polish before trafilatura)."""
+    paragraphs = "".join(f"<p>{body} ({n})</p>" for n in range(6))
+    html = (f'<html lang="{lang}"><head><meta charset="utf-8"><title>T</title></head><body><article>'
+            f"{paragraphs}</article></body></html>").encode()
+    middle = html.index(b"(3)")
+    (tmp_path / "page.html").write_bytes(html[:middle] + b"\xff" + html[middle:])
+    problems: list = []
+    (doc,) = read_corpus(tmp_path, problems=problems)
+    assert body in doc.text and doc.text.count(body) >= 5
+    assert "Ã" not in doc.text and "Å" not in doc.text  # no mojibake of a cp1252 decoding
