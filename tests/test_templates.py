@@ -138,3 +138,19 @@ def test_the_learning_pass_reports_progress(tmp_path):
     learning = [h for h in heard if h[0] == "learning site templates"]
     assert learning[-1] == ("learning site templates", 5, 5)
     assert heard.index(learning[-1]) < min(i for i, h in enumerate(heard) if h[0] != "learning site templates")
+
+
+def test_a_block_inside_a_removed_block_is_recorded_once_and_xhtml_pages_parse(tmp_path):
+    """A template box whose paragraph is a template block too (through a non-block element)
+    goes once, recorded once; a page with an XML declaration is learned like any other."""
+    from cleancorpus.cruft.templates import _parse, learn_templates
+
+    box = "<div class=box><center><p>Most read this week on the Northern Daily</p></center></div>"
+    pages = [("s", f"<html><head><title>{t}</title></head><body>{box}<p>{b}</p></body></html>")
+             for t, b in STORIES]
+    learned = learn_templates(pages)
+    _, removed = learned.strip(pages[0][1], "s")
+    assert [text for text, _, _ in removed] == ["Most read this week on the Northern Daily"]
+    assert removed[0][1].endswith("/div")
+    xhtml = '<?xml version="1.0" encoding="utf-8"?><html><body><p>Zażółć</p></body></html>'
+    assert _parse(xhtml) is not None and _parse("") is None

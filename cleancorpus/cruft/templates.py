@@ -55,11 +55,16 @@ RECORDED_TEXT = 300
 
 
 def _parse(html: str | bytes) -> Any:
+    """The page as an lxml tree, or ``None`` when lxml finds no document in it."""
+    import lxml.etree
     import lxml.html
 
     try:
-        return lxml.html.fromstring(html)
-    except (ValueError, TypeError, Exception):  # lxml raises ParserError (an Exception) on empty input
+        try:
+            return lxml.html.fromstring(html)
+        except ValueError:  # a str holding an XML declaration with an encoding: lxml wants bytes
+            return lxml.html.fromstring(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html)
+    except (ValueError, lxml.etree.ParserError):  # "Document is empty"
         return None
 
 
@@ -147,6 +152,8 @@ class HtmlTemplates:
 
     templates: dict[str, dict[int, int]] = field(default_factory=dict)
     pages: dict[str, int] = field(default_factory=dict)
+    #: the site each page was learned under, by the page's path (set by the folder reader)
+    page_sites: dict[str, str | None] = field(default_factory=dict)
 
     def has_template(self, site: str | None) -> bool:
         return bool(site and self.templates.get(site))
@@ -167,19 +174,17 @@ class HtmlTemplates:
         if tree is None:
             return html, []
         removed: list[tuple[str, str, int]] = []
-        doomed = []
-        inside: set[Any] = set()  # elements already going with an ancestor
+        doomed: list[Any] = []
+        doomed_set: set[Any] = set()
         for element, path, key in _blocks(tree):
-            parent = element.getparent()
-            if parent is None or parent in inside:
-                if parent in inside:
-                    inside.add(element)
-                continue
             pages = template.get(key)
-            if pages is not None:
-                doomed.append(element)
-                inside.add(element)
-                removed.append((block_text(element), path, pages))
+            if pages is None or element.getparent() is None:
+                continue
+            if doomed_set and any(ancestor in doomed_set for ancestor in element.iterancestors()):
+                continue  # already going with an enclosing block (recorded once, with it)
+            doomed.append(element)
+            doomed_set.add(element)
+            removed.append((block_text(element), path, pages))
         for element in doomed:
             _remove_keeping_tail(element)
         return (tree, removed) if removed else (html, [])

@@ -124,6 +124,8 @@ def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptio
     if not options.html_templates or len(pages) < MIN_PAGES:
         return None
 
+    sites: dict[str, str | None] = {}
+
     def parsed() -> Iterator[tuple[str | None, Any]]:
         for done, page in enumerate(pages, 1):
             if progress is not None:
@@ -131,30 +133,31 @@ def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptio
             data = _page_bytes(page, options)
             tree = _parse(decode_text(data)[0]) if data else None
             if tree is not None:
-                yield page_site(tree, options, _folder_source(page.relative_to(root))), tree
+                sites[str(page)] = site = page_site(tree, options, _folder_source(page.relative_to(root)))
+                yield site, tree
 
     learned = learn_templates(parsed())
+    learned.page_sites = sites  # (reading finds each page's site here instead of parsing it again)
     return learned if learned.templates else None
 
 
-def _extract_page(text: str, doc_id: str, source: str | None, options: ReadOptions, meta: dict,
+def _extract_page(text: str, doc_id: str, path: Path, options: ReadOptions, meta: dict,
                   extraction_cache: dict | None, templates: Any) -> tuple[str, dict, tuple]:
     """Extract an HTML page's text (without its site's template when one was learned):
     ``(text, metadata, records of the template blocks removed)``."""
     page: Any = text
     removed: tuple = ()
-    if templates is not None:
-        from ..cruft.templates import RECORDED_TEXT, _parse, page_site
+    site = templates.page_sites.get(str(path)) if templates is not None else None
+    if templates is not None and templates.has_template(site):
+        from ..cruft.templates import RECORDED_TEXT
 
-        tree = _parse(text)
-        site = page_site(tree, options, source) if tree is not None else None
-        if templates.has_template(site):
-            page, blocks = templates.strip(tree, site)
+        page, blocks = templates.strip(text, site)
+        if blocks:
             # the text read depends on the template too: caches keyed on the hash must see it
             meta["content_hash"] = content_hash(f"{meta['content_hash']}:{templates.fingerprint(site)}".encode())
             removed = tuple(LineRemoval(doc_id, 0, block[:RECORDED_TEXT], f"template:{site}",
-                                        f"<{path.rsplit('/', 1)[-1]}> on {pages} of {templates.pages[site]} pages")
-                            for block, path, pages in blocks)
+                                        f"<{tag_path.rsplit('/', 1)[-1]}> on {pages} of {templates.pages[site]} pages")
+                            for block, tag_path, pages in blocks)
     key = meta["content_hash"]
     cached = extraction_cache.get(key) if extraction_cache is not None else None
     extracted, found = cached if cached is not None else extract_html(page, options=options)
@@ -185,7 +188,7 @@ def _read_file_document(path: Path, doc_id: str, source: str | None, options: Re
         problems.append(ReadProblem(str(path), f"not valid UTF-8; decoded as {encoding}", fatal=False))
     removed: tuple = ()
     if _base_suffix(path) in HTML_SUFFIXES:
-        text, found, removed = _extract_page(text, doc_id, source, options, meta, extraction_cache, templates)
+        text, found, removed = _extract_page(text, doc_id, path, options, meta, extraction_cache, templates)
         meta.update(found)
         # the page's host, not trafilatura's hostname (the registered domain: every
         # *.wordpress.com blog would be one source)
