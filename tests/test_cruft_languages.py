@@ -225,3 +225,23 @@ def test_cookie_notices_go_and_sentences_about_cookies_stay(lang: str) -> None:
     story = "Regulators said on Monday that the company had used cookies to track users without their consent."
     (kept,) = remove_cruft([Document("b", "\n".join([article, story]))], CruftSettings(recurrence=False))
     assert story in kept.text
+
+
+def test_the_rules_command_lists_every_rule_with_its_id_and_language(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[[rule]]\nid = "house-promo"\nfamily = "newsletter"\npattern = "read the daily bugle"\n')
+    done = subprocess.run([sys.executable, "-m", "cleancorpus", "rules", "--json", "--rules", str(mine)],
+                          capture_output=True, text=True, check=True)
+    listed = {row["id"]: row for row in json.loads(done.stdout)}
+    assert set(listed) == {rule.id for rule in shipped_rules()} | {"house-promo"}
+    assert listed["promo-pl"]["lang"] == "pl" and listed["cookie-notice"]["lang"] == "en/any"
+    polish = subprocess.run([sys.executable, "-m", "cleancorpus", "rules", "--lang", "pl"], capture_output=True,
+                            text=True, check=True).stdout
+    assert "comment-form-pl" in polish and "comment-form-de" not in polish
+    missing = subprocess.run([sys.executable, "-m", "cleancorpus", "rules", "--rules", str(tmp_path / "none.toml")],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2 and len(missing.stderr.strip().splitlines()) == 1

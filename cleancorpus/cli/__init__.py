@@ -36,6 +36,7 @@ EPILOG = """examples:
   cleancorpus dedup corpus/ --json
   cleancorpus dedup new-batch/ --index corpus.idx
   cleancorpus names corpus/ -o discovered-names.toml
+  cleancorpus rules --lang de                    the cruft rules, with the ids --disable takes
   cleancorpus check corpus/ --format github      lint for CI (exit 1 on findings)
 
 exit codes: 0 success, 1 documents failed to read or write (or findings), 2 usage error
@@ -410,6 +411,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.failing else EXIT_OK
 
 
+def cmd_rules(args: argparse.Namespace) -> int:
+    """List the cruft rules (shipped, then those of ``--rules`` files) with their ids, which
+    ``--disable`` and the records name."""
+    import json
+
+    from ..cruft.rules import build_rules
+
+    rules = build_rules(use_shipped=not args.no_shipped, extra_files=args.rules)
+    if args.lang:
+        rules = [r for r in rules if r.lang == ("" if args.lang == "en" else args.lang)]
+    rows = [{"id": r.id, "family": r.family, "scope": r.scope, "lang": r.lang or "en/any", "pattern": r.pattern,
+             "origin": r.origin} for r in rules]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    width = max((len(r["id"]) for r in rows), default=2)
+    print(f"{'id':<{width}}  {'family':<13} {'scope':<7} {'lang':<6} pattern")
+    for row in rows:
+        shown = row["pattern"] if len(row["pattern"]) <= 70 else row["pattern"][:67] + "..."
+        print(f"{row['id']:<{width}}  {row['family']:<13} {row['scope']:<7} {row['lang']:<6} {shown}")
+    print(f"{len(rows)} rule(s)", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_names(args: argparse.Namespace) -> int:
     from ..io import atomic_write_bytes, read_corpus
     from ..names import NameDiscovery, variants_to_toml
@@ -528,6 +553,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(names)
     names.add_argument("-o", "--output", metavar="FILE", help="write the table here (default: stdout)")
     names.set_defaults(func=cmd_names)
+
+    rules = sub.add_parser("rules", help="list the cruft rules with their ids, families and languages")
+    rules.add_argument("--rules", action="append", metavar="FILE", default=[], help="also list the rules of FILE")
+    rules.add_argument("--no-shipped", action="store_true", help="leave the shipped rules out")
+    rules.add_argument("--lang", metavar="LANG", help="only rules of this language (en: English and language-free)")
+    rules.add_argument("--json", action="store_true", help="print the rules as JSON")
+    rules.set_defaults(func=cmd_rules)
 
     report = sub.add_parser("report", help="turn a run's report into one self-contained HTML page")
     report.add_argument("run_report", metavar="RUN_REPORT", help="a cleancorpus-report.json (or the output folder "
