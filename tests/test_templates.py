@@ -109,6 +109,8 @@ def test_check_does_not_report_template_blocks_and_explain_shows_them(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     shown = run_cli("explain", str(site), "story1.html", "--isolated").stdout
     assert f"- html [template:news.northern.example: <div> on 5 of 5 pages] {PROMO}" in shown
+    plain = run_cli("explain", str(site), "story1.html", "--isolated", "--no-html-templates").stdout
+    assert "template:" not in plain and "story1.html" in plain
 
 
 def test_the_content_hash_caches_key_on_follows_the_template(tmp_path):

@@ -89,6 +89,8 @@ def _add_common(parser: argparse.ArgumentParser, several: bool = False) -> None:
                         help="a document larger than this (read, or decompressed) is a named failure (default 64)")
     parser.add_argument("--follow-links", action="store_true",
                         help="read symbolic links that lead outside the input folder (skipped by default)")
+    parser.add_argument("--no-html-templates", action="store_true",
+                        help="HTML folders: do not learn and take out each site's template before extraction")
     parser.add_argument("--no-repair", action="store_true",
                         help="leave mojibake (\"donâ€™t\" for \"don't\") as it is; repaired by default")
     cruft = parser.add_argument_group("cruft")
@@ -128,6 +130,8 @@ def _settings(args: argparse.Namespace) -> Settings:
             read = replace(read, **{name: getattr(args, name)})
     if args.follow_links:
         read = replace(read, follow_links=True)
+    if getattr(args, "no_html_templates", False):
+        read = replace(read, html_templates=False)
     if args.max_document_mb is not None:
         read = replace(read, max_document_bytes=max(1, int(args.max_document_mb * 1024 * 1024)))
     cruft = settings.cruft
