@@ -145,7 +145,7 @@ def test_the_learning_pass_reports_progress(tmp_path):
 def test_a_block_inside_a_removed_block_is_recorded_once_and_xhtml_pages_parse(tmp_path):
     """A template box whose paragraph is a template block too (through a non-block element)
     goes once, recorded once; a page with an XML declaration is learned like any other."""
-    from cleancorpus.cruft.templates import _parse, learn_templates
+    from cleancorpus.cruft.templates import learn_templates, parse_html
 
     box = "<div class=box><center><p>Most read this week on the Northern Daily</p></center></div>"
     pages = [("s", f"<html><head><title>{t}</title></head><body>{box}<p>{b}</p></body></html>")
@@ -155,4 +155,4 @@ def test_a_block_inside_a_removed_block_is_recorded_once_and_xhtml_pages_parse(t
     assert [text for text, _, _ in removed] == ["Most read this week on the Northern Daily"]
     assert removed[0][1].endswith("/div")
     xhtml = '<?xml version="1.0" encoding="utf-8"?><html><body><p>Zażółć</p></body></html>'
-    assert _parse(xhtml) is not None and _parse("") is None
+    assert parse_html(xhtml) is not None and parse_html("") is None

@@ -54,7 +54,7 @@ MIN_TEXT = 3
 RECORDED_TEXT = 300
 
 
-def _parse(html: str | bytes) -> Any:
+def parse_html(html: str | bytes) -> Any:
     """The page as an lxml tree, or ``None`` when lxml finds no document in it."""
     import lxml.etree
     import lxml.html
@@ -170,7 +170,7 @@ class HtmlTemplates:
         template = self.templates.get(site or "")
         if not template:
             return html, []
-        tree = html if hasattr(html, "iter") else _parse(html)
+        tree = html if hasattr(html, "iter") else parse_html(html)
         if tree is None:
             return html, []
         removed: list[tuple[str, str, int]] = []
@@ -213,7 +213,7 @@ def learn_templates(pages: Iterable[tuple[str | None, str | bytes | Any]]) -> Ht
         if not site:
             continue
         state = counts[site]
-        tree = html if hasattr(html, "iter") else _parse(html)
+        tree = html if hasattr(html, "iter") else parse_html(html)
         if tree is None:
             continue
         story = _story(tree)

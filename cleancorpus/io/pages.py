@@ -118,7 +118,7 @@ def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptio
     """The site templates of the HTML pages among ``files`` (see
     :mod:`cleancorpus.cruft.templates`), or ``None`` when there are too few pages to learn from.
     ``progress(label, pages done, pages)`` hears of each page (a pass of its own, before reading)."""
-    from ..cruft.templates import MIN_PAGES, _parse, learn_templates, page_site
+    from ..cruft.templates import MIN_PAGES, learn_templates, page_site, parse_html
 
     pages = [f for f in files if _base_suffix(f) in HTML_SUFFIXES]
     if not options.html_templates or len(pages) < MIN_PAGES:
@@ -131,7 +131,7 @@ def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptio
             if progress is not None:
                 progress("learning site templates", done, len(pages))
             data = _page_bytes(page, options)
-            tree = _parse(decode_text(data)[0]) if data else None
+            tree = parse_html(decode_text(data)[0]) if data else None
             if tree is not None:
                 sites[str(page)] = site = page_site(tree, options, _folder_source(page.relative_to(root)))
                 yield site, tree
