@@ -10,11 +10,10 @@ A block is a ``(tag path, text)`` pair: the tag names from the root to an elemen
 block tag (``html/body/div/div/p``; no positions or classes, which vary between pages) and
 the element's whitespace-normalized text. A block is in the template of its site when it
 occurs on at least :data:`MIN_PAGES` pages of *different stories* and on at least
-:data:`SHARE` of the site's stories: two copies of one article (the same longest paragraph)
-count once (the same title and longest paragraph), so they never make the article's own
-paragraphs a template. Only a site's first
-:data:`LEARN_PAGES` stories are counted (a template is on every page), so learning holds at
-most that many pages' block digests per site.
+:data:`SHARE` of the site's stories: two copies of one article (the same title and longest
+paragraph) count once, so they never make the article's own paragraphs a template. Only a
+site's first :data:`LEARN_PAGES` stories are counted (a template is on every page), so
+learning holds at most that many pages' block digests per site.
 
 Every block removed is recorded, like every other removal, as a
 :class:`~cleancorpus.document.LineRemoval` with the rule ``template:<site>`` and line 0
@@ -154,14 +153,19 @@ class HtmlTemplates:
     pages: dict[str, int] = field(default_factory=dict)
     #: the site each page was learned under, by the page's path (set by the folder reader)
     page_sites: dict[str, str | None] = field(default_factory=dict)
+    _fingerprints: dict[str, str] = field(default_factory=dict, repr=False)
 
     def has_template(self, site: str | None) -> bool:
         return bool(site and self.templates.get(site))
 
     def fingerprint(self, site: str | None) -> str:
-        """A short digest of a site's template (a cache of extractions keys on it)."""
-        keys = sorted(self.templates.get(site or "", {}))
-        return hashlib.blake2b(repr(keys).encode(), digest_size=8).hexdigest() if keys else "-"
+        """A short digest of a site's template (a cache of extractions keys on it), computed
+        once per site (every page of the site asks for it)."""
+        site = site or ""
+        if site not in self._fingerprints:
+            keys = sorted(self.templates.get(site, {}))
+            self._fingerprints[site] = hashlib.blake2b(repr(keys).encode(), digest_size=8).hexdigest() if keys else "-"
+        return self._fingerprints[site]
 
     def strip(self, html: str | bytes | Any, site: str | None) -> tuple[Any, list[tuple[str, str, int]]]:
         """``(page, removed)``: the page (a parsed tree when anything was removed, else
@@ -216,9 +220,11 @@ def learn_templates(pages: Iterable[tuple[str | None, str | bytes | Any]]) -> Ht
         tree = html if hasattr(html, "iter") else parse_html(html)
         if tree is None:
             continue
+        if len(state.stories) >= LEARN_PAGES:
+            continue  # enough pages of this site
         story = _story(tree)
-        if story in state.stories or len(state.stories) >= LEARN_PAGES:
-            continue  # a copy of a story already counted, or enough pages of this site
+        if story in state.stories:
+            continue  # a copy of a story already counted
         state.stories.add(story)
         state.blocks.update({key for _, _, key in _blocks(tree)})
     learned = HtmlTemplates()
