@@ -14,7 +14,18 @@ that quote one long statement word for word. The whole set goes through the pipe
 documents end up in one cluster. A second table compares the ways containment candidates
 are found, a third shows where excerpts start to be missed as they get shorter.
 
+Chaining (issue 33), in the same run: connected components of verified pairs (what the
+detector did before, and what datatrove and NeMo Curator do) against the greedy clusters it
+makes now (every member a verified duplicate of its own representative). A built set of
+chains and stars counts members below the thresholds to their representative; a large
+corpus of real sentences with planted edited copies (copies of copies too) and follow-up
+stories that reuse 35-60% of an earlier story's sentences (different stories, some over the
+Jaccard threshold) gives the pair precision and recall of the clusters against the planted
+ground truth (same original story), and the clustering time of both on the same verified
+pairs.
+
     python benchmarks/dedup_quality.py
+    python benchmarks/dedup_quality.py --planted 100000      # only the chaining tables
 """
 
 from __future__ import annotations
@@ -31,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import _data  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 from cleancorpus import DedupSettings, Document, Pipeline, Settings  # noqa: E402
 from cleancorpus.dedup import NearDuplicateDetector  # noqa: E402
@@ -199,7 +212,181 @@ def excerpt_curve(bases: list[Document], prepare) -> None:
         print(f"| {share} | {jaccards[len(jaccards) // 2]:.2f} | " + " | ".join(f"{r:.3f}" for r in row) + " |")
 
 
+def old_components(detector: NearDuplicateDetector, edges: list) -> list[tuple[str, list[tuple[str, float, float]]]]:
+    """The clusters as the detector made them before issue 33: connected components of the
+    verified pairs, the representative by the rule, every other member measured against it."""
+    from cleancorpus.dedup.clusters import UnionFind, choose_representative
+
+    groups = UnionFind()
+    for a, b, _, _ in edges:
+        groups.union(a, b)
+    out = []
+    s = detector.settings
+    for group in groups.groups():
+        rep = choose_representative([detector.infos[i] for i in group], s.representative, s.preferred_sources)
+        rep_index = detector.index_of[rep.id]
+        members = [(detector.infos[i].id, *detector.similarity(rep_index, i)) for i in group if i != rep_index]
+        out.append((rep.id, members))
+    return out
+
+
+def cluster_pairs(clusters) -> set[frozenset]:
+    pairs = set()
+    for rep, members in clusters:
+        ids = [rep, *(m[0] for m in members)]
+        pairs |= {frozenset(p) for p in combinations(ids, 2)}
+    return pairs
+
+
+def chain_table() -> None:
+    """Built chains (a~b~c..., ends unlike) and stars: members below the thresholds to their representative."""
+    rng = random.Random(5)
+    pool = [p["gold"] for p in _data.load_aeb() if len(p["gold"].split()) >= 150]
+    sentences = [s.strip() for text in pool for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 6]
+    rng.shuffle(sentences)
+    take = iter(sentences)
+    docs = []
+    for number in range(60):  # chains of 3 to 8 documents, each sharing 5 of 8 paragraphs with the last
+        length = 3 + number % 6
+        paragraphs = [" ".join(next(take) for _ in range(3)) for _ in range(8 + 3 * (length - 1))]
+        for k in range(length):
+            docs.append(Document(f"chain{number}/{k}", "\n\n".join(paragraphs[3 * k:3 * k + 8]) + " z" * (length - k)))
+    for number in range(30):  # stars: a center and four points sharing five of its eight paragraphs each
+        center = [" ".join(next(take) for _ in range(3)) for _ in range(8)]
+        docs.append(Document(f"star{number}/center", "\n\n".join(center)))
+        for k in range(4):
+            own = [" ".join(next(take) for _ in range(3)) for _ in range(3)]
+            picked = rng.sample(center, 5)
+            docs.append(Document(f"star{number}/point{k}", "\n\n".join(picked + own) + " y" * (6 * (k == 0))))
+    detector = NearDuplicateDetector(DedupSettings())
+    detector.add(docs)
+    edges = list(detector.verified_pairs())
+    old = old_components(detector, edges)
+    new = detector.cluster()
+    s = detector.settings
+    below = lambda members: sum(1 for _, j, c in members if not (j >= s.threshold or c >= s.containment))  # noqa: E731
+    print(f"{len(docs)} documents in 60 chains of 3-8 and 30 stars of 5; {len(edges)} verified pairs")
+    print()
+    print("| clustering | clusters | members (dropped by --drop-duplicates) | members below the thresholds "
+          "to their representative | lowest member Jaccard |")
+    print("|---|---|---|---|---|")
+    for name, clusters in (("connected components (before)", old),
+                           ("greedy, representative order, two-hop pairs checked (now)",
+                            [(c.representative, [(m.id, m.jaccard, m.containment) for m in c.members])
+                             for c in new.clusters])):
+        members = [m for _, ms in clusters for m in ms]
+        print(f"| {name} | {len(clusters)} | {len(members)} | {below(members)} | "
+              f"{min(j for _, j, _ in members):.3f} |")
+    print(f"\nrelated groups (components split, for review): {len(new.related)}")
+
+
+def planted(n: int, seed: int = 3, reuse: tuple[float, float] = (0.62, 0.72),
+            stories: int = 20) -> tuple[list[Document], dict[str, str]]:
+    """``n`` documents of 32 real sentences: 3% edited copies of a recent document (copies
+    of copies too: the original story is the truth), and 0.4% updates of a developing
+    story (``stories`` at a time): each reuses a share in ``reuse`` of the story's last
+    update with new sentences (a shingle Jaccard about 0.35-0.5 to it by default; a
+    different story by the truth: some pass the 0.4 threshold, a false pair the
+    verification cannot tell). The updates chain the copy
+    families of a story together; greedy clusters must not."""
+    rng = random.Random(seed)
+    pool = [s.strip() for page in _data.load_aeb() for s in re.split(r"(?<=[.!?])\s+", page["gold"])
+            if len(s.split()) >= 6]
+    recent: list[tuple[list[str], str]] = []
+    threads: list[list[str]] = []
+    docs, root = [], {}
+    for i in range(n):
+        draw = rng.random()
+        origin = f"doc{i}"
+        if recent and draw < 0.03:
+            base, origin = rng.choice(recent)
+            sentences = base[:]
+            for _ in range(rng.randint(1, 2)):
+                del sentences[rng.randrange(len(sentences))]
+            for _ in range(rng.randint(0, 2)):
+                sentences[rng.randrange(len(sentences))] = rng.choice(pool)
+        elif threads and draw < 0.034:
+            thread = rng.randrange(len(threads))
+            shared = rng.sample(threads[thread], round(32 * rng.uniform(*reuse)))
+            sentences = shared + [rng.choice(pool) for _ in range(32 - len(shared))]
+            rng.shuffle(sentences)
+            threads[thread] = sentences
+        else:
+            sentences = [rng.choice(pool) for _ in range(32)]
+            if len(threads) < stories:
+                threads.append(sentences)
+            elif rng.random() < 0.002:  # a story stops developing, another starts
+                threads[rng.randrange(stories)] = sentences
+        docs.append(Document(f"doc{i}", " ".join(sentences)))
+        root[f"doc{i}"] = origin
+        if len(recent) < 2000:
+            recent.append((sentences, origin))
+        else:
+            recent[rng.randrange(2000)] = (sentences, origin)
+    return docs, root
+
+
+def planted_table(n: int) -> None:
+    for reuse, stories in (((0.62, 0.72), 20), ((0.68, 0.78), 5)):
+        print(f"developing stories: {stories} at a time, each update reusing {reuse[0]:.0%}-{reuse[1]:.0%} "
+              "of the last")
+        planted_run(n, reuse, stories)
+        print()
+
+
+def planted_run(n: int, reuse: tuple[float, float], stories: int) -> None:
+    start = time.perf_counter()
+    docs, root = planted(n, reuse=reuse, stories=stories)
+    detector = NearDuplicateDetector(DedupSettings())
+    detector.add(docs)
+    sketched = time.perf_counter() - start
+    pairs, _ = detector._pairs_to_verify()
+    start = time.perf_counter()
+    edges = list(detector.verified_pairs(pairs))
+    verified = time.perf_counter() - start
+    by_root: dict[str, list[str]] = {}
+    for doc_id, origin in root.items():
+        by_root.setdefault(origin, []).append(doc_id)
+    truth = sum(len(g) * (len(g) - 1) // 2 for g in by_root.values())
+    right_edges = sum(1 for a, b, _, _ in edges if root[detector.infos[a].id] == root[detector.infos[b].id])
+    print(f"{n} documents, {truth} true pairs (same original story), {len(edges)} verified pairs, "
+          f"{right_edges / max(len(edges), 1):.3f} of them true; sketching {sketched:.1f} s, verifying {verified:.1f} s")
+    print()
+    print("| clustering | clusters | largest | pair precision | pair recall | members below the thresholds "
+          "| clustering seconds (best of 3) |")
+    print("|---|---|---|---|---|---|---|")
+    from cleancorpus.dedup.clusters import greedy_clusters, two_hop_pairs
+
+    s = detector.settings
+    runs = {}
+    for name in ("connected components (before)", "greedy, representative order, two-hop pairs checked (now)"):
+        best = None
+        for _ in range(3):
+            start = time.perf_counter()
+            if name.startswith("connected"):
+                clusters = old_components(detector, edges)
+            else:  # what NearDuplicateDetector.cluster does after verifying the candidates
+                hops = np.array(two_hop_pairs((a, b) for a, b, _, _ in edges), dtype=np.int64).reshape(-1, 2)
+                found, _ = greedy_clusters(edges + list(detector.verified_pairs(hops)), detector.infos,
+                                           s.representative, s.preferred_sources)
+                clusters = [(c.representative, [(m.id, m.jaccard, m.containment) for m in c.members]) for c in found]
+            seconds = time.perf_counter() - start
+            best = seconds if best is None else min(best, seconds)
+        runs[name] = (clusters, best)
+    for name, (clusters, seconds) in runs.items():
+        flagged = cluster_pairs(clusters)
+        tp = sum(1 for pair in flagged if len({root[i] for i in pair}) == 1)
+        members = [m for _, ms in clusters for m in ms]
+        below = sum(1 for _, j, c in members if not (j >= s.threshold or c >= s.containment))
+        largest = max((1 + len(ms) for _, ms in clusters), default=0)
+        print(f"| {name} | {len(clusters)} | {largest} | {tp / max(len(flagged), 1):.3f} | {tp / max(truth, 1):.3f} | "
+              f"{below} | {seconds:.3f} |")
+
+
 def main() -> None:
+    if "--planted" in sys.argv:
+        planted_table(int(sys.argv[sys.argv.index("--planted") + 1]))
+        return
     docs, truth = build()
     prepare = lambda d: list(Pipeline(Settings(), stages=("cruft", "names")).run(d))  # noqa: E731
     prepared = prepare(docs)
@@ -229,6 +416,10 @@ def main() -> None:
     bases = [d for d in docs if "/" in d.id and d.id.split("/")[0] in ("seed", "aeb") and
              not d.id.endswith(("-copy", "-excerpt"))]
     excerpt_curve(bases, prepare)
+    print()
+    chain_table()
+    print()
+    planted_table(20000)
 
 
 if __name__ == "__main__":

@@ -517,6 +517,7 @@ def _keep_clusters(report, pipeline: Pipeline) -> None:
     detector = pipeline.detector
     if detector is not None and detector.result is not None:
         report.clusters = detector.result.to_dict()["clusters"]
+        report.related = detector.result.to_dict()["related"]
         report.similarities = detector.result.similarities
 
 

@@ -272,3 +272,28 @@ def test_without_dask_the_engine_names_the_extra(shards, tmp_path, command):
     assert result.returncode == 2
     assert result.stderr.strip() == ("cleancorpus: error: --engine dask: dask is not installed: "
                                      "pip install 'cleancorpus[dask]'")
+
+
+def test_chains_split_into_the_same_clusters_on_dask(cluster, tmp_path):
+    """A chain (c0~c1~c2~..., ends unlike) and a star: on Dask, in small partitions, the
+    same clusters and related groups as the local engine; nothing dropped through a chain."""
+    from test_dedup_chains import chain, star
+
+    docs = chain(5) + chain(3, seed=4, prefix="d") + star(center_first=False)
+    folder = tmp_path / "chains"
+    folder.mkdir()
+    rows = [{"id": d.id, "text": d.text, **({"date": d.meta["date"]} if "date" in d.meta else {})} for d in docs]
+    for k in range(3):
+        (folder / f"part{k}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[k::3]))
+    local = json.loads(run("dedup", str(folder), "--json", "-q", "--isolated").stdout)
+    on_dask = json.loads(run("dedup", str(folder), "--json", "-q", "--isolated", "--engine", "dask",
+                             "--scheduler", cluster.scheduler_address, "--partition-size", "2").stdout)
+    assert on_dask == local
+    assert len(local["related"]) >= 2 and ["c0.txt", "c2.txt", "c4.txt"] == \
+        [i for i in local["related"][0]["kept"] if i.startswith("c")]
+    out = tmp_path / "out"
+    run("normalize", str(folder), "-o", str(out), "-q", "--isolated", "--engine", "dask", "--scheduler",
+        cluster.scheduler_address, "--partition-size", "2", "--drop-duplicates")
+    written = {json.loads(line)["id"] for p in out.glob("part*.jsonl") for line in p.read_text().splitlines()}
+    assert {"c0.txt", "c2.txt", "c4.txt", "d0.txt", "d2.txt"} <= written
+    assert "c1.txt" not in written and "c3.txt" not in written

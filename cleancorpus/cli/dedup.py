@@ -98,6 +98,9 @@ def _print_result(args: argparse.Namespace, result, problems: list) -> int:
             print(f"{cluster.representative} (kept)")
             for m in cluster.members:
                 print(f"  {m.id}  jaccard {m.jaccard:.3f}  containment {m.containment:.3f}")
+        for group in result.related:
+            print(f"related (a chain, for review; nothing dropped through it): {' '.join(group.documents)}"
+                  f"  (kept: {' '.join(group.kept)})")
         if not args.quiet:
             print(f"{result.documents} documents, {len(result.clusters)} clusters, "
                   f"{sum(len(c.members) for c in result.clusters)} duplicates", file=sys.stderr)

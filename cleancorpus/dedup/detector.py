@@ -17,7 +17,7 @@ import numpy as np
 
 from ..document import Document, DuplicateOf
 from ..workers import batches as batch_list
-from .clusters import Cluster, DocInfo, Member, UnionFind, choose_representative
+from .clusters import Cluster, DocInfo, Member, Related, greedy_clusters, two_hop_pairs
 from .containment import ensemble_candidates, ensemble_candidates_with_datasketch, sampled_candidates
 from .lsh import (
     band_hashes,
@@ -91,12 +91,15 @@ class DedupResult:
     documents: int = 0
     candidates: int = 0
     verified: int = 0
-    #: counts of the exact similarities of every pair checked (see :func:`similarity_histogram`)
+    #: counts of the exact similarities of every pair checked (see :class:`SimilarityCounts`)
     similarities: dict | None = None
+    #: connected components of verified pairs split into several clusters (chains, for review)
+    related: list[Related] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
             "clusters": [c.to_dict() for c in self.clusters],
+            "related": [r.to_dict() for r in self.related],
             "settings": self.settings.to_dict(),
             "documents": self.documents,
             "candidate_pairs": self.candidates,
@@ -304,27 +307,19 @@ class NearDuplicateDetector:
                 yield a, b, jaccard, containment
 
     def cluster(self) -> DedupResult:
-        """Verify every candidate, join verified pairs, choose representatives."""
+        """Verify every candidate and the pairs that share a verified neighbour (see
+        :func:`.clusters.two_hop_pairs`), then cluster the verified pairs so that nothing
+        chains: every member is a verified duplicate of its own representative (see
+        :func:`.clusters.greedy_clusters`)."""
         pairs, candidates = self._pairs_to_verify()
-        groups = UnionFind()
-        verified = 0
         checked = SimilarityCounts()
-        for a, b, _, _ in self.verified_pairs(pairs, checked=checked):
-            verified += 1
-            groups.union(self.infos[a].id, self.infos[b].id)
-        clusters = []
-        for ids in groups.groups():
-            infos = [self.infos[self.index_of[i]] for i in ids]
-            rep = choose_representative(infos, self.settings.representative, self.settings.preferred_sources)
-            members = []
-            for info in infos:
-                if info.id == rep.id:
-                    continue
-                jaccard, containment = self.similarity(self.index_of[rep.id], self.index_of[info.id])
-                members.append(Member(info.id, jaccard, containment))
-            clusters.append(Cluster(rep.id, members))
-        clusters.sort(key=lambda c: c.representative)
-        self.result = DedupResult(clusters, self.settings, len(self.infos), candidates, verified, checked.to_dict())
+        edges = list(self.verified_pairs(pairs, checked=checked))
+        edges += self.verified_pairs(np.array(two_hop_pairs((a, b) for a, b, _, _ in edges),
+                                              dtype=np.int64).reshape(-1, 2))
+        clusters, related = greedy_clusters(edges, self.infos, self.settings.representative,
+                                            self.settings.preferred_sources)
+        self.result = DedupResult(clusters, self.settings, len(self.infos), candidates, len(edges),
+                                  checked.to_dict(), related)
         self._duplicate_of = self.result.duplicate_of()
         return self.result
 

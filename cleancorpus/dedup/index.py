@@ -2,10 +2,18 @@
 
 The index is one SQLite file (in the standard library, one file, transactional): a
 ``meta`` table with the sketch settings, and a ``documents`` table with each document's
-id, length, date, source, signature and distinct shingle set (both as raw bytes). Adding
+id, length, date, source, signature and distinct shingle set (both as raw bytes), and the
+indexed document it duplicates (``duplicate_of``, NULL for a document that was kept). Adding
 a batch happens in one transaction, so an interrupted run leaves the index as it was.
 Settings that change signatures (shingle size, permutations, seed, method) must match
 the index's; anything else (thresholds) may differ from run to run.
+
+Across runs the index follows the rule clusters follow within one run (see
+:func:`.clusters.greedy_clusters`): a new document is a duplicate only of a document that
+was kept, indexed before or new in the same batch and earlier in the representative
+order, so nothing is reported through a chain of copies. Documents indexed before are
+kept as they were decided; an index written before ``duplicate_of`` existed gets the
+column, every earlier document counted as kept.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from typing import Callable, Iterable, TypeVar
 import numpy as np
 
 from ..document import Document
-from .clusters import DocInfo
+from .clusters import DocInfo, representative_order
 from .detector import DedupSettings, NearDuplicateDetector
 
 FORMAT_VERSION = 1
@@ -32,7 +40,7 @@ class IndexError_(ValueError):
 
 @dataclass(frozen=True)
 class Match:
-    """A new document that duplicates another (already indexed, or new in the same batch)."""
+    """A new document that duplicates a kept one (already indexed, or new in the same batch)."""
 
     id: str
     other: str
@@ -100,7 +108,7 @@ class DuplicateIndex:
         if not tables:
             self.db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute("CREATE TABLE documents (id TEXT PRIMARY KEY, length INTEGER, date TEXT, "
-                            "source TEXT, signature BLOB, shingles BLOB)")
+                            "source TEXT, signature BLOB, shingles BLOB, duplicate_of TEXT)")
             self.db.execute("INSERT INTO meta VALUES ('sketch', ?)", (self._sketch_meta(),))
             return
         if tables != {"meta", "documents"}:
@@ -112,6 +120,9 @@ class DuplicateIndex:
         if row[0] != self._sketch_meta():
             raise IndexError_(f"{self.path}: built with sketch settings {row[0]}, these are {self._sketch_meta()}; "
                               "use the same shingle size, num_perm, seed and method")
+        columns = [r[1] for r in self.db.execute("PRAGMA table_info(documents)")]
+        if "duplicate_of" not in columns:  # an index from before the no-chaining rule: all kept
+            self.db.execute("ALTER TABLE documents ADD COLUMN duplicate_of TEXT")
 
     def _sketch_meta(self) -> str:
         return json.dumps({"format": FORMAT_VERSION, **asdict(self.settings.sketch)}, sort_keys=True)
@@ -119,12 +130,27 @@ class DuplicateIndex:
     def __len__(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
 
-    def _load(self, detector: NearDuplicateDetector) -> int:
-        rows = self.db.execute("SELECT id, length, date, source, signature, shingles FROM documents ORDER BY id")
-        for doc_id, length, date, source, signature, shingles in rows:
+    def _load(self, detector: NearDuplicateDetector) -> tuple[int, set[int]]:
+        """Every indexed document into ``detector``: ``(count, rows of the kept ones)``.
+
+        The file is data from the disk: a row of the wrong shape (a text or NULL blob, a
+        signature of another length, a shingle blob not of whole 4-byte values) stops the
+        run with an :class:`IndexError_` naming the document, never a traceback.
+        """
+        rows = self.db.execute("SELECT id, length, date, source, signature, shingles, duplicate_of "
+                               "FROM documents ORDER BY id")
+        signature_bytes = self.settings.sketch.num_perm * 8
+        kept: set[int] = set()
+        for doc_id, length, date, source, signature, shingles, duplicate_of in rows:
+            problem = _row_problem(doc_id, length, date, source, signature, shingles, duplicate_of, signature_bytes)
+            if problem:
+                raise IndexError_(f"{self.path}: document {doc_id!r}: {problem}; the index was changed by "
+                                  "something other than cleancorpus (rebuild it)")
+            if duplicate_of is None:
+                kept.add(len(detector.infos))
             detector.add_sketched(DocInfo(doc_id, length, date, source), np.frombuffer(signature, dtype=np.uint64),
                                   np.frombuffer(shingles, dtype=np.uint32))
-        return len(detector.infos)
+        return len(detector.infos), kept
 
     def check_and_add(self, documents: Iterable[Document], add: bool = True) -> tuple[list[Match], list[str]]:
         """Matches of the new documents against the index and each other; then add them.
@@ -138,31 +164,71 @@ class DuplicateIndex:
 
     def _check_and_add_locked(self, documents: list[Document], add: bool) -> tuple[list[Match], list[str]]:
         detector = NearDuplicateDetector(self.settings)
-        old = self.size_before = self._load(detector)
+        old, kept = self._load(detector)
+        self.size_before = old
         known = set(detector.index_of)
-        new_docs, skipped = [], []
+        new_docs, skipped, seen = [], [], set()
         for doc in documents:
-            if doc.id in known:
+            if doc.id in known or doc.id in seen:
                 skipped.append(doc.id)
             else:
+                seen.add(doc.id)
                 new_docs.append(doc)
         detector.add(new_docs)
-        matches = []
+        neighbours: dict[int, list[tuple[int, float, float]]] = {}
         for a, b, jaccard, containment in detector.verified_pairs(involving_from=old):
-            new, other = detector.infos[b].id, detector.infos[a].id
-            matches.append(Match(new, other, jaccard, containment, indexed=a < old))
+            neighbours.setdefault(b, []).append((a, jaccard, containment))
+            if a >= old:
+                neighbours.setdefault(a, []).append((b, jaccard, containment))
+        order_key = representative_order(self.settings.representative, self.settings.preferred_sources)
+        new_rows = sorted(range(old, len(detector.infos)), key=lambda i: order_key(detector.infos[i]))
+        rank = {row: position for position, row in enumerate(new_rows)}
+        matches, duplicate_of = [], {}
+        for row in new_rows:  # the greedy rule: attach to the most similar kept document, or be kept
+            best = None
+            for other, jaccard, containment in neighbours.get(row, ()):
+                if other in kept:
+                    score = (-containment, -jaccard, other >= old, rank.get(other, -1))
+                    if best is None or score < best[0]:
+                        best = (score, other, jaccard, containment)
+            if best is None:
+                kept.add(row)
+                continue
+            _, other, jaccard, containment = best
+            duplicate_of[row] = detector.infos[other].id
+            matches.append(Match(detector.infos[row].id, detector.infos[other].id, jaccard, containment,
+                                 indexed=other < old))
         if add and new_docs:
             rows = []
             for index in range(old, len(detector.infos)):
                 info = detector.infos[index]
                 rows.append((info.id, info.length, info.date, info.source,
                              detector.signatures[index].astype(np.uint64).tobytes(),
-                             detector.shingles[index].astype(np.uint32).tobytes()))
+                             detector.shingles[index].astype(np.uint32).tobytes(), duplicate_of.get(index)))
             self._insert(rows)
         return sorted(matches, key=lambda m: (m.id, m.other)), skipped
 
     def _insert(self, rows: list[tuple]) -> None:
-        self.db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)", rows)
+        self.db.executemany("INSERT INTO documents (id, length, date, source, signature, shingles, duplicate_of) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def close(self) -> None:
         self.db.close()
+
+
+def _row_problem(doc_id, length, date, source, signature, shingles, duplicate_of, signature_bytes: int) -> str | None:
+    """What is wrong with one row of the documents table, or None."""
+    if not isinstance(doc_id, str):
+        return "its id is not text"
+    if not isinstance(length, int) or isinstance(length, bool) or length < 0:
+        return f"its length is {length!r}, not a count"
+    for name, value in (("date", date), ("source", source), ("duplicate_of", duplicate_of)):
+        if value is not None and not isinstance(value, str):
+            return f"its {name} is {type(value).__name__}, not text"
+    if not isinstance(signature, bytes) or len(signature) != signature_bytes:
+        shape = f"{len(signature)} bytes" if isinstance(signature, bytes) else type(signature).__name__
+        return f"its signature is {shape}, not {signature_bytes} bytes"
+    if not isinstance(shingles, bytes) or len(shingles) % 4:
+        shape = f"{len(shingles)} bytes" if isinstance(shingles, bytes) else type(shingles).__name__
+        return f"its shingle set is {shape}, not whole 4-byte values"
+    return None

@@ -16,8 +16,8 @@ An engine (see :mod:`cleancorpus.engines`) only moves the pieces between these f
 4. :func:`attach_first` on the partition of each pair's first document, then
    :func:`verify_pairs` on the partition of its second: the signature estimate (Jaccard
    candidates only, as the detector does) and the exact Jaccard and containment.
-5. :func:`clusters_from_edges` on the caller: connected components of the verified edges
-   (sixteen bytes an edge: only duplicates are edges), representatives by the same rule.
+5. :func:`clusters_of_edges` on the caller: the detector's clusters
+   (:func:`.clusters.greedy_clusters`) of the verified edges (only duplicates are edges).
 
 Global indexes are what make the results independent of how the corpus is partitioned:
 every pair is keyed, ordered and deduplicated by them as the one-process detector keys
@@ -32,7 +32,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..document import Document
-from .clusters import Cluster, DocInfo, Member, UnionFind, choose_representative
+from .clusters import Cluster, DocInfo, Related, UnionFind, greedy_clusters
 from .containment import SHARED_SAMPLE_SHARE, _links, sample_mask
 from .detector import ESTIMATE_MARGIN, DedupResult, DedupSettings, SimilarityCounts, info_of
 from .lsh import band_hashes, band_parameters, candidate_pairs
@@ -226,19 +226,20 @@ def _rows_in(rows: np.ndarray, among: np.ndarray) -> np.ndarray:
 
 
 def verify_pairs(sketch: PartitionSketch, pieces: Sequence[Attached], settings: DedupSettings,
-                 measure_all: bool = False) -> tuple[np.ndarray, SimilarityCounts]:
+                 every_pair: bool = False) -> tuple[np.ndarray, SimilarityCounts]:
     """On the partition of the pairs' second documents: the pairs worth an exact check (a
     Jaccard candidate whose signature estimate is within ``ESTIMATE_MARGIN`` of a threshold,
     or any containment candidate), checked exactly. Returns rows ``(i, j, jaccard,
-    containment)`` of the pairs that are duplicates (every checked pair with
-    ``measure_all``) and the counts of every checked pair's similarities."""
+    containment)`` of the pairs that are duplicates and the counts of every checked pair's similarities.
+    ``every_pair``: check every pair exactly and count none (the pairs of
+    :func:`.clusters.two_hop_pairs`, which the detector checks the same way)."""
     checked = SimilarityCounts()
     found = []
     for piece in pieces:
         if not len(piece.pairs):
             continue
         rows = piece.pairs[:, 1] - sketch.base
-        if measure_all:
+        if every_pair:
             worth = np.ones(len(rows), dtype=bool)
         else:
             estimate = (piece.signatures == sketch.signatures[rows]).mean(axis=1)
@@ -251,9 +252,9 @@ def verify_pairs(sketch: PartitionSketch, pieces: Sequence[Attached], settings: 
             worth |= piece.containment_candidate
         for k in np.flatnonzero(worth).tolist():
             jaccard, containment = exact_similarity(piece.shingles[k], sketch.shingles[int(rows[k])])
-            if not measure_all:
+            if not every_pair:
                 checked.add(jaccard, containment)
-            if measure_all or _is_duplicate(settings, jaccard, containment):
+            if _is_duplicate(settings, jaccard, containment):
                 found.append((int(piece.pairs[k, 0]), int(piece.pairs[k, 1]), jaccard, containment))
     edges = np.array(found, dtype=np.float64) if found else np.zeros((0, 4))
     return edges, checked
@@ -276,38 +277,14 @@ def components(edges: np.ndarray) -> list[list[int]]:
     return groups.groups()
 
 
-def clusters_from_edges(groups: list[list[int]], infos: dict[int, DocInfo],
-                        similarity: dict[tuple[int, int], tuple[float, float]],
-                        settings: DedupSettings) -> list[Cluster]:
-    """Clusters as the detector builds them: the representative by ``settings.representative``,
-    every other member with its exact similarity to it (``similarity``: keyed ``(i, j)``,
-    ``i < j``), members in id order, clusters by representative id."""
-    clusters = []
-    for group in groups:
-        members_infos = sorted((infos[i] for i in group), key=lambda info: info.id)
-        rep = choose_representative(members_infos, settings.representative, settings.preferred_sources)
-        index_of = {infos[i].id: i for i in group}
-        members = []
-        for info in members_infos:
-            if info.id == rep.id:
-                continue
-            a, b = sorted((index_of[rep.id], index_of[info.id]))
-            jaccard, containment = similarity[(a, b)]
-            members.append(Member(info.id, jaccard, containment))
-        clusters.append(Cluster(rep.id, members))
-    clusters.sort(key=lambda c: c.representative)
-    return clusters
-
-
-def representative_pairs(groups: list[list[int]], infos: dict[int, DocInfo], settings: DedupSettings) -> np.ndarray:
-    """The ``(i, j)`` pairs, ``i < j``, of each representative with each other member."""
-    pairs = []
-    for group in groups:
-        members_infos = sorted((infos[i] for i in group), key=lambda info: info.id)
-        rep = choose_representative(members_infos, settings.representative, settings.preferred_sources)
-        rep_index = next(i for i in group if infos[i].id == rep.id)
-        pairs += [(min(rep_index, i), max(rep_index, i)) for i in group if i != rep_index]
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+def clusters_of_edges(edges: np.ndarray, infos: dict[int, DocInfo],
+                      settings: DedupSettings) -> tuple[list[Cluster], list[Related]]:
+    """The detector's clusters of the verified edges (rows ``(i, j, jaccard, containment)``
+    by global index; ``infos`` holds every document of :func:`components`): each member
+    is a verified duplicate of its own representative, so the similarities come from the
+    edges and no pair is measured again."""
+    rows = ((int(a), int(b), jaccard, containment) for a, b, jaccard, containment in edges.tolist())
+    return greedy_clusters(rows, infos, settings.representative, settings.preferred_sources)
 
 
 def merged_counts(counts: Iterable[SimilarityCounts]) -> SimilarityCounts:
@@ -319,5 +296,5 @@ def merged_counts(counts: Iterable[SimilarityCounts]) -> SimilarityCounts:
 
 
 def result_of(clusters: list[Cluster], settings: DedupSettings, documents: int, candidates: int, verified: int,
-              checked: SimilarityCounts) -> DedupResult:
-    return DedupResult(clusters, settings, documents, candidates, verified, checked.to_dict())
+              checked: SimilarityCounts, related: list[Related] = ()) -> DedupResult:
+    return DedupResult(clusters, settings, documents, candidates, verified, checked.to_dict(), list(related))

@@ -14,7 +14,7 @@ again elsewhere, and writes go to temporary names renamed into place):
    merged in a tree (:meth:`~cleancorpus.names.NameDiscovery.merge`);
 2. near-duplicates: partitions cleaned and sketched, band keys and sampled shingles
    grouped by bucket, candidates joined to both documents' sketches for verification,
-   components of the verified edges on the client (:mod:`cleancorpus.dedup.partitioned`);
+   clusters of the verified edges on the client (:mod:`cleancorpus.dedup.partitioned`);
 3. output: partitions cleaned again and written as part files with their records; the
    parts of each output shard are joined in order by a worker.
 
@@ -431,6 +431,7 @@ class DaskPipeline:
 
     def _fit_dedup(self, detector, earlier: list) -> None:
         from ..dedup import partitioned as nd
+        from ..dedup.clusters import two_hop_pairs
 
         client, s, buckets = self.client, detector.settings, self.buckets
         shipped = self._broadcast(earlier)
@@ -463,6 +464,15 @@ class DaskPipeline:
         results = client.gather(checked)
         edges = np.concatenate([e for e, _ in results]) if results else np.zeros((0, 4))
         counts = nd.merged_counts(c for _, c in results)
+        hops = np.array(two_hop_pairs(edges[:, :2].astype(np.int64).tolist()), dtype=np.int64).reshape(-1, 2)
+        if len(hops):  # pairs sharing a verified neighbour, checked exactly as the detector checks them
+            by_part = nd.split_pairs(hops, bases)
+            attached = [client.submit(nd.attach_first, sketches[p], [by_part[p]], [], bases, pure=False)
+                        for p in range(len(sketches))]
+            attached_pieces = self._pieces(attached, 0)
+            extra = client.gather([client.submit(nd.verify_pairs, sketches[q], self._pieces(attached_pieces, q),
+                                                 s, True, pure=False) for q in range(len(sketches))])
+            edges = np.concatenate([edges] + [e for e, _ in extra])
         groups = nd.components(edges)
         wanted = sorted(i for g in groups for i in g)
         infos: dict = {}
@@ -470,20 +480,8 @@ class DaskPipeline:
         for found in client.gather([client.submit(nd.infos_of, sketch, wanted_future, pure=False)
                                     for sketch in sketches]):
             infos.update(found)
-        pairs = nd.representative_pairs(groups, infos, s)
-        similarity: dict = {}
-        if len(pairs):
-            by_part = nd.split_pairs(pairs, bases)
-            attached = [client.submit(nd.attach_first, sketches[p], [by_part[p]], [], bases, pure=False)
-                        for p in range(len(sketches))]
-            attached_pieces = self._pieces(attached, 0)
-            measured = client.gather([client.submit(nd.verify_pairs, sketches[q], self._pieces(attached_pieces, q),
-                                                    s, True, pure=False) for q in range(len(sketches))])
-            for rows, _ in measured:
-                for a, b, jaccard, containment in rows.tolist():
-                    similarity[(int(a), int(b))] = (jaccard, containment)
-        clusters = nd.clusters_from_edges(groups, infos, similarity, s)
-        detector.result = nd.result_of(clusters, s, total, int(candidates), len(edges), counts)
+        clusters, related = nd.clusters_of_edges(edges, infos, s)
+        detector.result = nd.result_of(clusters, s, total, int(candidates), len(edges), counts, related)
         detector._duplicate_of = detector.result.duplicate_of()
         self.result = detector.result
 
@@ -646,6 +644,7 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
             client.gather(joins)
             if pipeline.result is not None:
                 report.clusters = pipeline.result.to_dict()["clusters"]
+                report.related = pipeline.result.to_dict()["related"]
                 report.similarities = pipeline.result.similarities
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -88,6 +88,8 @@ class RunReport:
     overwritten: int = 0
     dropped_duplicates: int = 0
     clusters: list[dict[str, Any]] = field(default_factory=list)
+    #: connected components of verified pairs split into several clusters (chains, for review)
+    related: list[dict[str, Any]] = field(default_factory=list)
     by_rule: Counter = field(default_factory=Counter)
     words_changed: int = 0
     lines_repaired: int = 0
@@ -161,6 +163,7 @@ class RunReport:
             "records": self.records_name,
             "stale_files": {"removed" if self.removed_stale else "left": self.stale_files},
             "clusters": self.clusters,
+            "related": self.related,
             "similarities": self.similarities,
             "excerpts": self.excerpts,
         }
