@@ -156,3 +156,38 @@ def test_a_block_inside_a_removed_block_is_recorded_once_and_xhtml_pages_parse(t
     assert removed[0][1].endswith("/div")
     xhtml = '<?xml version="1.0" encoding="utf-8"?><html><body><p>Zażółć</p></body></html>'
     assert parse_html(xhtml) is not None and parse_html("") is None
+
+
+def test_one_story_under_six_headlines_is_never_the_sites_template(tmp_path):
+    """Trust III (issue 25, class 4): a story republished under six headlines (the body the
+    same, the byline paragraph the same) is one story; its paragraphs stay on every page,
+    and the real template (promo, footer, navigation) still goes."""
+    body = STORIES[0][1]
+    headlines = ["Harbour reopens", "Storm damage repaired", "Sea wall fixed", "Port back in business",
+                 "Town harbour open again", "Repairs end at the harbour"]
+    site = tmp_path / "site"
+    site.mkdir()
+    for n, headline in enumerate(headlines):
+        (site / f"copy{n}.html").write_text(page(headline, body, 0), encoding="utf-8")
+    for n, (title, text) in enumerate(STORIES[1:], start=10):
+        (site / f"story{n}.html").write_text(page(title, text, n), encoding="utf-8")
+    docs = list(read_corpus(site))
+    texts = {r.text for r in template_removals(docs)}
+    assert PROMO in texts and FOOTER in texts
+    assert not any(body in t or "Our correspondent number 0" in t for t in texts)
+    for doc in docs:
+        if doc.id.startswith("copy"):
+            assert body in doc.text and "Our correspondent number 0" in doc.text
+
+
+def test_a_block_that_is_most_of_its_page_is_never_removed(tmp_path):
+    """The learned template is only what surrounds an article: a page whose whole text is a
+    block the site's other pages also carry (a teaser page holding only that box) keeps it."""
+    site = write_site(tmp_path / "site")
+    (site / "only-promo.html").write_text(
+        '<!DOCTYPE html><html><head><title>Newsletter</title>'
+        '<link rel="canonical" href="https://news.northern.example/newsletter.html"></head>'
+        f'<body><div class=promo><p>{PROMO}</p></div></body></html>', encoding="utf-8")
+    docs = {d.id: d for d in read_corpus(site)}
+    assert PROMO in docs["only-promo.html"].text
+    assert PROMO not in docs["story0.html"].text  # removed where it is not the page

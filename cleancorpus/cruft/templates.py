@@ -10,8 +10,11 @@ A block is a ``(tag path, text)`` pair: the tag names from the root to an elemen
 block tag (``html/body/div/div/p``; no positions or classes, which vary between pages) and
 the element's whitespace-normalized text. A block is in the template of its site when it
 occurs on at least :data:`MIN_PAGES` pages of *different stories* and on at least
-:data:`SHARE` of the site's stories: two copies of one article (the same title and longest
-paragraph) count once, so they never make the article's own paragraphs a template. Only a
+:data:`SHARE` of the site's stories: copies of one article count once, however they are
+titled (two pages are one story when two of their three longest paragraphs are the same, or
+their title and longest paragraph are), so they never make the article's own paragraphs a
+template. And a block that holds most of a page's text (:data:`MOST_OF_PAGE`) is never
+taken out of it, whatever was learned: the template is what surrounds an article. Only a
 site's first :data:`LEARN_PAGES` stories are counted (a template is on every page), so
 learning holds at most that many pages' block digests per site.
 
@@ -49,6 +52,10 @@ SHARE = 0.34
 LEARN_PAGES = 50
 #: Blocks with less text than this are left alone ("|", "»": nothing to gain, easy to misplace).
 MIN_TEXT = 3
+#: A block with more than this share of its page's text is never template (it is the article).
+MOST_OF_PAGE = 0.5
+#: Paragraphs shorter than this do not tell stories apart ("Read more", a byline).
+STORY_PARAGRAPH = 40
 #: A recorded block's text is cut to this many characters.
 RECORDED_TEXT = 300
 
@@ -128,20 +135,41 @@ def _key(path: str, text: str) -> int:
                                           digest_size=8).digest(), "big")
 
 
-def _story(tree: Any) -> int:
-    """What tells two stories apart: the page's title with its longest paragraph. Two
-    copies of one article share both; either alone is not enough (a small blog may title
-    every page with its own name; a page's longest paragraph may be the blog's "about" box)."""
-    longest = max((" ".join(p.text_content().split()) for p in tree.iter("p")), key=len, default="")
+@dataclass(frozen=True)
+class _Story:
+    """What tells two stories apart: the page's title with its longest paragraph, and the
+    digests of its three longest paragraphs."""
+
+    titled: int
+    paragraphs: frozenset[int]
+
+
+def _story(tree: Any) -> _Story:
+    """A page's story. Copies of one article share their longest paragraphs whatever their
+    headlines; the title is not enough alone (a small blog may title every page with its own
+    name) and neither is one paragraph (a page's longest may be the blog's "about" box)."""
+    texts = sorted({" ".join(p.text_content().split()) for p in tree.iter("p")}, key=lambda t: (-len(t), t))
     found = tree.find(".//title")
     title = " ".join((found.text_content() if found is not None else "").split())
-    return _key(title, longest)
+    longest = [_key("p", t) for t in texts[:3] if len(t) >= STORY_PARAGRAPH]
+    return _Story(_key(title, texts[0] if texts else ""), frozenset(longest))
+
+
+def _same_story(a: _Story, b: _Story) -> bool:
+    if a.titled == b.titled:
+        return True
+    shared = len(a.paragraphs & b.paragraphs)
+    return shared >= 2 or (shared == 1 and min(len(a.paragraphs), len(b.paragraphs)) == 1)
 
 
 @dataclass
 class _SiteCounts:
-    stories: set[int] = field(default_factory=set)
+    stories: list[_Story] = field(default_factory=list)
     blocks: Counter = field(default_factory=Counter)  # block key -> distinct stories seen with it
+
+    def is_copy(self, story: _Story) -> bool:
+        """Whether ``story`` is one already counted (at most :data:`LEARN_PAGES` to look at)."""
+        return any(_same_story(story, other) for other in self.stories)
 
 
 @dataclass
@@ -180,18 +208,31 @@ class HtmlTemplates:
         removed: list[tuple[str, str, int]] = []
         doomed: list[Any] = []
         doomed_set: set[Any] = set()
+        page_chars = None
         for element, path, key in _blocks(tree):
             pages = template.get(key)
             if pages is None or element.getparent() is None:
                 continue
+            text = block_text(element)
+            if page_chars is None:
+                page_chars = _visible_chars(tree)
+            if len(text) > MOST_OF_PAGE * page_chars:
+                continue  # most of the page: its article, whatever recurred
             if doomed_set and any(ancestor in doomed_set for ancestor in element.iterancestors()):
                 continue  # already going with an enclosing block (recorded once, with it)
             doomed.append(element)
             doomed_set.add(element)
-            removed.append((block_text(element), path, pages))
+            removed.append((text, path, pages))
         for element in doomed:
             _remove_keeping_tail(element)
         return (tree, removed) if removed else (html, [])
+
+
+def _visible_chars(tree: Any) -> int:
+    """Characters of a page's whitespace-normalized text, without scripts and styles."""
+    pieces = tree.xpath("//text()[not(ancestor::script or ancestor::style or ancestor::noscript "
+                        "or ancestor::head or ancestor::template)]")
+    return len(" ".join(" ".join(pieces).split()))
 
 
 def _remove_keeping_tail(element: Any) -> None:
@@ -223,9 +264,9 @@ def learn_templates(pages: Iterable[tuple[str | None, str | bytes | Any]]) -> Ht
         if len(state.stories) >= LEARN_PAGES:
             continue  # enough pages of this site
         story = _story(tree)
-        if story in state.stories:
-            continue  # a copy of a story already counted
-        state.stories.add(story)
+        if state.is_copy(story):
+            continue  # a copy of a story already counted, however titled
+        state.stories.append(story)
         state.blocks.update({key for _, _, key in _blocks(tree)})
     learned = HtmlTemplates()
     for site, state in counts.items():
