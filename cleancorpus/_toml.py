@@ -16,6 +16,8 @@ def load_toml(text: str, origin: str, error: type[Exception] = ValueError) -> di
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{origin}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise error(f"{origin}: invalid TOML: nested too deeply") from None
 
 
 def load_toml_file(path, what: str, error: type[Exception] = ValueError) -> dict:

@@ -354,7 +354,13 @@ class Pipeline:
         if not getattr(self, "_fitted", False):
             raise RuntimeError("map_batch needs a fitted pipeline: call Pipeline.fit(documents) first")
         columns = list(batch)
-        length = len(batch[columns[0]]) if columns else 0
+        lengths = {c: len(batch[c]) for c in columns}
+        if len(set(lengths.values())) > 1:
+            shown = ", ".join(f"{c!r}: {n}" for c, n in lengths.items())
+            raise ValueError(f"map_batch: the columns of a batch must have one length ({shown})")
+        length = next(iter(lengths.values()), 0)
+        if indices is not None and len(indices) != length:
+            raise ValueError(f"map_batch: {len(indices)} indices for a batch of {length} rows")
         out: dict[str, list] = {c: [] for c in columns}
         out[DUPLICATE_FIELD] = []
         for row in range(length):
@@ -491,7 +497,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     if not one_file:
         written = {p.relative_to(out).as_posix() for p in summary.paths} | {records_name, report_name}
         if not summary.failures:  # after a failed write, nothing is called stale
-            report.stale_files = stale_files(out, written, remove=clean)
+            report.stale_files = stale_files(out, written, remove=clean, problems=report.problems)
             report.removed_stale = clean
     return write_run_report(report, folder_of_report, report_name)
 

@@ -31,6 +31,8 @@ def load_baseline(path: str | Path) -> dict:
         raise ConfigError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: not a baseline (invalid JSON: {exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a baseline (invalid JSON: nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise ConfigError(f"{path}: not a baseline (an object with a 'findings' list was expected)")
     for number, item in enumerate(data["findings"], start=1):

@@ -149,7 +149,7 @@ class CheckCache:
             return None
         try:
             value = decode(*row)
-        except (CacheCorrupt, ValueError, TypeError, KeyError) as exc:
+        except (CacheCorrupt, ValueError, TypeError, KeyError, RecursionError) as exc:
             self._discard(f"a malformed entry ({exc})")
             return None
         self.hits += 1

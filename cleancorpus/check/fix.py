@@ -191,7 +191,7 @@ def rewrite_jsonl(path: Path, new_texts: dict[int, str], text_field: str) -> int
             raise FixMismatch(f"line {number} is no longer a record with {text_field!r}")
         raw_lines[number - 1] = (line[:span[0]] + _json_string(text) + line[span[1]:]).encode("utf-8")
         changed += 1
-    atomic_write_bytes(path, b"\n".join(raw_lines), make_parents=False)
+    atomic_write_bytes(path, b"\n".join(raw_lines), make_parents=False, in_place=True)
     return changed
 
 
@@ -241,7 +241,7 @@ def write_fixes(docs: list[Document], plans: dict[str, FixPlan], input_path: str
             rewrite_jsonl(path, texts, text_field)
             written.append(name)
         except (OSError, FixMismatch, UnicodeDecodeError) as exc:
-            notes.append(f"{path}: not fixed: {getattr(exc, 'strerror', None) or exc}")
+            notes.append(_not_fixed(path, exc))
     root = Path(input_path)
     journal = root / JOURNAL if root.is_dir() and text_files else None
     if journal is not None:
@@ -256,13 +256,20 @@ def write_fixes(docs: list[Document], plans: dict[str, FixPlan], input_path: str
     for doc, path in text_files:
         try:
             atomic_write_bytes(path, apply_plan(doc.text, plans[doc.id]).encode("utf-8", errors="surrogatepass"),
-                               make_parents=False)
+                               make_parents=False, in_place=True)
             written.append(str(path))
         except (OSError, FixMismatch) as exc:
-            notes.append(f"{path}: not fixed: {getattr(exc, 'strerror', None) or exc}")
+            notes.append(_not_fixed(path, exc))
     if journal is not None:
         journal.unlink(missing_ok=True)
     return written
+
+
+def _not_fixed(path: Path, exc: Exception) -> str:
+    """One line: which file was not fixed, and why (a refusal names the file itself)."""
+    message = str(exc) if isinstance(exc, PermissionError) and str(exc).startswith(str(path)) else \
+        getattr(exc, "strerror", None) or str(exc)
+    return message if message.startswith(str(path)) else f"{path}: not fixed: {message}"
 
 
 def complete_journal(root: Path, notes: list[str]) -> list[str] | None:
@@ -289,6 +296,10 @@ def complete_journal(root: Path, notes: list[str]) -> list[str] | None:
             if not path.resolve().is_relative_to(root.resolve()) or path.is_symlink():
                 raise ValueError(f"{rel!r} is outside the folder or a link")
             work.append((path, before, FixPlan.from_json(entry)))
+    except RecursionError:
+        notes.append(f"{journal}: an unusable fix journal (nested too deeply); removed, nothing applied from it")
+        journal.unlink(missing_ok=True)
+        return []
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         notes.append(f"{journal}: an unusable fix journal ({exc}); removed, nothing applied from it")
         journal.unlink(missing_ok=True)
@@ -300,10 +311,10 @@ def complete_journal(root: Path, notes: list[str]) -> list[str] | None:
                 continue  # fixed already, or edited since: not ours to change
             text, _ = decode_text(data)
             atomic_write_bytes(path, apply_plan(text, plan).encode("utf-8", errors="surrogatepass"),
-                               make_parents=False)
+                               make_parents=False, in_place=True)
             written.append(str(path))
         except (OSError, ValueError) as exc:
-            notes.append(f"{path}: not fixed: {getattr(exc, 'strerror', None) or exc}")
+            notes.append(_not_fixed(path, exc))
     journal.unlink(missing_ok=True)
     notes.append(f"completed an interrupted --fix from {journal}: {len(written)} more file(s) fixed "
                  f"({len(work)} planned)")

@@ -4,7 +4,10 @@ Any file name can reach these formats (a corpus is scraped data), so each one es
 what its consumer treats as syntax: GitHub's workflow-command properties (``%``, ``:``,
 ``,``, newlines) and XML (characters XML 1.0 cannot hold are written as ``\\xNN``).
 Undecodable bytes of a file name (kept by Python as lone surrogates) are shown as
-``\\xNN`` everywhere, so output is always valid UTF-8.
+``\\xNN`` everywhere, so output is always valid UTF-8. Control characters (terminal escapes
+such as ESC, newlines that would forge a finding line, C1 controls, bidirectional overrides
+and Unicode line separators) are shown as ``\\xNN`` / ``\\uNNNN`` in every format meant for
+a terminal, a log or an annotation; JSON escapes them itself.
 """
 
 from __future__ import annotations
@@ -18,14 +21,28 @@ import regex
 from .codes import CODES, CheckResult, Finding
 
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
+# What a terminal, a CI log or an annotation would act on rather than show.
+_CONTROL = regex.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # Characters XML 1.0 does not allow, even escaped.
 _NOT_XML = regex.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def printable(value: str) -> str:
+def unsurrogated(value: str) -> str:
     """``value`` with lone surrogates (undecodable bytes of a file name) shown as ``\\xNN``."""
     return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) & 0xFF:02x}" if 0xDC80 <= ord(m.group()) <= 0xDCFF
                           else f"\\u{ord(m.group()):04x}", value)
+
+
+def printable(value: str) -> str:
+    """``value`` safe to print on one line of a terminal or a log: lone surrogates and
+    control characters shown as escapes (``\\x1b``, ``\\x0a``, ``\\u202e``)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", unsurrogated(value))
+
+
+def printable_lines(value: str) -> str:
+    """:func:`printable` for text of several lines (a diff): the newlines are kept."""
+    return "\n".join(printable(line) for line in value.split("\n"))
 
 
 def _xml_safe(value: str) -> str:
@@ -67,20 +84,35 @@ def format_json(result: CheckResult) -> str:
         "documents": result.documents,
         "failed": bool(result.failing),
         "summary": dict(sorted(result.counts.items())),
-        "findings": [{"path": printable(f.path), "line": f.line, "code": f.code, "message": printable(f.message),
-                      "document": printable(f.document), "fails": id(f) in failing} for f in result.findings],
+        "findings": [{"path": unsurrogated(f.path), "line": f.line, "code": f.code,
+                      "message": unsurrogated(f.message), "document": unsurrogated(f.document),
+                      "fails": id(f) in failing} for f in result.findings],
     }, ensure_ascii=False, indent=1) + "\n"
 
 
 def github_property(value: str) -> str:
     """Escape a workflow-command property value as GitHub's toolkit does."""
-    return (printable(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            .replace(":", "%3A").replace(",", "%2C"))
+    return (unsurrogated(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            .replace(":", "%3A").replace(",", "%2C").translate(_ESCAPED_CONTROLS))
 
 
 def github_message(value: str) -> str:
     """Escape a workflow-command message as GitHub's toolkit does."""
-    return printable(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return (unsurrogated(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            .translate(_ESCAPED_CONTROLS))
+
+
+class _ControlEscapes(dict):
+    """``str.translate`` table: any other control character to its printable escape."""
+
+    def __missing__(self, code: int) -> str | int:
+        char = chr(code)
+        value = printable(char) if _CONTROL.match(char) else code
+        self[code] = value
+        return value
+
+
+_ESCAPED_CONTROLS = _ControlEscapes()
 
 
 def format_github(result: CheckResult) -> str:

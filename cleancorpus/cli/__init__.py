@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import difflib
 import json
+import math
 import os
 import signal
 import sys
@@ -85,7 +86,7 @@ def _add_common(parser: argparse.ArgumentParser, several: bool = False) -> None:
     parser.add_argument("--source-field", help="records: the field naming the source (default: source)")
     parser.add_argument("--url-field", help="records: the field holding the URL (default: url)")
     parser.add_argument("--date-field", help="records: the field holding the date (default: date)")
-    parser.add_argument("--max-document-mb", type=float, metavar="MB",
+    parser.add_argument("--max-document-mb", type=number(float, above=0), metavar="MB",
                         help="a document larger than this (read, or decompressed) is a named failure (default 64)")
     parser.add_argument("--follow-links", action="store_true",
                         help="read symbolic links that lead outside the input folder (skipped by default)")
@@ -98,8 +99,8 @@ def _add_common(parser: argparse.ArgumentParser, several: bool = False) -> None:
     cruft.add_argument("--disable", action="append", metavar="RULE", default=[], help="switch a cruft rule off")
     cruft.add_argument("--no-shipped-rules", action="store_true", help="use only your own rules")
     cruft.add_argument("--no-recurrence", action="store_true", help="do not learn recurring lines")
-    cruft.add_argument("--min-docs", type=int, help="recurring: seen in at least N documents of a source")
-    cruft.add_argument("--min-share", type=float, help="recurring: and in at least this share of them")
+    cruft.add_argument("--min-docs", type=number(int, 1), help="recurring: seen in at least N documents of a source")
+    cruft.add_argument("--min-share", type=number(float, 0, 1), help="recurring: and in at least this share of them")
     names = parser.add_argument_group("names")
     names.add_argument("--names-table", action="append", metavar="FILE", default=[], help="your alias table (TOML)")
     names.add_argument("--no-shipped-names", action="store_true", help="do not use the shipped alias table")
@@ -107,14 +108,36 @@ def _add_common(parser: argparse.ArgumentParser, several: bool = False) -> None:
                        help="also respell variants discovered in the corpus (see 'cleancorpus names')")
     names.add_argument("--skip-quotations", action="store_true", help="leave names inside quotation marks alone")
     dedup = parser.add_argument_group("near-duplicates")
-    dedup.add_argument("--threshold", type=float, help="exact Jaccard that flags a duplicate (default 0.4)")
-    dedup.add_argument("--jobs", type=int, help="worker processes for the per-document work: cruft, names, "
+    dedup.add_argument("--threshold", type=number(float, 0, 1, above=0), help="exact Jaccard that flags a duplicate (default 0.4)")
+    dedup.add_argument("--jobs", type=number(int, 0), help="worker processes for the per-document work: cruft, names, "
                        "signatures (default: all cores; results do not depend on it)")
     dedup.add_argument("--representative", choices=("longest", "earliest", "source"),
                        help="which member a cluster keeps: the longest text (default), the earliest date, "
                        "or the first source given with --prefer")
     dedup.add_argument("--prefer", action="append", default=[], metavar="SOURCE",
                        help="preferred sources, in order, for --representative source")
+
+
+def number(kind: type = float, low: float | None = None, high: float | None = None, *,
+           above: float | None = None):
+    """An argparse type: a finite ``kind`` (int or float) in range, else argparse's exit 2
+    with the allowed range (``--max-document-mb 0``: "must be more than 0")."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'a whole number' if kind is int else 'a number'}")
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if above is not None and not value > above:
+            raise argparse.ArgumentTypeError(f"{text} is out of range: it must be more than {above:g}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            allowed = f"from {low:g} to {high:g}" if low is not None and high is not None else \
+                f"at least {low:g}" if low is not None else f"at most {high:g}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range: it must be {allowed}")
+        return value
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
 
 
 def _first_input(args: argparse.Namespace) -> str:
@@ -174,9 +197,9 @@ def _add_engine(parser: argparse.ArgumentParser) -> None:
                         "JSON Lines and Parquet shards; pip install 'cleancorpus[dask]')")
     engine.add_argument("--scheduler", metavar="ADDRESS", help="dask: the scheduler to use (tcp://host:8786); "
                         "default: a local cluster of --workers processes")
-    engine.add_argument("--workers", type=int, metavar="N", help="dask: worker processes of the local cluster "
+    engine.add_argument("--workers", type=number(int, 1), metavar="N", help="dask: worker processes of the local cluster "
                         "(default: one per core)")
-    engine.add_argument("--partition-size", type=int, metavar="N", help="dask: records per partition "
+    engine.add_argument("--partition-size", type=number(int, 1), metavar="N", help="dask: records per partition "
                         "(default: one partition per shard)")
 
 
@@ -200,6 +223,12 @@ def _dask_options(args: argparse.Namespace) -> dict:
     except MissingExtra as exc:
         raise UsageError(f"--engine dask: {exc}") from None
     return {"scheduler": args.scheduler, "workers": args.workers, "partition_size": args.partition_size}
+
+
+def _printable(value: str) -> str:
+    from ..check.formats import printable
+
+    return printable(value)
 
 
 def _print_problems(problems, stream=None) -> None:
@@ -249,7 +278,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         progress.close()
     _print_problems(report.problems)
     for failure in report.write_failures:
-        print(f"{failure}", file=sys.stderr)
+        print(_printable(failure), file=sys.stderr)
     if not args.quiet:
         print(report.summary(), file=sys.stderr)
         if report.overwritten:
@@ -343,7 +372,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ..check import FORMATS, baseline_of, check_corpus, load_baseline, selected_codes
-    from ..check.formats import format_statistics, printable
+    from ..check.formats import format_statistics, printable, printable_lines
     from ..io import atomic_write_bytes
 
     settings = _settings(args)
@@ -393,7 +422,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"wrote {len(result.findings)} finding(s) to the baseline {args.write_baseline}", file=sys.stderr)
         return EXIT_OK
     if args.diff:
-        output = "".join(printable(d) for d in result.diffs)
+        output = "".join(printable_lines(d) for d in result.diffs)
         changes = bool(result.diffs)
     elif args.statistics:
         output = format_statistics(result)
@@ -509,7 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "--drop-duplicates")
     normalize.add_argument("--clean", action="store_true", help="remove files an earlier run wrote into the "
                            "output folder that this run did not (listed otherwise; others are never touched)")
-    normalize.add_argument("--shard-size", type=int, metavar="N", help="reshard records into part-00000... "
+    normalize.add_argument("--shard-size", type=number(int, 1), metavar="N", help="reshard records into part-00000... "
                            "of N records each (format and compression of the first shard)")
     _add_engine(normalize)
     normalize.add_argument("--html-report", metavar="FILE", help="also write the run as one self-contained HTML "
@@ -540,9 +569,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the settings this run would use (configuration and flags resolved) and exit")
     check.add_argument("--select", action="append", metavar="CODES", help="report only these codes or prefixes")
     check.add_argument("--ignore", action="append", metavar="CODES", help="do not report these codes or prefixes")
-    check.add_argument("--min-words", type=int, help="CC405 below this many words (default 50)")
+    check.add_argument("--min-words", type=number(int, 0), help="CC405 below this many words (default 50)")
     check.add_argument("--language", help="CC404 when a document is not in this language (en, fr, de, ru, hy...)")
-    check.add_argument("--max-cruft-share", type=float,
+    check.add_argument("--max-cruft-share", type=number(float, 0, 1),
                        help="cruft findings fail only when more than this share of documents has them (default 0)")
     _add_engine(check)
     check.add_argument("--fix", action="store_true", help="write the cleaned text back over the input files")
@@ -591,11 +620,43 @@ def _raise_terminated(signum, frame) -> None:  # pragma: no cover - exercised th
     raise Terminated()
 
 
+def _closed_stream_problem(args: argparse.Namespace) -> str | None:
+    """Why this command cannot run with the standard streams it was given, or None.
+
+    A stream closed by the caller (``<&-``, ``>&-``) is ``None`` in Python. Standard input
+    is needed only to read ``-``; standard output only where results go there (every
+    command but ``normalize`` and ``report`` into files): elsewhere it is replaced by the
+    null device so that progress and summaries have somewhere to go.
+    """
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
+    inputs = getattr(args, "input", None)
+    inputs = inputs if isinstance(inputs, list) else [inputs]
+    if sys.stdin is None and "-" in [str(i) for i in inputs if i is not None]:
+        return "-: standard input is closed; nothing to read (name files or folders instead)"
+    if sys.stdout is None:
+        to_files = args.command == "report" or (args.command == "normalize" and args.output != "-") \
+            or (args.command == "check" and getattr(args, "output_file", None)) \
+            or (args.command == "names" and getattr(args, "output", None))
+        if not to_files:
+            return "standard output is closed, so the results would be lost (redirect it, or use -o FILE)"
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse's usage errors (exit 2, the message printed) and --help (0)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    closed = _closed_stream_problem(args)
+    if closed:
+        if sys.stderr is not None:
+            print(f"cleancorpus: error: {closed}", file=sys.stderr)
         return EXIT_USAGE
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _raise_terminated)
@@ -604,7 +665,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, so that a closed pipe is caught below and not at interpreter exit
         return code
     except (UsageError, ConfigError, RuleError, TableError, CorpusError) as exc:
-        print(f"cleancorpus: error: {exc}", file=sys.stderr)
+        print(f"cleancorpus: error: {_printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("cleancorpus: interrupted", file=sys.stderr)
@@ -619,7 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except OSError as exc:  # a disk that filled up or went away under a whole-run file (spool, index)
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        print(f"cleancorpus: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"cleancorpus: error: {_printable(f'{where}{exc.strerror or exc}')}", file=sys.stderr)
         return EXIT_FINDINGS
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -84,6 +84,9 @@ def _dask_client(distributed: Any, scheduler: str | None, workers: int | None) -
             client = distributed.Client(scheduler, timeout="30s")
         except OSError as exc:
             raise CorpusError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        except (ValueError, TypeError) as exc:  # "missing port number", an unknown protocol
+            raise CorpusError(f"--scheduler {scheduler!r} is not a scheduler address ({exc}); "
+                              "give one such as tcp://host:8786") from None
         try:
             yield client
         finally:
@@ -659,6 +662,6 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
         report.excerpts.update(part.excerpts)
     if not one_file:
         written = set(targets) | {records_name, report_name}
-        report.stale_files = stale_files(out, written, remove=clean)
+        report.stale_files = stale_files(out, written, remove=clean, problems=report.problems)
         report.removed_stale = clean
     return write_run_report(report, folder_of_report, report_name)

@@ -369,6 +369,8 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
               hashes: bool = False, progress: Any = None) -> Iterator[Document]:
     seen = set() if seen is None else seen
     if str(path) == STDIN:
+        if sys.stdin is None:
+            raise CorpusError("-: standard input is closed; nothing to read (name files or folders instead)")
         for doc in _iter_jsonl(sys.stdin.buffer, "<stdin>", options, problems, seen=seen, hashes=hashes):
             doc.meta["shard"] = prefix + "corpus.jsonl"  # what a mirrored output calls it
             yield doc

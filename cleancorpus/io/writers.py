@@ -21,6 +21,7 @@ from typing import IO, Any, Iterable, Sequence
 
 from ..document import Document
 from .atomic import atomic_open, atomic_write_bytes
+from .kinds import ReadProblem
 from .readers import HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, is_record_file
 
 MANIFEST = ".cleancorpus-manifest"
@@ -184,20 +185,56 @@ class OutputFolder:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.manifest_path = self.root / MANIFEST
+        #: manifest entries ignored, each with the reason (see :meth:`_load`)
+        self.ignored: list[str] = []
         self.known = self._load()
         self.this_run: dict[str, str] = {}
         self.replaced = 0
         self._log: IO[bytes] | None = None
 
     def _load(self) -> set[str]:
+        """The manifest's names. The manifest is data from the disk (anyone may have
+        written it): an entry that is not a relative path resolving inside the folder
+        without passing through a symbolic link (``../x``, ``/etc/x``, ``link/x``) is
+        ignored, with its reason in ``self.ignored``, so it is never listed, replaced or
+        deleted."""
         known: set[str] = set()
-        with contextlib.suppress(FileNotFoundError):
-            for raw in self.manifest_path.read_bytes().splitlines():
-                with contextlib.suppress(ValueError):
-                    name = json.loads(raw)
-                    if isinstance(name, str):
-                        known.add(name)
+        try:
+            lines = self.manifest_path.read_bytes().splitlines()
+        except OSError:
+            return known
+        for raw in lines:
+            try:
+                name = json.loads(raw)
+            except (ValueError, RecursionError):
+                continue
+            if not isinstance(name, str):
+                continue
+            reason = self._outside(name)
+            if reason:
+                self.ignored.append(f"manifest entry {name!r} {reason}; ignored")
+            else:
+                known.add(name)
         return known
+
+    def _outside(self, name: str) -> str | None:
+        """Why manifest entry ``name`` is not a file of this folder, or None."""
+        path = Path(name)
+        if not name or path.is_absolute() or name.startswith(("/", "\\")) or "\x00" in name:
+            return "is not a relative path"
+        if any(part in ("..", "") for part in name.split("/")) or "\\" in name:
+            return "leaves the output folder"
+        current = self.root
+        try:
+            for part in path.parts:
+                current = current / part
+                if current.is_symlink():
+                    return "goes through a symbolic link"
+            if not current.resolve().is_relative_to(self.root.resolve()):
+                return "leaves the output folder"
+        except (OSError, ValueError):
+            return "cannot be looked up"
+        return None
 
     def claim(self, relative: str, owner: str) -> str | None:
         """``None`` when ``relative`` may be written for ``owner`` (and is now in the manifest),
@@ -258,18 +295,23 @@ class OutputFolder:
         return None
 
 
-def stale_files(output: str | Path, written: Iterable[str], remove: bool = False) -> list[str]:
+def stale_files(output: str | Path, written: Iterable[str], remove: bool = False,
+                problems: list | None = None) -> list[str]:
     """Files of ``output`` an earlier run wrote that this run did not (``written``: relative
     paths), sorted; with ``remove``, they are deleted and leave the manifest.
 
     Only names in the manifest are ever considered, so a file cleancorpus did not write is
-    never listed or touched; a name that is now a symbolic link or a folder is left alone.
+    never listed or touched; a name that is now a symbolic link or a folder is left alone,
+    and an entry that leads outside the folder is ignored (a warning appended to
+    ``problems``) and dropped from the rewritten manifest.
     """
     folder = OutputFolder(output)
+    if problems is not None:
+        problems.extend(ReadProblem(str(folder.manifest_path), message, fatal=False) for message in folder.ignored)
     keep = set(written)
     stale = sorted(name for name in folder.known - keep if (folder.root / name).is_file()
                    and not (folder.root / name).is_symlink())
-    if remove and folder.known - keep:
+    if remove and (folder.known - keep or folder.ignored):
         for name in stale:
             with contextlib.suppress(FileNotFoundError):
                 (folder.root / name).unlink()

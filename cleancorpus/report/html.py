@@ -100,8 +100,13 @@ def read_run(report_path: str | Path) -> tuple[dict[str, Any], RecordTotals]:
         raise ReportError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"{path}: not a readable JSON report ({exc})") from None
+    except RecursionError:
+        raise ReportError(f"{path}: not a readable JSON report (nested too deeply)") from None
     if not isinstance(report, dict) or "cleancorpus" not in report or "totals" not in report:
         raise ReportError(f"{path}: not a cleancorpus run report (cleancorpus-report.json)")
+    problem = report_shape_problem(report)
+    if problem:
+        raise ReportError(f"{path}: not a valid run report: {problem}")
     totals = RecordTotals()
     records = path.parent / str(report.get("records") or "cleancorpus-records.jsonl")
     if records.is_file():
@@ -109,12 +114,88 @@ def read_run(report_path: str | Path) -> tuple[dict[str, Any], RecordTotals]:
             for line in handle:
                 try:
                     record = json.loads(line)
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     totals.bad_lines += 1
                     continue
-                if isinstance(record, dict):
+                if record_shape_problem(record) is None:
                     totals.add(record)
+                else:  # a record of another shape is counted, not drawn
+                    totals.bad_lines += 1
     return report, totals
+
+
+_NUMBER = (int, float)
+_TEXT_OR_NONE = (str, type(None))
+
+
+def _wrong(where: str, value: Any, expected: str) -> str:
+    return f"{where} is {type(value).__name__}, not {expected}"
+
+
+def report_shape_problem(report: dict) -> str | None:
+    """The first field of a run report whose type the page cannot use, or None. The file
+    is data from the disk (it may be edited or planted): every field drawn is checked."""
+    def number(value) -> bool:
+        return isinstance(value, _NUMBER) and not isinstance(value, bool)
+
+    for key in ("input", "output", "cleancorpus", "records"):
+        if not isinstance(report.get(key), _TEXT_OR_NONE):
+            return _wrong(f"'{key}'", report.get(key), "text")
+    totals = report.get("totals")
+    if not isinstance(totals, dict):
+        return _wrong("'totals'", totals, "an object")
+    for key, value in totals.items():
+        if key == "lines_removed_by_rule":
+            if not isinstance(value, dict) or not all(number(v) for v in value.values()):
+                return "'totals.lines_removed_by_rule' is not an object of counts"
+        elif not number(value):
+            return _wrong(f"'totals.{key}'", value, "a number")
+    for key, kind, expected in (("problems", list, "a list"), ("clusters", list, "a list"),
+                                ("related", list, "a list"), ("settings", dict, "an object"),
+                                ("excerpts", dict, "an object"), ("similarities", dict, "an object")):
+        value = report.get(key)
+        if value is not None and not isinstance(value, kind):
+            return _wrong(f"'{key}'", value, expected)
+    for number_, problem in enumerate(report.get("problems") or [], start=1):
+        if not isinstance(problem, dict):
+            return _wrong(f"problem {number_}", problem, "an object")
+    for number_, cluster in enumerate(report.get("clusters") or [], start=1):
+        if not isinstance(cluster, dict) or not isinstance(cluster.get("representative"), str) \
+                or not isinstance(cluster.get("members", []), list):
+            return f"cluster {number_} is not an object with a 'representative' and a 'members' list"
+        for member in cluster.get("members", []):
+            if not isinstance(member, dict) or not isinstance(member.get("id"), str) \
+                    or not all(number(member.get(k, 0)) for k in ("jaccard", "containment")):
+                return f"a member of cluster {number_} is not an object with an 'id' and numbers"
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in (report.get("excerpts") or {}).items()):
+        return "'excerpts' is not an object of texts"
+    dedup = (report.get("settings") or {}).get("dedup")
+    if dedup is not None and (not isinstance(dedup, dict) or not all(
+            v is None or number(v) for k, v in dedup.items() if k in ("threshold", "containment"))):
+        return "'settings.dedup' is not an object with numeric thresholds"
+    similarities = report.get("similarities")
+    if similarities:
+        if not number(similarities.get("pairs", 0)) or not all(
+                isinstance(similarities.get(k, []), list) and all(number(x) for x in similarities.get(k, []))
+                for k in ("jaccard", "containment")):
+            return "'similarities' is not an object of counts"
+    return None
+
+
+def record_shape_problem(record: Any) -> str | None:
+    """What makes one line of a records file unusable for the page, or None."""
+    if not isinstance(record, dict):
+        return _wrong("a record", record, "an object")
+    if not isinstance(record.get("source"), _TEXT_OR_NONE) or not isinstance(record.get("id"), _TEXT_OR_NONE):
+        return "its 'id' or 'source' is not text"
+    kept = record.get("kept_chars")
+    if kept is not None and (not isinstance(kept, int) or isinstance(kept, bool)):
+        return _wrong("'kept_chars'", kept, "a whole number")
+    for key in ("removed_lines", "word_changes"):
+        items = record.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            return f"'{key}' is not a list of objects"
+    return None
 
 
 # ---------------------------------------------------------------------------- drawing
@@ -361,5 +442,9 @@ def write_html_report(report_path: str | Path, output: str | Path) -> Path:
 
     report, totals = read_run(report_path)
     target = Path(output)
-    atomic_write_bytes(target, render_html(report, totals).encode("utf-8"))
+    try:
+        page = render_html(report, totals)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a shape the checks above let through
+        raise ReportError(f"{report_path}: not a valid run report ({type(exc).__name__}: {exc})") from None
+    atomic_write_bytes(target, page.encode("utf-8"))
     return target
