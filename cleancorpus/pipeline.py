@@ -522,8 +522,8 @@ def write_run_report(report, folder_of_report: Path, report_name: str):
 def _keep_clusters(report, pipeline: Pipeline) -> None:
     detector = pipeline.detector
     if detector is not None and detector.result is not None:
-        report.clusters = detector.result.to_dict()["clusters"]
-        report.related = detector.result.to_dict()["related"]
+        found = detector.result.to_dict()
+        report.clusters, report.related = found["clusters"], found["related"]
         report.similarities = detector.result.similarities
 
 

@@ -267,8 +267,7 @@ def write_fixes(docs: list[Document], plans: dict[str, FixPlan], input_path: str
 
 def _not_fixed(path: Path, exc: Exception) -> str:
     """One line: which file was not fixed, and why (a refusal names the file itself)."""
-    message = str(exc) if isinstance(exc, PermissionError) and str(exc).startswith(str(path)) else \
-        getattr(exc, "strerror", None) or str(exc)
+    message = getattr(exc, "strerror", None) or str(exc)
     return message if message.startswith(str(path)) else f"{path}: not fixed: {message}"
 
 
@@ -296,12 +295,9 @@ def complete_journal(root: Path, notes: list[str]) -> list[str] | None:
             if not path.resolve().is_relative_to(root.resolve()) or path.is_symlink():
                 raise ValueError(f"{rel!r} is outside the folder or a link")
             work.append((path, before, FixPlan.from_json(entry)))
-    except RecursionError:
-        notes.append(f"{journal}: an unusable fix journal (nested too deeply); removed, nothing applied from it")
-        journal.unlink(missing_ok=True)
-        return []
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        notes.append(f"{journal}: an unusable fix journal ({exc}); removed, nothing applied from it")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        notes.append(f"{journal}: an unusable fix journal ({reason}); removed, nothing applied from it")
         journal.unlink(missing_ok=True)
         return []
     for path, before, plan in work:

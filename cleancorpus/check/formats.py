@@ -91,28 +91,16 @@ def format_json(result: CheckResult) -> str:
 
 
 def github_property(value: str) -> str:
-    """Escape a workflow-command property value as GitHub's toolkit does."""
-    return (unsurrogated(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            .replace(":", "%3A").replace(",", "%2C").translate(_ESCAPED_CONTROLS))
+    """Escape a workflow-command property value as GitHub's toolkit does (then any other
+    control character as :func:`printable` shows it)."""
+    return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                     .replace(":", "%3A").replace(",", "%2C"))
 
 
 def github_message(value: str) -> str:
-    """Escape a workflow-command message as GitHub's toolkit does."""
-    return (unsurrogated(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            .translate(_ESCAPED_CONTROLS))
-
-
-class _ControlEscapes(dict):
-    """``str.translate`` table: any other control character to its printable escape."""
-
-    def __missing__(self, code: int) -> str | int:
-        char = chr(code)
-        value = printable(char) if _CONTROL.match(char) else code
-        self[code] = value
-        return value
-
-
-_ESCAPED_CONTROLS = _ControlEscapes()
+    """Escape a workflow-command message as GitHub's toolkit does (then any other control
+    character as :func:`printable` shows it)."""
+    return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def format_github(result: CheckResult) -> str:

@@ -232,10 +232,8 @@ def _printable(value: str) -> str:
 
 
 def _print_problems(problems, stream=None) -> None:
-    from ..check.formats import printable
-
     for problem in problems:
-        print(printable(str(problem)), file=stream or sys.stderr)
+        print(_printable(str(problem)), file=stream or sys.stderr)
 
 
 # ---------------------------------------------------------------------------- commands
@@ -623,17 +621,14 @@ def _raise_terminated(signum, frame) -> None:  # pragma: no cover - exercised th
 def _closed_stream_problem(args: argparse.Namespace) -> str | None:
     """Why this command cannot run with the standard streams it was given, or None.
 
-    A stream closed by the caller (``<&-``, ``>&-``) is ``None`` in Python. Standard input
-    is needed only to read ``-``; standard output only where results go there (every
-    command but ``normalize`` and ``report`` into files): elsewhere it is replaced by the
-    null device so that progress and summaries have somewhere to go.
+    A stream closed by the caller (``<&-``, ``>&-``) is ``None`` in Python. Standard
+    output is needed only where results go there (every command but ``normalize`` and
+    ``report`` into files): elsewhere it is replaced by the null device so that progress
+    and summaries have somewhere to go. (A closed standard input matters only to reading
+    ``-``, and the reader says so.)
     """
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
-    inputs = getattr(args, "input", None)
-    inputs = inputs if isinstance(inputs, list) else [inputs]
-    if sys.stdin is None and "-" in [str(i) for i in inputs if i is not None]:
-        return "-: standard input is closed; nothing to read (name files or folders instead)"
     if sys.stdout is None:
         to_files = args.command == "report" or (args.command == "normalize" and args.output != "-") \
             or (args.command == "check" and getattr(args, "output_file", None)) \
@@ -655,8 +650,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     closed = _closed_stream_problem(args)
     if closed:
-        if sys.stderr is not None:
-            print(f"cleancorpus: error: {closed}", file=sys.stderr)
+        print(f"cleancorpus: error: {closed}", file=sys.stderr)
         return EXIT_USAGE
     previous = signal.getsignal(signal.SIGTERM)
     signal.signal(signal.SIGTERM, _raise_terminated)

@@ -161,6 +161,19 @@ def choose_representative(infos: Sequence[DocInfo], rule: str = "longest",
     return min(infos, key=representative_order(rule, preferred_sources))
 
 
+def closest_kept(neighbours: Iterable[tuple[Hashable, float, float]], kept, rank: Mapping) -> tuple | None:
+    """``(other, jaccard, containment)`` of the kept document among ``neighbours`` (verified
+    pairs ``(other, jaccard, containment)``) a document is most similar to, or None: the
+    highest containment, then Jaccard, then the lower ``rank[other]`` (earlier in the order)."""
+    best = None
+    for other, jaccard, containment in neighbours:
+        if other in kept:
+            score = (-containment, -jaccard, rank[other])
+            if best is None or score < best[0]:
+                best = (score, other, jaccard, containment)
+    return None if best is None else best[1:]
+
+
 def greedy_clusters(edges: Iterable[tuple[Hashable, Hashable, float, float]], infos: Mapping | Sequence,
                     rule: str = "longest", preferred_sources: Iterable[str] = ()) -> tuple[list[Cluster], list[Related]]:
     """Clusters in which every member is a verified duplicate of its representative.
@@ -194,16 +207,12 @@ def greedy_clusters(edges: Iterable[tuple[Hashable, Hashable, float, float]], in
         rank = {k: position for position, k in enumerate(order)}
         kept: dict = {}
         for node in order:
-            best = None
-            for other, jaccard, containment in neighbours[node]:
-                if other in kept:
-                    score = (-containment, -jaccard, rank[other])
-                    if best is None or score < best[0]:
-                        best = (score, other, jaccard, containment)
-            if best is None:
+            found = closest_kept(neighbours[node], kept, rank)
+            if found is None:
                 kept[node] = []
             else:
-                kept[best[1]].append(Member(infos[node].id, best[2], best[3]))
+                other, jaccard, containment = found
+                kept[other].append(Member(infos[node].id, jaccard, containment))
         for rep, members in kept.items():
             if members:
                 clusters.append(Cluster(infos[rep].id, sorted(members, key=lambda m: m.id)))

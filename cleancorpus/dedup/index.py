@@ -27,7 +27,7 @@ from typing import Callable, Iterable, TypeVar
 import numpy as np
 
 from ..document import Document
-from .clusters import DocInfo, representative_order
+from .clusters import DocInfo, closest_kept, representative_order
 from .detector import DedupSettings, NearDuplicateDetector
 
 FORMAT_VERSION = 1
@@ -182,19 +182,15 @@ class DuplicateIndex:
                 neighbours.setdefault(a, []).append((b, jaccard, containment))
         order_key = representative_order(self.settings.representative, self.settings.preferred_sources)
         new_rows = sorted(range(old, len(detector.infos)), key=lambda i: order_key(detector.infos[i]))
-        rank = {row: position for position, row in enumerate(new_rows)}
+        # indexed documents come before every new one (negative ranks), new ones in the order
+        rank = _Ranks(old, {row: position for position, row in enumerate(new_rows)})
         matches, duplicate_of = [], {}
         for row in new_rows:  # the greedy rule: attach to the most similar kept document, or be kept
-            best = None
-            for other, jaccard, containment in neighbours.get(row, ()):
-                if other in kept:
-                    score = (-containment, -jaccard, other >= old, rank.get(other, -1))
-                    if best is None or score < best[0]:
-                        best = (score, other, jaccard, containment)
-            if best is None:
+            found = closest_kept(neighbours.get(row, ()), kept, rank)
+            if found is None:
                 kept.add(row)
                 continue
-            _, other, jaccard, containment = best
+            other, jaccard, containment = found
             duplicate_of[row] = detector.infos[other].id
             matches.append(Match(detector.infos[row].id, detector.infos[other].id, jaccard, containment,
                                  indexed=other < old))
@@ -214,6 +210,18 @@ class DuplicateIndex:
 
     def close(self) -> None:
         self.db.close()
+
+
+class _Ranks(dict):
+    """Ranks in the representative order: a new row's position, an indexed row's index
+    less the number indexed (so every indexed document ranks before every new one)."""
+
+    def __init__(self, indexed: int, new: dict[int, int]) -> None:
+        super().__init__(new)
+        self.indexed = indexed
+
+    def __missing__(self, row: int) -> int:
+        return row - self.indexed
 
 
 def _row_problem(doc_id, length, date, source, signature, shingles, duplicate_of, signature_bytes: int) -> str | None:

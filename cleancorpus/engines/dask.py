@@ -646,8 +646,8 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
                                            file_kind(dropped_path) or "jsonl", pure=False))
             client.gather(joins)
             if pipeline.result is not None:
-                report.clusters = pipeline.result.to_dict()["clusters"]
-                report.related = pipeline.result.to_dict()["related"]
+                found = pipeline.result.to_dict()
+                report.clusters, report.related = found["clusters"], found["related"]
                 report.similarities = pipeline.result.similarities
     finally:
         shutil.rmtree(work, ignore_errors=True)
