@@ -26,6 +26,7 @@ from .cruft import CruftRemover
 from .cruft.recurrence import source_of
 from .dedup import NearDuplicateDetector
 from .document import Document, DuplicateOf
+from .io.kinds import ReadProblem
 from .names import NameNormalizer
 from .names.tables import parse_entities
 from .repair import TextRepairer
@@ -440,7 +441,9 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
 
     def write_dropped() -> None:
         if dropped_file is not None:
-            report.write_failures.extend(dropped_file.close().failures)
+            written = dropped_file.close()
+            report.write_failures.extend(written.failures)
+            report.problems.extend(notes_as_problems(written.notes))
 
     def abort_dropped() -> None:  # an interrupted run leaves no temporary file of --dropped behind
         if dropped_file is not None:
@@ -492,6 +495,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     report.written = summary.written
     report.overwritten = summary.overwritten
     report.write_failures = summary.failures
+    report.problems.extend(notes_as_problems(summary.notes))
     write_dropped()
     _keep_clusters(report, pipeline)
     if not one_file:
@@ -500,6 +504,12 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
             report.stale_files = stale_files(out, written, remove=clean, problems=report.problems)
             report.removed_stale = clean
     return write_run_report(report, folder_of_report, report_name)
+
+
+def notes_as_problems(notes: Iterable[tuple[str, str]]) -> list[ReadProblem]:
+    """A writer's notes ``(path, message)``: a Parquet column written as text, say) as the
+    report's warnings, each once, in the order of their paths (the same on every engine)."""
+    return [ReadProblem(path, message, fatal=False) for path, message in sorted(set(notes))]
 
 
 def write_run_report(report, folder_of_report: Path, report_name: str):

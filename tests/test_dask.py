@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -297,3 +298,82 @@ def test_chains_split_into_the_same_clusters_on_dask(cluster, tmp_path):
     written = {json.loads(line)["id"] for p in out.glob("part*.jsonl") for line in p.read_text().splitlines()}
     assert {"c0.txt", "c2.txt", "c4.txt", "d0.txt", "d2.txt"} <= written
     assert "c1.txt" not in written and "c3.txt" not in written
+
+
+@pytest.fixture(scope="module")
+def mixed_shards(tmp_path_factory) -> Path:
+    """Shards of every output format: plain, gzip and zstd JSON Lines, and two Parquet
+    files whose schemas differ (a column each the other lacks, one with a type conflict)."""
+    pa = pytest.importorskip("pyarrow")
+    zstandard = pytest.importorskip("zstandard")
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    folder = tmp_path_factory.mktemp("mixed") / "shards"
+    folder.mkdir()
+    rows = build_rows(120)
+    for k, name in enumerate(["a.jsonl", "b.jsonl.gz", "c.jsonl.zst"]):
+        data = "".join(json.dumps(r) + "\n" for r in rows[k:80:3]).encode()
+        if name.endswith(".gz"):
+            data = gzip.compress(data, mtime=0)
+        elif name.endswith(".zst"):
+            data = zstandard.ZstdCompressor().compress(data)
+        (folder / name).write_bytes(data)
+    one = [dict(r, alpha=k, n=k) for k, r in enumerate(rows[80:100])]
+    two = [dict(r, beta=f"b{k}", n=f"n{k}") for k, r in enumerate(rows[100:120])]
+    pq.write_table(pa.Table.from_pylist(one), folder / "one.parquet", row_group_size=7)
+    pq.write_table(pa.Table.from_pylist(two), folder / "two.parquet", row_group_size=7)
+    return folder
+
+
+def output_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file a run wrote, as bytes (in the report, the output folder's path as ``OUT``)."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            data = path.read_bytes()
+            if path.name.endswith("report.json"):
+                data = data.replace(str(folder).encode(), b"OUT")
+            found[path.relative_to(folder).as_posix()] = data
+    return found
+
+
+MIXED_TARGETS = ("mirrored", "one.parquet", "one.jsonl.gz", "one.jsonl.zst")
+
+
+@pytest.fixture(scope="module")
+def mixed_local(mixed_shards, tmp_path_factory) -> dict[str, dict[str, bytes]]:
+    outputs = {}
+    for target in MIXED_TARGETS:
+        out = tmp_path_factory.mktemp("mixed-local") / target
+        run("normalize", str(mixed_shards), "-o", str(out), "-q", "--isolated")
+        outputs[target] = output_bytes(out.parent)
+    return outputs
+
+
+@pytest.mark.parametrize("partition_size, targets", [(5, MIXED_TARGETS), (13, ("mirrored", "one.parquet"))])
+def test_dask_writes_the_local_engines_bytes_for_any_partitioning(cluster, mixed_shards, mixed_local, tmp_path,
+                                                                  partition_size, targets):
+    """Byte for byte: gzip and zstd outputs are one stream as the local engine writes
+    them, Parquet outputs the same row groups of one unified schema (issue 25, class 7)."""
+    import pyarrow.parquet as pq
+
+    for target in targets:
+        out = tmp_path / target
+        run("normalize", str(mixed_shards), "-o", str(out), "-q", "--isolated", "--engine", "dask",
+            "--scheduler", cluster.scheduler_address, "--partition-size", str(partition_size))
+        local, found = mixed_local[target], output_bytes(tmp_path)
+        assert sorted(found) == sorted(local), target
+        for name in local:
+            assert found[name] == local[name], (target, name)
+        for path in list(tmp_path.iterdir()):  # the next target's output folder starts empty
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    import pyarrow as pa
+
+    together = pq.read_table(pa.BufferReader(mixed_local["one.parquet"]["one.parquet"]))
+    assert {"alpha", "beta", "n"} <= set(together.column_names)  # no column lost joining the two
+    assert str(together.schema.field("n").type) == "string"  # 3 and "n3": text, and said so
+    report = json.loads(mixed_local["one.parquet"]["one.parquet.cleancorpus-report.json"])
+    assert [p["message"] for p in report["problems"]] == ["column 'n' has values of more than one type; "
+                                                          "written as text"]

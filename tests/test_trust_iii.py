@@ -276,3 +276,123 @@ def test_map_batch_refuses_columns_of_different_lengths() -> None:
     with pytest.raises(ValueError, match="indices"):
         pipeline.map_batch({"id": ["a"], "text": [prose(1, 4)]}, indices=[0, 1])
     assert len(pipeline.map_batch({"id": ["a", "b"], "text": [prose(1, 4), prose(2, 4)]})["text"]) == 2
+
+
+# ---------------------------------------------------------------------------- 3. no column or field lost
+
+
+def _write_parquet(path: Path, columns: dict) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns), path)
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+def test_records_into_parquet_keep_every_column_and_say_what_became_text(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    texts = [prose(k, 4) for k in range(6)]
+    _write_jsonl(tmp_path / "late/a.jsonl", [{"id": "1", "text": texts[0]},
+                                             {"id": "2", "text": texts[1], "extra": "kept"}])
+    _write_jsonl(tmp_path / "conflict/a.jsonl", [{"id": "1", "text": texts[0], "n": 2},
+                                                 {"id": "2", "text": texts[1], "n": "two"}])
+    _write_parquet(tmp_path / "schemas/one.parquet", {"id": ["1", "2"], "text": texts[:2], "alpha": [1, 2]})
+    _write_parquet(tmp_path / "schemas/two.parquet", {"id": ["3", "4"], "text": texts[2:4], "beta": ["x", "y"]})
+    _write_parquet(tmp_path / "dup/a.parquet", {"id": ["1", "2"], "text": texts[:2], "duplicate_of": [7, None]})
+
+    def written(corpus: str, target: str, *flags: str, table_of: str = "") -> tuple[list[dict], object, str]:
+        done = run_cli("normalize", tmp_path / corpus, "-o", tmp_path / target, "-q", "--isolated", *flags)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+        table = pq.read_table(tmp_path / target / table_of)
+        return table.to_pylist(), table.schema, done.stderr
+
+    rows, schema, _ = written("late", "late.parquet")  # a field absent from the first record
+    assert [r["extra"] for r in rows] == [None, "kept"]
+    rows, schema, stderr = written("conflict", "conflict.parquet")  # "two" after 2: text, and said so
+    assert [r["n"] for r in rows] == ["2", "two"]
+    assert "conflict.parquet: warning: column 'n' has values of more than one type; written as text" in stderr
+    report = json.loads((tmp_path / "conflict.parquet.cleancorpus-report.json").read_text())
+    assert [p["message"] for p in report["problems"]] == ["column 'n' has values of more than one type; "
+                                                          "written as text"]
+    rows, schema, stderr = written("schemas", "schemas.parquet")  # two schemas into one file
+    assert schema.names == ["id", "text", "alpha", "beta", "duplicate_of"]
+    assert str(schema.field("alpha").type) == "int64"  # the input's type kept
+    assert [(r["alpha"], r["beta"]) for r in rows] == [(1, None), (2, None), (None, "x"), (None, "y")]
+    assert "warning" not in stderr  # nothing had to become text
+    rows, schema, _ = written("schemas", "resharded", "--shard-size", "3", table_of="part-00000.parquet")
+    assert schema.names == ["id", "text", "alpha", "beta", "duplicate_of"]  # both inputs' columns
+    assert [r["beta"] for r in rows] == [None, None, "x"]
+    rows, schema, stderr = written("dup", "dup.parquet")  # an input duplicate_of of another type
+    assert str(schema.field("duplicate_of").type) == "string"
+    assert [r["duplicate_of"] for r in rows] == ["7", None]
+    assert "column 'duplicate_of' held values that are not text" in stderr
+
+
+def test_a_column_null_for_a_whole_batch_or_widening_later_is_kept(tmp_path: Path) -> None:
+    """Batches past the first (10,000 records) with a type the first did not have: the
+    column takes the type of its values, not of the first batch."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    from cleancorpus import Document
+    from cleancorpus.io import write_records_file
+    from cleancorpus.io.parquet import PARQUET_BATCH
+
+    total = PARQUET_BATCH + 5
+
+    def documents():
+        for k in range(total):
+            late = k >= PARQUET_BATCH
+            fields = {"tag": "t" if late else None, "score": 0.5 if late else k, "deep": {"k": k}}
+            if late:
+                fields["deep"] = {"k": k, "when": "later"}
+            yield Document(f"d{k}", "text", meta={"fields": fields})
+
+    summary = write_records_file(documents(), tmp_path / "big.parquet")
+    assert summary.written == total and not summary.failures and not summary.notes
+    reader = pq.ParquetFile(tmp_path / "big.parquet")
+    assert reader.metadata.num_row_groups == 2
+    table = reader.read()
+    assert str(table.schema.field("tag").type) == "string"
+    assert str(table.schema.field("score").type) == "double"
+    assert table.column("tag").to_pylist()[PARQUET_BATCH - 1:] == [None] + ["t"] * 5
+    assert table.column("score").to_pylist()[:3] == [0.0, 1.0, 2.0]
+    deep = table.column("deep").to_pylist()
+    assert deep[0] == {"k": 0, "when": None} and deep[-1] == {"k": total - 1, "when": "later"}
+    assert not list(Path(tmp_path).glob(".cleancorpus-spool-*"))  # the spooled pieces are gone
+
+
+def test_values_json_has_no_type_for_are_written_as_iso_strings(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    import datetime
+    import decimal
+
+    _write_parquet(tmp_path / "nested/a.parquet", {
+        "id": ["1", "2"], "text": [prose(1, 4), prose(2, 4)],
+        "meta": [{"when": datetime.datetime(2024, 1, 2, 3, 4, 5), "price": decimal.Decimal("1.50")},
+                 {"when": datetime.datetime(2024, 1, 3), "price": decimal.Decimal("2.25")}],
+        "day": [datetime.date(2024, 1, 2), None], "raw": [b"\x00\x01", b"ab"]})
+    for target in ("out.jsonl", "out.jsonl.gz", "folder", "-"):
+        done = run_cli("normalize", tmp_path / "nested", "-o", target if target == "-" else tmp_path / target,
+                       "-q", "--isolated")
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (target, done.stderr)
+        if target == "-":
+            text = done.stdout
+        elif target == "folder":  # a Parquet shard mirrored: still Parquet, types kept
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(tmp_path / "folder/a.parquet")
+            assert table.column("meta").to_pylist()[0]["when"] == datetime.datetime(2024, 1, 2, 3, 4, 5)
+            continue
+        else:
+            import gzip
+
+            data = (tmp_path / target).read_bytes()
+            text = (gzip.decompress(data) if target.endswith(".gz") else data).decode()
+        first = json.loads(text.splitlines()[0])
+        assert first["meta"] == {"when": "2024-01-02T03:04:05", "price": "1.50"}, target
+        assert first["day"] == "2024-01-02" and first["raw"] == "AAE=", target

@@ -41,7 +41,7 @@ import numpy as np
 from ..config import Settings
 from ..document import Document, DuplicateOf
 from ..io.readers import CorpusError, ReadOptions, ReadProblem, file_kind
-from ..pipeline import _through, write_run_report
+from ..pipeline import _through, notes_as_problems, write_run_report
 from .partitions import Partition, count_records, list_shards, plan_partitions
 
 #: Buckets per worker for the group-by steps (story keys, line digests, band keys, samples).
@@ -217,6 +217,8 @@ class PartOutput:
     lines_repaired: int = 0
     problems: list[ReadProblem] = field(default_factory=list)
     excerpts: dict[str, str] = field(default_factory=dict)
+    #: what a Parquet part wrote as text, ``(output name, message)``
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _write_part(partition: Partition, options: ReadOptions, stages: Sequence, folder: str, shard_name: str,
@@ -240,10 +242,12 @@ def _write_part(partition: Partition, options: ReadOptions, stages: Sequence, fo
     with contextlib.ExitStack() as stack:
         sink = RecordSink(stack.enter_context(atomic_open(base.with_suffix(".out"))), shard_name, options,
                           partition.path)
+        stack.callback(sink.discard)
         report.records_out = stack.enter_context(atomic_open(base.with_suffix(".records")))
         dropped = None
         if dropped_name is not None:
             dropped = RecordSink(stack.enter_context(atomic_open(base.with_suffix(".dropped"))), dropped_name, options)
+            stack.callback(dropped.discard)
         for doc in docs:
             doc = _through(doc, stages)
             report.add(doc)
@@ -257,35 +261,64 @@ def _write_part(partition: Partition, options: ReadOptions, stages: Sequence, fo
         sink.close()
         if dropped is not None:
             dropped.close()
+    out.notes = sink.notes + (dropped.notes if dropped is not None else [])
     out.read, out.by_rule = report.read, report.by_rule
     out.words_changed, out.lines_repaired, out.excerpts = report.words_changed, report.lines_repaired, report.excerpts
     return out
 
 
-def _join_parts(target: str, parts: list[str], kind: str) -> str:
-    """Join part files, in order, into ``target`` (atomically). JSON Lines parts are
-    concatenated as bytes (gzip members and zstd frames concatenate into one valid stream);
-    Parquet parts are rewritten a row group at a time into one file."""
+def _join_parts(target: str, parts: list[str], kind: str, label: str = "") -> list[tuple[str, str]]:
+    """Join part files, in order, into ``target`` (atomically), as the local engine writes
+    that file in one pass, byte for byte: compressed JSON Lines parts are decompressed and
+    compressed again as one stream (the bytes of one stream do not depend on how its input
+    was cut), Parquet parts are rewritten with one unified schema in row groups of the
+    local engine's size (:func:`~cleancorpus.io.parquet.join_parquet`). Returns the notes
+    on columns written as text."""
     from ..io.atomic import atomic_open
+    from ..io.writers import DUPLICATE_FIELD
 
     with atomic_open(Path(target)) as handle:
         if kind == "parquet":
-            import pyarrow.parquet as pq
+            from ..io.parquet import join_parquet
 
-            writer = None
+            return join_parquet(handle, parts, label or Path(target).name, DUPLICATE_FIELD)
+        lowered = target.lower()
+        with contextlib.ExitStack() as stack:
+            if lowered.endswith(".gz"):
+                import gzip
+
+                out = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename=""))
+                opener = gzip.open
+            elif lowered.endswith(".zst"):
+                from ..adapters import require
+
+                zstandard = require("zstandard", "zstd")
+                out = stack.enter_context(zstandard.ZstdCompressor().stream_writer(handle, closefd=False))
+                opener = _zstd_reader(zstandard)
+            else:
+                out, opener = handle, open
             for part in parts:
-                reader = pq.ParquetFile(part)
-                if writer is None:
-                    writer = pq.ParquetWriter(handle, reader.schema_arrow)
-                for group in range(reader.num_row_groups):
-                    writer.write_table(reader.read_row_group(group))
-            if writer is not None:
-                writer.close()
-        else:
-            for part in parts:
-                with open(part, "rb") as source:
-                    shutil.copyfileobj(source, handle, 1 << 20)
-    return target
+                with opener(part, "rb") as source:
+                    shutil.copyfileobj(source, out, 1 << 20)
+    return []
+
+
+def _where_noted(notes: list[tuple[str, str]], out: Path, one_file: bool,
+                 dropped: Path | None) -> list[tuple[str, str]]:
+    """Notes named by output name (as the parts and joins make them) named by path, as the
+    local engine names them."""
+    def path_of(label: str) -> str:
+        if dropped is not None and label == dropped.name:
+            return str(dropped)
+        return str(out) if one_file else str(out / label)
+    return [(path_of(label), message) for label, message in notes]
+
+
+def _zstd_reader(zstandard):
+    def open_part(path: str, mode: str):
+        handle = open(path, mode)
+        return zstandard.ZstdDecompressor().stream_reader(handle, closefd=True)
+    return open_part
 
 
 # ---------------------------------------------------------------------------- the run (on the client)
@@ -637,14 +670,14 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
                 numbers = [p.number for p, n in zip(partitions, shard_names) if n == target]
                 joins.append(client.submit(_join_parts, str(out if one_file else out / target),
                                            [str(work / f"{n:08d}.out") for n in numbers], file_kind(target) or "jsonl",
-                                           pure=False))
+                                           target, pure=False))
             every = [str(work / f"{p.number:08d}.records") for p in partitions]
             joins.append(client.submit(_join_parts, str(folder_of_report / records_name), every, "jsonl", pure=False))
             if dropped_path is not None:
                 joins.append(client.submit(_join_parts, str(dropped_path),
                                            [str(work / f"{p.number:08d}.dropped") for p in partitions],
-                                           file_kind(dropped_path) or "jsonl", pure=False))
-            client.gather(joins)
+                                           file_kind(dropped_path) or "jsonl", dropped_path.name, pure=False))
+            join_notes = [note for notes in client.gather(joins) for note in notes]
             if pipeline.result is not None:
                 found = pipeline.result.to_dict()
                 report.clusters, report.related = found["clusters"], found["related"]
@@ -660,6 +693,8 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
         report.lines_repaired += part.lines_repaired
         report.problems.extend(part.problems)
         report.excerpts.update(part.excerpts)
+    report.problems.extend(notes_as_problems(_where_noted([n for part in parts for n in part.notes] + join_notes,
+                                                          out, one_file, dropped_path)))
     if not one_file:
         written = set(targets) | {records_name, report_name}
         report.stale_files = stale_files(out, written, remove=clean, problems=report.problems)

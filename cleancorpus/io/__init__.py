@@ -19,7 +19,7 @@ from .readers import (DIRECTORY_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, STDIN, 
                       is_jsonl_input, leads_outside, list_corpus_files, read_corpus)
 from .writers import (MANIFEST, REPORT_NAME, OutputFolder, WriteSummary, check_output_location, default_output,
                       document_to_json, output_relative_path, plan_output_names, write_corpus,
-                      write_files, write_jsonl)
+                      write_files, write_jsonl, write_records_file)
 
 __all__ = [
     "DIRECTORY_SUFFIXES", "HTML_SUFFIXES", "JSONL_SUFFIXES", "MANIFEST", "REPORT_NAME", "STDIN", "TEXT_SUFFIXES",
@@ -27,5 +27,5 @@ __all__ = [
     "atomic_write_bytes", "check_output_location", "content_hash", "decode_text", "default_output",
     "document_to_json", "extract_html", "host_of", "is_jsonl_input", "leads_outside",
     "list_corpus_files", "new_file_mode", "output_relative_path", "plan_output_names", "read_corpus",
-    "write_corpus", "write_files", "write_jsonl",
+    "write_corpus", "write_files", "write_jsonl", "write_records_file",
 ]

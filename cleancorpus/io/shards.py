@@ -3,8 +3,9 @@
 A corpus read from shards is written back as shards of the same names and compression:
 each document carries the shard it came from (``meta["shard"]``), the stream keeps them
 together, so one output shard is open at a time and each is written atomically (a
-temporary file renamed over the target when the shard is complete). A Parquet shard is
-written with its input's schema, so columns and their types come back as they were.
+temporary file renamed over the target when the shard is complete). A Parquet shard keeps
+its input's columns and types; records of several inputs or of changing fields get one
+schema unified over all of them (:mod:`.parquet`).
 """
 
 from __future__ import annotations
@@ -18,44 +19,53 @@ from typing import IO, Any
 from ..document import Document
 from .atomic import atomic_open
 from .readers import ReadOptions, file_kind
+from .parquet import PARQUET_BATCH, json_value, piece_table
 from .writers import DUPLICATE_FIELD, document_to_json
 
-#: Records buffered before a Parquet row group is written.
-PARQUET_BATCH = 10_000
-
-
-
-
 def record_line(doc: Document, options: ReadOptions) -> bytes:
-    """One JSON Lines record for a document (its fields in their order, the cleaned text)."""
+    """One JSON Lines record for a document (its fields in their order, the cleaned text).
+
+    Values JSON has no type for (dates, decimals, bytes from a Parquet input) are written
+    as :func:`~cleancorpus.io.parquet.json_value` says: dates as ISO 8601 strings.
+    """
     record = document_to_json(doc, options)
     try:
-        return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+        return json.dumps(record, ensure_ascii=False, default=json_value).encode("utf-8") + b"\n"
     except UnicodeEncodeError:  # an unpaired surrogate from the API: still valid JSON, escaped
-        return json.dumps(record).encode("ascii") + b"\n"
+        return json.dumps(record, default=json_value).encode("ascii") + b"\n"
 
 
 class RecordSink:
-    """Records written to one binary handle, as JSON Lines or Parquet (by ``kind``)."""
+    """Records written to one binary handle, as JSON Lines or Parquet (by ``kind``).
+
+    Parquet: the records are cut into pieces of one input file each (the input's column
+    types kept where the values fit) and written, when closed, with one schema unified over
+    all of them (:mod:`.parquet`): no column is lost, and what had to become text is in
+    :attr:`notes`.
+    """
 
     def __init__(self, handle: IO[bytes], name: str, options: ReadOptions, schema_from: str | None = None) -> None:
         self.options = options
         self.count = 0
+        self.name = name
+        self.notes: list[tuple[str, str]] = []  # (output name, what was written as text)
         self.stack = contextlib.ExitStack()
         lowered = name.lower()
         self.parquet = file_kind(name) == "parquet"
         if self.parquet:
             from ..adapters import require
+            from .parquet import UnifiedParquetWriter
 
             require("pyarrow", "parquet")
             self.handle = handle
-            self.schema = _schema_of(schema_from, options)
-            if self.schema is not None and self.schema.get_field_index(DUPLICATE_FIELD) < 0:
-                import pyarrow as pa
-
-                self.schema = self.schema.append(pa.field(DUPLICATE_FIELD, pa.string()))  # always there
+            self.writer = UnifiedParquetWriter(handle, name, DUPLICATE_FIELD)
+            self.stack.callback(self.writer.discard)
+            self.first_schema = self.input_schema = _schema_of(schema_from, options)
+            self.piece_from = schema_from if schema_from and file_kind(schema_from) == "parquet" else None
+            self.schemas = {self.piece_from: self.input_schema}
+            if self.input_schema is not None:
+                self.writer.add_schema(self.input_schema)
             self.buffer: list[dict] = []
-            self.writer: Any = None
         elif lowered.endswith(".gz"):
             self.handle = self.stack.enter_context(gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename=""))
         elif lowered.endswith(".zst"):
@@ -66,8 +76,19 @@ class RecordSink:
         else:
             self.handle = handle
 
-    def write(self, doc: Document) -> None:
+    def write(self, doc: Document, schema_from: str | None = None) -> None:
+        """One document; ``schema_from``: the Parquet file it was read from (its column types)."""
         if self.parquet:
+            if schema_from is not None and file_kind(schema_from) != "parquet":
+                schema_from = None  # records of JSON Lines or files: their types are inferred
+            if schema_from != self.piece_from:
+                self._flush_parquet()
+                self.piece_from = schema_from
+                if schema_from not in self.schemas:  # (each input's footer read once)
+                    self.schemas[schema_from] = _schema_of(schema_from, self.options)
+                self.input_schema = self.schemas[schema_from]
+                if self.input_schema is not None:
+                    self.writer.add_schema(self.input_schema)
             self.buffer.append(document_to_json(doc, self.options))
             if len(self.buffer) >= PARQUET_BATCH:
                 self._flush_parquet()
@@ -76,36 +97,27 @@ class RecordSink:
         self.count += 1
 
     def _flush_parquet(self) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if not self.buffer:
-            return
-        if self.schema is None:  # no input schema: inferred from the first batch
-            table = pa.Table.from_pylist(self.buffer)
-            if DUPLICATE_FIELD not in table.column_names:
-                table = table.append_column(pa.field(DUPLICATE_FIELD, pa.string()), pa.nulls(len(table), pa.string()))
-            self.schema = table.schema
-        else:  # column lists, then one conversion per column: several times faster than row dicts
-            columns = {name: [record.get(name) for record in self.buffer] for name in self.schema.names}
-            table = pa.Table.from_pydict(columns, schema=self.schema)
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.handle, self.schema)
-        self.writer.write_table(table)
-        self.buffer = []
+        if self.buffer:
+            self.writer.add(piece_table(self.buffer, self.input_schema, DUPLICATE_FIELD, self.name, self.notes))
+            self.buffer = []
 
     def close(self) -> None:
         """Finish the format (compressed frame, Parquet footer); the handle stays open."""
         if self.parquet:
-            self._flush_parquet()
-            if self.writer is None:  # no record at all: still a valid, empty Parquet file
-                import pyarrow as pa
-                import pyarrow.parquet as pq
+            import pyarrow as pa
 
-                schema = self.schema or pa.schema([(self.options.id_field, pa.string()),
-                                                   (self.options.text_field, pa.string())])
-                self.writer = pq.ParquetWriter(self.handle, schema)
-            self.writer.close()
+            self._flush_parquet()
+            empty = self.first_schema
+            if empty is not None and empty.get_field_index(DUPLICATE_FIELD) < 0:
+                empty = empty.append(pa.field(DUPLICATE_FIELD, pa.string()))  # always there
+            elif empty is None:
+                empty = pa.schema([(self.options.id_field, pa.string()), (self.options.text_field, pa.string())])
+            self.writer.close(empty_schema=empty)
+            self.notes.extend(n for n in self.writer.notes if n not in self.notes)
+        self.stack.close()
+
+    def discard(self) -> None:
+        """Abandon the output: spooled pieces removed (the handle is the caller's)."""
         self.stack.close()
 
 
@@ -150,6 +162,8 @@ class ShardWriter:
         self.sink: RecordSink | None = None
         self.stack: contextlib.ExitStack | None = None
         self.failures: list[str] = []
+        #: what had to be written as text in a Parquet output (warnings for the report)
+        self.notes: list[tuple[str, str]] = []
         self.skipping: str | None = None
         self.paths: list[Path] = []
         self.written = 0
@@ -173,7 +187,7 @@ class ShardWriter:
         if self.skipping == shard:
             return False
         assert self.sink is not None
-        self.sink.write(doc)
+        self.sink.write(doc, doc.meta.get("path") if self.input_schemas else None)
         self.written += 1
         return True
 
@@ -189,6 +203,7 @@ class ShardWriter:
             self.replaced += target.exists()
             handle = self.stack.enter_context(atomic_open(target))
             self.sink = RecordSink(handle, shard, self.options, doc.meta.get("path") if self.input_schemas else None)
+            self.stack.callback(self.sink.discard)
         except BaseException:
             self.stack.close()
             self.stack = None
@@ -209,6 +224,8 @@ class ShardWriter:
             stack.__exit__(*_current_exception())
             raise
         stack.close()
+        self.notes.extend((str(self.root / label), message) for label, message in sink.notes
+                          if (str(self.root / label), message) not in self.notes)
         self.paths.append(self.root / self.current)  # type: ignore[operator]
 
     def abort(self) -> None:

@@ -149,6 +149,8 @@ class WriteSummary:
     overwritten: int = 0
     failures: list[str] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
+    #: warnings on what was written, not lost: a Parquet column written as text, say
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
 
 
 #: Longest file name most file systems take, in bytes.
@@ -371,6 +373,7 @@ def write_files(documents: Iterable[Document], output: Path, names: dict[str, st
     finally:
         summary.overwritten = folder.replaced + shards.replaced
         summary.failures.extend(shards.failures)
+        summary.notes.extend(shards.notes)
         summary.paths.extend(shards.paths)
         folder.close()
     return summary
@@ -387,9 +390,9 @@ class RecordsFile:
         self.target = Path(target)
         self.summary = WriteSummary()
         self.folder = OutputFolder(self.target.parent)
-        # documents of many inputs: the schema comes from the records, not from one input file
+        # documents of many inputs: one schema unified over every input's (see .parquet)
         self.shards = ShardWriter(self.target.parent, options or ReadOptions(),
-                                  lambda shard: self.folder.claim(shard, shard), input_schemas=False)
+                                  lambda shard: self.folder.claim(shard, shard))
         self.failed = False
 
     def write(self, doc: Document) -> None:
@@ -420,6 +423,7 @@ class RecordsFile:
             self.folder.close()
         self.summary.overwritten = self.shards.replaced
         self.summary.failures.extend(self.shards.failures)
+        self.summary.notes.extend(self.shards.notes)
         self.summary.paths.extend(self.shards.paths)
         return self.summary
 
@@ -490,16 +494,14 @@ def write_jsonl(documents: Iterable[Document], target: Path, options: ReadOption
         summary.failures.append(reason)
         folder.close()
         return summary
+    from .shards import record_line
+
     existed = target.exists()
     count = 0
     try:
         with atomic_open(target) as handle:
             for doc in documents:
-                line = json.dumps(document_to_json(doc, options), ensure_ascii=False)
-                try:
-                    handle.write(line.encode("utf-8") + b"\n")
-                except UnicodeEncodeError:  # an unpaired surrogate from the API: still valid JSON, escaped
-                    handle.write(json.dumps(document_to_json(doc, options)).encode("ascii") + b"\n")
+                handle.write(record_line(doc, options or ReadOptions()))
                 count += 1
     except OSError as exc:
         summary.failures.append(f"{target}: cannot write: {exc.strerror or exc}")
