@@ -10,8 +10,7 @@ Stages compose as plain functions over iterables of :class:`Document`:
 Or one stage alone: :func:`remove_cruft`, :func:`normalize_names`, :func:`find_duplicates`.
 """
 
-__version__ = "0.1.0"
-
+from .version import __version__
 from .adapters import MissingExtra, from_arrow, from_pandas, from_records, to_arrow, to_pandas, to_records
 from .config import ConfigError, Settings, discover_settings, load_settings
 from .cruft import CruftRemover, CruftSettings, remove_cruft

@@ -23,21 +23,8 @@ from typing import Any, Iterable, Iterator
 from .document import Document
 from .io.readers import ReadOptions, record_document
 
-from .io.writers import DUPLICATE_FIELD  # noqa: E402  (re-exported: the field a duplicate's record gets)
-
-
-class MissingExtra(ImportError):
-    """An optional dependency that is not installed, named with the extra that installs it."""
-
-
-def require(module: str, extra: str) -> Any:
-    """Import ``module`` or raise :class:`MissingExtra` with the pip command that installs it."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingExtra(f"{module} is not installed: pip install 'cleancorpus[{extra}]'") from None
+from .extras import MissingExtra, require  # noqa: F401  (re-exported: part of the adapters' API)
+from .io.records import DUPLICATE_FIELD  # noqa: F401  (re-exported: the field a duplicate's record gets)
 
 
 def options_with(options: ReadOptions | None = None, **fields: str) -> ReadOptions:
@@ -81,7 +68,7 @@ def from_records(records: Iterable[Mapping], *, options: ReadOptions | None = No
 def to_records(documents: Iterable[Document], *, options: ReadOptions | None = None, **fields: str) -> list[dict]:
     """Each document as the record it came from, with its cleaned text and, for a duplicate,
     ``duplicate_of`` (the id of the representative it repeats)."""
-    from .io.writers import document_to_json
+    from .io.records import document_to_json
 
     options = options_with(options, **fields)
     return [document_to_json(doc, options) for doc in documents]

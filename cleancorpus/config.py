@@ -29,16 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from ._toml import load_toml_file
+from .errors import ConfigError
 from .cruft import CruftSettings, RecurrenceSettings
 from .dedup import DedupSettings, SketchSettings
 from .dedup.containment import METHODS as CONTAINMENT_METHODS
 from .io import ReadOptions
 from .names import NameSettings
 from .repair import RepairSettings
-
-
-class ConfigError(ValueError):
-    """A configuration that cannot be used: unknown key, wrong type, unreadable file."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +168,7 @@ def validate_settings(settings: "Settings", origin: str | None = None) -> "Setti
     _in_range(c.min_words, 0, big, "check.min_words", origin, integer=True)
     _in_range(c.max_cruft_share, 0, 1, "check.max_cruft_share", origin)
     if c.language is not None:
-        from .check.findings import supported_languages
+        from .check.language import supported_languages
 
         if c.language not in supported_languages():
             raise ConfigError(f"{origin}: check.language must be an ISO 639-1 code the language identifier "

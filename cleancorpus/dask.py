@@ -34,7 +34,7 @@ def normalize(collection: Any, settings: Settings | None = None) -> Any:
     as :func:`cleancorpus.from_records` reads them (``record:N`` by position when a record
     has none), so results equal the local pipeline's.
     """
-    from .engines.dask import DaskPipeline, RecordsPartition, _clean_records, require_dask
+    from .engines.cluster import DaskPipeline, RecordsPartition, clean_records, require_dask
 
     distributed = require_dask()
     import dask
@@ -51,5 +51,5 @@ def normalize(collection: Any, settings: Settings | None = None) -> Any:
                   for number, (start, part) in enumerate(zip(starts, parts))]
     pipeline = DaskPipeline(client, partitions, settings).fit()
     stages = pipeline._broadcast(pipeline.fitted_stages())
-    cleaned = db.from_delayed([dask.delayed(_clean_records)(p, settings.read, stages) for p in partitions])
+    cleaned = db.from_delayed([dask.delayed(clean_records)(p, settings.read, stages) for p in partitions])
     return cleaned.to_dataframe() if frame else cleaned

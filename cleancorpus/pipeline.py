@@ -120,7 +120,7 @@ def _for_workers(stages: Sequence[Stage]) -> list[Stage]:
     return [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in stages]
 
 
-def _through(doc: Document, stages: Sequence[Stage]) -> Document:
+def apply_stages(doc: Document, stages: Sequence[Stage]) -> Document:
     """``doc`` after each of ``stages`` in turn."""
     for stage in stages:
         doc = stage.apply(doc)
@@ -128,7 +128,7 @@ def _through(doc: Document, stages: Sequence[Stage]) -> Document:
 
 
 def _apply_batch(batch: list[Document]) -> list[Document]:
-    return [_through(doc, _WORKER_STAGES) for doc in batch]
+    return [apply_stages(doc, _WORKER_STAGES) for doc in batch]
 
 
 def _apply_and_sketch_batch(batch: list[Document]):
@@ -165,7 +165,7 @@ def _scan_batch(batch: list[Document]) -> tuple[list[tuple[str, set[bytes], byte
     model = remover.recurrence  # type: ignore[attr-defined]
     scans, changed = [], {}
     for position, doc in enumerate(batch):
-        new = _through(doc, earlier)
+        new = apply_stages(doc, earlier)
         if new is not doc:
             changed[position] = new
         scans.append((source_of(new), *model.scan(new)))
@@ -206,7 +206,7 @@ def _apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int
     heavy = [s for s in stages if not isinstance(s, NearDuplicateDetector)]  # its apply only attaches records
     if jobs <= 1 or not heavy:
         for doc in documents:
-            yield _through(doc, stages)
+            yield apply_stages(doc, stages)
         return
     from .workers import batches, ordered_map
 
@@ -367,7 +367,7 @@ class Pipeline:
         for row in range(length):
             number = indices[row] + 1 if indices is not None else row + 1
             doc = record_to_document({c: batch[c][row] for c in columns}, number, self.settings.read)
-            (record,) = to_records([_through(doc, self.stages)], options=self.settings.read)
+            (record,) = to_records([apply_stages(doc, self.stages)], options=self.settings.read)
             for column in out:
                 out[column].append(record.get(column))
         return out
@@ -428,7 +428,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
         first = True
         for doc in stream:
             if first:  # the clusters are known before the last pass: keep their texts as they pass
-                report.excerpt_ids = _excerpt_ids(pipeline)
+                report.excerpt_ids = excerpt_ids_of(pipeline)
                 first = False
             report.add(doc)
             duplicate = doc.records_of(DuplicateOf)
@@ -537,7 +537,7 @@ def _keep_clusters(report, pipeline: Pipeline) -> None:
         report.similarities = detector.result.similarities
 
 
-def _excerpt_ids(pipeline: Pipeline) -> set[str]:
+def excerpt_ids_of(pipeline: Pipeline) -> set[str]:
     """The documents of the first clusters, whose texts the report keeps for its page."""
     from .report import EXCERPT_CLUSTERS
 

@@ -29,7 +29,8 @@ from pathlib import Path
 
 from ..cruft.remover import CruftRemover, kept_line_indexes
 from ..document import Document, TextRepair, WordChange
-from ..io import HTML_SUFFIXES, _base_suffix, atomic_write_bytes, content_hash, decode_text
+from ..io import HTML_SUFFIXES, atomic_write_bytes, content_hash, decode_text
+from ..io.kinds import base_suffix
 from ..names import NameNormalizer
 from ..repair import TextRepairer
 from .findings import word_ref
@@ -201,7 +202,7 @@ def rewrite_jsonl(path: Path, new_texts: dict[int, str], text_field: str) -> int
 def _refuses(path: Path) -> str | None:
     if path.is_symlink():
         return f"{path}: is a symbolic link; --fix never replaces a link (fix its target)"
-    if _base_suffix(path) in HTML_SUFFIXES or path.name.lower().endswith(".gz"):
+    if base_suffix(path) in HTML_SUFFIXES or path.name.lower().endswith(".gz"):
         return f"{path}: HTML and compressed files are not rewritten in place; use normalize"
     return None
 

@@ -36,7 +36,7 @@ def _fingerprint(settings: Settings) -> str:
     return hashlib.blake2b(data.encode("utf-8", errors="surrogatepass"), digest_size=16).hexdigest()
 
 
-def _path_of(doc: Document, input_path: str) -> str:
+def reported_path(doc: Document, input_path: str) -> str:
     return str(doc.meta.get("path") or Path(input_path) / doc.id)
 
 
@@ -159,7 +159,7 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                 documents += 1
                 progress("reading", documents, None)
                 keep(doc)
-                where[doc.id] = (_path_of(doc, input_path), line_of(doc, None))
+                where[doc.id] = (reported_path(doc, input_path), line_of(doc, None))
                 if settings.cruft.recurrence:  # the scan of an unchanged file comes from the cache
                     key = f"{fingerprint}:{doc.meta.get('content_hash')}"
                     scanned = cache.get_scan(key) if doc.meta.get("content_hash") else None

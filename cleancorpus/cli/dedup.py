@@ -17,7 +17,23 @@ from ..dedup.shingles import fold_words
 from ..document import Document
 from ..io import read_corpus
 from ..pipeline import Pipeline
-from . import _print_problems
+from .common import (UsageError, add_common_options, add_engine_options, dask_options, print_problems,
+                     settings_from_args)
+
+
+def add_parser(subparsers) -> None:
+    """``cleancorpus dedup``: list clusters of near-duplicate stories."""
+    parser = subparsers.add_parser("dedup", help="list clusters of near-duplicate stories")
+    add_common_options(parser)
+    parser.add_argument("--json", action="store_true", help="print the clusters as JSON")
+    parser.add_argument("--explain", nargs=2, metavar=("A", "B"), help="why two documents are (not) duplicates")
+    add_engine_options(parser)
+    parser.add_argument("--index", metavar="FILE", help="an on-disk index: check INPUT against it, then add INPUT")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_dedup(args, settings_from_args(args))
 
 
 def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[str]:
@@ -57,15 +73,13 @@ def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
 def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
     from ..progress import Progress
 
-    from . import UsageError, _dask_options
-
     problems: list = []
     progress = Progress(enabled=not args.quiet and not args.explain and not args.index)
-    engine = _dask_options(args)
+    engine = dask_options(args)
     if engine:
         if args.explain or args.index:
             raise UsageError("--explain and --index run on the local engine (drop --engine dask)")
-        from ..engines.dask import dedup_on_dask
+        from ..engines.cluster import dedup_on_dask
 
         try:
             result, problems = dedup_on_dask([args.input], settings, progress=progress, **engine)
@@ -76,11 +90,11 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
     if args.explain:
         wanted = set(args.explain)
         chosen = [d for d in docs if d.id in wanted]  # only the two documents are kept
-        _print_problems(problems)
+        print_problems(problems)
         return _explain(chosen, settings, *args.explain)
     if args.index:
         docs = list(docs)
-        _print_problems(problems)
+        print_problems(problems)
         return run_index(args, settings, docs, problems)
     try:  # streamed: only sketches are kept
         result = NearDuplicateDetector(settings.dedup).fit(docs).result
@@ -90,7 +104,7 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_result(args: argparse.Namespace, result, problems: list) -> int:
-    _print_problems(problems)
+    print_problems(problems)
     if args.json:
         print(json.dumps(result.to_dict(), indent=1))
     else:

@@ -282,7 +282,7 @@ def learn_templates(pages: Iterable[tuple[str | None, str | bytes | Any]]) -> Ht
 def page_site(tree: Any, options: Any = None, fallback: str | None = None) -> str | None:
     """The site of a parsed page for template learning: the source of its canonical link or
     ``og:url`` (its host, or registered domain with ``source_by = "domain"``), else ``fallback``."""
-    from ..io.readers import ReadOptions, source_of
+    from ..io.kinds import ReadOptions, source_of
 
     for xpath in ('.//link[@rel="canonical"]/@href', './/meta[@property="og:url"]/@content'):
         found = tree.xpath(xpath)

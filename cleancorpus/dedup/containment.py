@@ -168,13 +168,13 @@ def sampled_candidates(shingles: RaggedStore, eligible: np.ndarray, rate: int = 
     for begin in range(0, kept, BLOCK):  # blockwise: the gather's int64 index stays small
         members[begin:begin + BLOCK] = by_size[low[begin:begin + BLOCK]]
     del key, high, low, by_size
-    links = _links(members, same, n)
+    links = bucket_links(members, same, n)
     del members, same
     links.sort()
     return _passing(links, samples, n, share)
 
 
-def _links(members: np.ndarray, same: np.ndarray, n: int) -> np.ndarray:
+def bucket_links(members: np.ndarray, same: np.ndarray, n: int) -> np.ndarray:
     """One int64 pair key (``min * n + max``) per link of :func:`_bucket_pairs`, in one array."""
     starts = np.flatnonzero(np.concatenate([[True], ~same]))
     sizes = np.diff(np.concatenate([starts, [len(members)]]))

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..document import Document
 from .clusters import Cluster, DocInfo, Related, UnionFind, greedy_clusters
-from .containment import SHARED_SAMPLE_SHARE, _links, sample_mask
+from .containment import SHARED_SAMPLE_SHARE, bucket_links, sample_mask
 from .detector import ESTIMATE_MARGIN, DedupResult, DedupSettings, SimilarityCounts, info_of
 from .lsh import band_hashes, band_parameters, candidate_pairs
 from .signatures import exact_similarity, sketch_texts
@@ -149,7 +149,7 @@ def sample_entries(sketch: PartitionSketch, settings: DedupSettings, buckets: in
 
 def sample_links(pieces: Sequence[np.ndarray], buckets: int) -> list[np.ndarray]:
     """The links of one bucket of sample entries (equal samples; members in size order, then
-    document order: :func:`.containment._links`), as rows ``(i, j, samples of the smaller
+    document order: :func:`.containment.bucket_links`), as rows ``(i, j, samples of the smaller
     document)``, split by a bucket of the pair."""
     present = [p for p in pieces if len(p)]
     if not present:
@@ -161,7 +161,7 @@ def sample_links(pieces: Sequence[np.ndarray], buckets: int) -> list[np.ndarray]
         return [np.zeros((0, 3), dtype=np.int64)] * buckets
     index = table[:, 2].astype(np.int64)
     top = int(index.max()) + 1
-    links = _links(index, same, top)  # min * top + max
+    links = bucket_links(index, same, top)  # min * top + max
     samples = dict(zip(index.tolist(), table[:, 3].astype(np.int64).tolist()))
     a, b = links // top, links % top
     smaller = np.minimum([samples[i] for i in a.tolist()], [samples[j] for j in b.tolist()])

@@ -5,7 +5,7 @@ decides where their ``fit`` and ``apply`` run and how data moves between them.
 
 - ``local`` (default): one stream through :func:`~cleancorpus.pipeline.run_stages`, with
   ``--jobs`` worker processes on this machine. Reads anything cleancorpus reads.
-- ``dask`` (:mod:`.dask`, ``pip install 'cleancorpus[dask]'``): the corpus as partitions of
+- ``dask`` (:mod:`.cluster`, ``pip install 'cleancorpus[dask]'``): the corpus as partitions of
   record shards (:mod:`.partitions`) on a Dask cluster (a ``LocalCluster`` on this machine,
   or any scheduler: Kubernetes, YARN, an HPC queue). Fits are maps and group-bys over
   partitions (:mod:`cleancorpus.cruft.partitioned`, :mod:`cleancorpus.dedup.partitioned`),

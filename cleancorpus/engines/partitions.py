@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..document import Document
-from ..io.readers import (STDIN, CorpusError, ReadOptions, ReadProblem, _iter_jsonl_file, _iter_parquet_file,
-                          _require_reader, check_inputs, file_kind, input_names, list_corpus_files, open_records)
+from ..io.readers import (STDIN, CorpusError, ReadOptions, ReadProblem, iter_jsonl_file, iter_parquet_file,
+                          require_reader, check_inputs, file_kind, input_names, list_corpus_files, open_records)
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,9 @@ class Partition:
         problems: list[ReadProblem] = []
         span = (self.first, self.stop if self.stop is not None else 1 << 62)
         if self.kind == "jsonl":
-            docs = list(_iter_jsonl_file(Path(self.path), options, problems, self.name, lines=span))
+            docs = list(iter_jsonl_file(Path(self.path), options, problems, self.name, lines=span))
         else:
-            docs = list(_iter_parquet_file(Path(self.path), options, problems, self.name, rows=span))
+            docs = list(iter_parquet_file(Path(self.path), options, problems, self.name, rows=span))
         return docs, problems
 
 
@@ -73,7 +73,7 @@ def list_shards(inputs: Sequence[str | Path]) -> list[Shard]:
             if kind not in ("jsonl", "parquet"):
                 raise CorpusError(f"{file}: --engine dask reads JSON Lines and Parquet shards, not single text or "
                                   "HTML documents (use the local engine for folders of documents)")
-            _require_reader(file, kind)
+            require_reader(file, kind)
             name = prefix + file.relative_to(root).as_posix() if root.is_dir() else (prefix.rstrip("/") or root.name)
             shards.append(Shard(str(file), name, kind))
     return shards

@@ -83,7 +83,7 @@ class ReadOptions:
     max_document_bytes: int = 64 * 1024 * 1024
 
 
-def _base_suffix(path: Path) -> str:
+def base_suffix(path: Path) -> str:
     """The suffix that says the format, looking through a trailing ``.gz`` or ``.zst``."""
     name = path.name.lower()
     for compression in (".gz", ".zst"):
@@ -98,7 +98,7 @@ def file_kind(path: str | Path) -> str | None:
     ``.gz`` works for all but Parquet (which compresses inside), ``.zst`` for JSON Lines.
     """
     path = Path(path)
-    suffix = _base_suffix(path)
+    suffix = base_suffix(path)
     name = path.name.lower()
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
@@ -120,7 +120,7 @@ def is_record_file(path: str | Path) -> bool:
 
 def is_jsonl_input(path: str | Path) -> bool:
     """True for ``-`` (stdin) and ``*.jsonl`` / ``*.ndjson`` files, gzipped or not."""
-    return str(path) == STDIN or (Path(path).is_file() and _base_suffix(Path(path)) in JSONL_SUFFIXES)
+    return str(path) == STDIN or (Path(path).is_file() and base_suffix(Path(path)) in JSONL_SUFFIXES)
 
 
 _PLAIN_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://([a-z0-9.-]+)(?:[/?#]|$)")
@@ -157,25 +157,25 @@ class TooLarge(ValueError):
     """A document over the configured maximum size (``max_document_bytes``)."""
 
 
-def _size_message(limit: int) -> str:
+def size_message(limit: int) -> str:
     return f"{limit / 1048576:g} MB (--max-document-mb or read.max_document_bytes)"
 
 
-def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+def read_document_bytes(path: Path, limit: int | None = None) -> bytes:
     """The file's bytes (decompressed for ``.gz``), never more than ``limit`` of them:
     a larger file, or one that decompresses past the limit, raises :class:`TooLarge`."""
     if path.name.lower().endswith(".gz"):
         with gzip.open(path, "rb") as handle:
             data = handle.read(-1 if limit is None else limit + 1)
         if limit is not None and len(data) > limit:
-            raise TooLarge(f"decompresses to more than the maximum document size, {_size_message(limit)}")
+            raise TooLarge(f"decompresses to more than the maximum document size, {size_message(limit)}")
         return data
     if limit is not None and path.stat().st_size > limit:
-        raise TooLarge(f"larger than the maximum document size, {_size_message(limit)}")
+        raise TooLarge(f"larger than the maximum document size, {size_message(limit)}")
     return path.read_bytes()
 
 
-def _folder_source(relative: Path) -> str | None:
+def folder_source(relative: Path) -> str | None:
     parent = relative.parent.as_posix()
     return None if parent in ("", ".") else parent
 

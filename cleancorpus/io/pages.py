@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from ..document import Document, LineRemoval
-from .kinds import (HTML_SUFFIXES, ReadOptions, ReadProblem, TooLarge, _base_suffix, _folder_source, _read_bytes,
+from .kinds import (HTML_SUFFIXES, ReadOptions, ReadProblem, TooLarge, base_suffix, folder_source, read_document_bytes,
                     content_hash, source_of)
 
 _UTF16_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
@@ -109,7 +109,7 @@ def extract_html(html: str, url: str | None = None, options: ReadOptions | None 
 
 def _page_bytes(path: Path, options: ReadOptions) -> bytes | None:
     try:
-        return _read_bytes(path, options.max_document_bytes)
+        return read_document_bytes(path, options.max_document_bytes)
     except (TooLarge, OSError, EOFError, gzip.BadGzipFile, zlib.error):
         return None  # (reported when the page itself is read)
 
@@ -120,7 +120,7 @@ def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptio
     ``progress(label, pages done, pages)`` hears of each page (a pass of its own, before reading)."""
     from ..cruft.templates import MIN_PAGES, learn_templates, page_site, parse_html
 
-    pages = [f for f in files if _base_suffix(f) in HTML_SUFFIXES]
+    pages = [f for f in files if base_suffix(f) in HTML_SUFFIXES]
     if not options.html_templates or len(pages) < MIN_PAGES:
         return None
 
@@ -133,7 +133,7 @@ def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptio
             data = _page_bytes(page, options)
             tree = parse_html(decode_text(data)[0]) if data else None
             if tree is not None:
-                sites[str(page)] = site = page_site(tree, options, _folder_source(page.relative_to(root)))
+                sites[str(page)] = site = page_site(tree, options, folder_source(page.relative_to(root)))
                 yield site, tree
 
     learned = learn_templates(parsed())
@@ -166,11 +166,11 @@ def _extract_page(text: str, doc_id: str, path: Path, options: ReadOptions, meta
     return extracted, found, removed
 
 
-def _read_file_document(path: Path, doc_id: str, source: str | None, options: ReadOptions,
+def read_file_document(path: Path, doc_id: str, source: str | None, options: ReadOptions,
                         problems: list[ReadProblem], extraction_cache: dict | None = None,
                         templates: Any = None) -> Document | None:
     try:
-        data = _read_bytes(path, options.max_document_bytes)
+        data = read_document_bytes(path, options.max_document_bytes)
     except TooLarge as exc:
         problems.append(ReadProblem(str(path), str(exc)))
         return None
@@ -187,7 +187,7 @@ def _read_file_document(path: Path, doc_id: str, source: str | None, options: Re
         meta["encoding"] = encoding
         problems.append(ReadProblem(str(path), f"not valid UTF-8; decoded as {encoding}", fatal=False))
     removed: tuple = ()
-    if _base_suffix(path) in HTML_SUFFIXES:
+    if base_suffix(path) in HTML_SUFFIXES:
         text, found, removed = _extract_page(text, doc_id, path, options, meta, extraction_cache, templates)
         meta.update(found)
         # the page's host, not trafilatura's hostname (the registered domain: every

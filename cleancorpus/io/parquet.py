@@ -23,10 +23,7 @@ so the writer learns it from every record before writing any row group:
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import datetime
-import decimal
 import json
 import os
 import shutil
@@ -34,29 +31,10 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Sequence
 
+from .records import json_value
+
 #: Records in a row group of a Parquet output (and at most in a piece held in memory).
 PARQUET_BATCH = 10_000
-
-
-def json_value(value: Any) -> Any:
-    """``json.dumps``'s ``default``: values Parquet or pandas give that JSON has no type for.
-
-    Dates and times as ISO 8601 strings, decimals as their exact digits, bytes as base64,
-    numpy scalars and arrays as their Python values; anything else as ``str(value)``.
-    """
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)) or hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    if isinstance(value, datetime.timedelta):
-        return str(value)
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return value.tolist()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=repr)
-    return str(value)
 
 
 def as_text(value: Any) -> str | None:

@@ -20,9 +20,9 @@ from typing import IO, Any, Iterator, Sequence
 from ..document import Document
 from .kinds import (DIRECTORY_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, KINDS_HELP, OWN_FILES,  # noqa: F401
                     PARQUET_SUFFIXES, STDIN, TEXT_SUFFIXES, CorpusError, ReadOptions, ReadProblem, TooLarge,
-                    _base_suffix, _folder_source, _read_bytes, _size_message, content_hash, file_kind, host_of,
+                    base_suffix, folder_source, read_document_bytes, size_message, content_hash, file_kind, host_of,
                     is_jsonl_input, is_record_file, source_of)
-from .pages import _read_file_document, decode_text, extract_html, learn_folder_templates  # noqa: F401
+from .pages import read_file_document, decode_text, extract_html, learn_folder_templates  # noqa: F401
 
 
 def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
@@ -70,7 +70,7 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
             break
         if raw is None:
             problems.append(ReadProblem(location, f"record larger than the maximum document size, "
-                                                  f"{_size_message(limit)}", line=number))
+                                                  f"{size_message(limit)}", line=number))
             continue
         if raw.isspace() or not raw:  # (no strip: that would copy every line)
             continue
@@ -146,7 +146,7 @@ def open_records(path: Path) -> IO[bytes]:
     if name.endswith(".gz"):
         return gzip.open(path, "rb")
     if name.endswith(".zst"):
-        from ..adapters import require
+        from ..extras import require
 
         zstandard = require("zstandard", "zstd")
         raw = open(path, "rb")
@@ -159,7 +159,7 @@ def open_records(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
-def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
+def iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
                      seen: set[str] | None = None, hashes: bool = False,
                      lines: tuple[int, int] | None = None) -> Iterator[Document]:
     try:
@@ -174,11 +174,11 @@ def _iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProble
             raise
 
 
-def _iter_parquet_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
+def iter_parquet_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
                        seen: set[str] | None = None, rows: tuple[int, int] | None = None) -> Iterator[Document]:
     """Documents of a Parquet file, a row group batch at a time (needs ``cleancorpus[parquet]``);
     ``rows``: only rows numbered ``first <= number < stop`` (from 1)."""
-    from ..adapters import require
+    from ..extras import require
 
     require("pyarrow", "parquet")
     import pyarrow.parquet as pq
@@ -341,11 +341,11 @@ def check_inputs(paths: Sequence[str | Path]) -> None:
             kind = file_kind(root)
             if kind is None:
                 raise CorpusError(f"{root}: not a kind of file cleancorpus reads ({KINDS_HELP})")
-            _require_reader(root, kind)
+            require_reader(root, kind)
 
 
-def _require_reader(path: Path, kind: str) -> None:
-    from ..adapters import MissingExtra, require
+def require_reader(path: Path, kind: str) -> None:
+    from ..extras import MissingExtra, require
 
     try:
         if kind == "parquet":
@@ -387,22 +387,22 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
             relative = prefix + file.relative_to(root).as_posix()
             kind = file_kind(file)
             if kind in ("jsonl", "parquet"):
-                _require_reader(file, kind)
+                require_reader(file, kind)
                 if kind == "jsonl":
-                    yield from _iter_jsonl_file(file, options, problems, relative, seen, hashes)
+                    yield from iter_jsonl_file(file, options, problems, relative, seen, hashes)
                 else:
-                    yield from _iter_parquet_file(file, options, problems, relative, seen)
+                    yield from iter_parquet_file(file, options, problems, relative, seen)
                 continue
-            doc = _read_file_document(file, relative, _folder_source(file.relative_to(root)), options, problems,
+            doc = read_file_document(file, relative, folder_source(file.relative_to(root)), options, problems,
                                       extraction_cache, templates)
             if doc is not None:
                 seen.add(doc.id)
                 yield doc
     elif file_kind(root) == "jsonl":
-        yield from _iter_jsonl_file(root, options, problems, prefix.rstrip("/") or root.name, seen, hashes)
+        yield from iter_jsonl_file(root, options, problems, prefix.rstrip("/") or root.name, seen, hashes)
     elif file_kind(root) == "parquet":
-        yield from _iter_parquet_file(root, options, problems, prefix.rstrip("/") or root.name, seen)
+        yield from iter_parquet_file(root, options, problems, prefix.rstrip("/") or root.name, seen)
     else:
-        doc = _read_file_document(root, prefix.rstrip("/") or root.name, None, options, problems, extraction_cache)
+        doc = read_file_document(root, prefix.rstrip("/") or root.name, None, options, problems, extraction_cache)
         if doc is not None:
             yield doc

@@ -12,28 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import json
 from pathlib import Path
 from typing import IO, Any
 
 from ..document import Document
 from .atomic import atomic_open
 from .readers import ReadOptions, file_kind
-from .parquet import PARQUET_BATCH, json_value, piece_table
-from .writers import DUPLICATE_FIELD, document_to_json
-
-def record_line(doc: Document, options: ReadOptions) -> bytes:
-    """One JSON Lines record for a document (its fields in their order, the cleaned text).
-
-    Values JSON has no type for (dates, decimals, bytes from a Parquet input) are written
-    as :func:`~cleancorpus.io.parquet.json_value` says: dates as ISO 8601 strings.
-    """
-    record = document_to_json(doc, options)
-    try:
-        return json.dumps(record, ensure_ascii=False, default=json_value).encode("utf-8") + b"\n"
-    except UnicodeEncodeError:  # an unpaired surrogate from the API: still valid JSON, escaped
-        return json.dumps(record, default=json_value).encode("ascii") + b"\n"
-
+from .parquet import PARQUET_BATCH, piece_table
+from .records import DUPLICATE_FIELD, document_to_json, record_line
 
 class RecordSink:
     """Records written to one binary handle, as JSON Lines or Parquet (by ``kind``).
@@ -53,7 +39,7 @@ class RecordSink:
         lowered = name.lower()
         self.parquet = file_kind(name) == "parquet"
         if self.parquet:
-            from ..adapters import require
+            from ..extras import require
             from .parquet import UnifiedParquetWriter
 
             require("pyarrow", "parquet")
@@ -69,7 +55,7 @@ class RecordSink:
         elif lowered.endswith(".gz"):
             self.handle = self.stack.enter_context(gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename=""))
         elif lowered.endswith(".zst"):
-            from ..adapters import require
+            from ..extras import require
 
             zstandard = require("zstandard", "zstd")
             self.handle = self.stack.enter_context(zstandard.ZstdCompressor().stream_writer(handle, closefd=False))

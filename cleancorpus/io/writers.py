@@ -17,12 +17,14 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, Iterable, Sequence
 
 from ..document import Document
 from .atomic import atomic_open, atomic_write_bytes
 from .kinds import ReadProblem
-from .readers import HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, is_record_file
+from .records import DUPLICATE_FIELD, document_to_json, record_line  # noqa: F401  (DUPLICATE_FIELD re-exported)
+from .readers import HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, file_kind, is_record_file
+from .shards import ShardWriter
 
 MANIFEST = ".cleancorpus-manifest"
 REPORT_NAME = "cleancorpus-report.json"
@@ -105,7 +107,6 @@ def plan_output(inputs: Sequence[str | Path], output: str | Path | None, dropped
     dropped duplicates. Raises :class:`CorpusError` for an output inside or over an input,
     several inputs without an output, or a kind of file records cannot be written to. Both
     engines use it, so they refuse the same outputs with the same words."""
-    from .readers import file_kind
 
     to_stdout = output is not None and str(output) == "-"
     if to_stdout and not stdout:
@@ -341,8 +342,6 @@ def write_files(documents: Iterable[Document], output: Path, names: dict[str, st
     ``shard_size`` reshards: all records go to ``part-00000``, ``part-00001``... of that many
     records each, in the format and compression of the first shard.
     """
-    from .shards import ShardWriter
-
     summary = WriteSummary()
     folder = OutputFolder(output)
     shards = ShardWriter(output, options or ReadOptions(), lambda shard: folder.claim(shard, shard), shard_size)
@@ -385,8 +384,6 @@ class RecordsFile:
     :meth:`close` is called (all or nothing; :meth:`abort` leaves the target as it was)."""
 
     def __init__(self, target: Path, options: ReadOptions | None = None) -> None:
-        from .shards import ShardWriter
-
         self.target = Path(target)
         self.summary = WriteSummary()
         self.folder = OutputFolder(self.target.parent)
@@ -449,8 +446,6 @@ def write_stdout(documents: Iterable[Document], options: ReadOptions | None = No
     """Every document as a JSON Lines record on standard output (``-o -``)."""
     import sys
 
-    from .shards import record_line
-
     summary = WriteSummary()
     out = sys.stdout.buffer
     for doc in documents:
@@ -460,29 +455,6 @@ def write_stdout(documents: Iterable[Document], options: ReadOptions | None = No
     return summary
 
 
-#: The field added to the record of a document that duplicates another: the representative's id.
-DUPLICATE_FIELD = "duplicate_of"
-
-
-def document_to_json(doc: Document, options: ReadOptions | None = None) -> dict[str, Any]:
-    """A record for a document: its original fields in their order, the cleaned text in its
-    place, and ``duplicate_of`` (the representative's id) when it duplicates another."""
-    from ..document import DuplicateOf
-
-    options = options or ReadOptions()
-    items = list((doc.meta.get("fields") or {}).items())
-    at = doc.meta.get("text_at")  # where the text field was in the record: it goes back there
-    if isinstance(at, int) and 0 <= at <= len(items):
-        items.insert(at, (options.text_field, doc.text))
-    obj = dict(items)
-    obj.setdefault(options.id_field, doc.id)
-    if doc.source and options.source_field not in obj:
-        obj[options.source_field] = doc.source
-    obj[options.text_field] = doc.text
-    duplicate = doc.records_of(DuplicateOf)
-    if duplicate:
-        obj[DUPLICATE_FIELD] = duplicate[0].representative
-    return obj
 
 
 def write_jsonl(documents: Iterable[Document], target: Path, options: ReadOptions | None = None) -> WriteSummary:
@@ -494,8 +466,6 @@ def write_jsonl(documents: Iterable[Document], target: Path, options: ReadOption
         summary.failures.append(reason)
         folder.close()
         return summary
-    from .shards import record_line
-
     existed = target.exists()
     count = 0
     try:

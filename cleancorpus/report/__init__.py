@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
-from .. import __version__
+from ..version import __version__
 from ..document import Document, DuplicateOf, LineRemoval, TextRepair, WordChange
 from ..io import ReadProblem
 

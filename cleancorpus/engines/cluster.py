@@ -41,7 +41,7 @@ import numpy as np
 from ..config import Settings
 from ..document import Document, DuplicateOf
 from ..io.readers import CorpusError, ReadOptions, ReadProblem, file_kind
-from ..pipeline import _through, notes_as_problems, write_run_report
+from ..pipeline import apply_stages, notes_as_problems, write_run_report
 from .partitions import Partition, count_records, list_shards, plan_partitions
 
 #: Buckets per worker for the group-by steps (story keys, line digests, band keys, samples).
@@ -50,7 +50,7 @@ BUCKETS_PER_WORKER = 2
 
 def require_dask():
     """The ``distributed`` module, or a one-line error naming the extra."""
-    from ..adapters import require
+    from ..extras import require
 
     require("dask", "dask")
     return require("distributed", "dask")
@@ -106,7 +106,7 @@ def _dask_client(distributed: Any, scheduler: str | None, workers: int | None) -
 
 def _read_through(partition: Partition, options: ReadOptions, stages: Sequence) -> list[Document]:
     docs, _ = partition.read(options)
-    return [_through(d, stages) for d in docs]
+    return [apply_stages(d, stages) for d in docs]
 
 
 def _discover_task(partition: Partition, options: ReadOptions, earlier: Sequence) -> Any:
@@ -152,11 +152,11 @@ class RecordsPartition:
         return [record_to_document(r, self.start + k, options, seen) for k, r in enumerate(self.records, 1)], []
 
 
-def _clean_records(partition, options: ReadOptions, stages: Sequence) -> list[dict]:
-    from ..io.writers import document_to_json
+def clean_records(partition, options: ReadOptions, stages: Sequence) -> list[dict]:
+    from ..io.records import document_to_json
 
     docs, _ = partition.read(options)
-    return [document_to_json(_through(d, stages), options) for d in docs]
+    return [document_to_json(apply_stages(d, stages), options) for d in docs]
 
 
 def _sketch_task(partition: Partition, options: ReadOptions, stages: Sequence, settings,
@@ -167,7 +167,7 @@ def _sketch_task(partition: Partition, options: ReadOptions, stages: Sequence, s
     from ..dedup.partitioned import sketch_partition
 
     docs, problems = partition.read(options)
-    cleaned = [_through(d, stages) for d in docs]
+    cleaned = [apply_stages(d, stages) for d in docs]
     if spool is not None:
         import pickle
 
@@ -249,7 +249,7 @@ def _write_part(partition: Partition, options: ReadOptions, stages: Sequence, fo
             dropped = RecordSink(stack.enter_context(atomic_open(base.with_suffix(".dropped"))), dropped_name, options)
             stack.callback(dropped.discard)
         for doc in docs:
-            doc = _through(doc, stages)
+            doc = apply_stages(doc, stages)
             report.add(doc)
             if drop_duplicates and doc.records_of(DuplicateOf):
                 out.dropped += 1
@@ -275,7 +275,7 @@ def _join_parts(target: str, parts: list[str], kind: str, label: str = "") -> li
     local engine's size (:func:`~cleancorpus.io.parquet.join_parquet`). Returns the notes
     on columns written as text."""
     from ..io.atomic import atomic_open
-    from ..io.writers import DUPLICATE_FIELD
+    from ..io.records import DUPLICATE_FIELD
 
     with atomic_open(Path(target)) as handle:
         if kind == "parquet":
@@ -290,7 +290,7 @@ def _join_parts(target: str, parts: list[str], kind: str, label: str = "") -> li
                 out = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename=""))
                 opener = gzip.open
             elif lowered.endswith(".zst"):
-                from ..adapters import require
+                from ..extras import require
 
                 zstandard = require("zstandard", "zstd")
                 out = stack.enter_context(zstandard.ZstdCompressor().stream_writer(handle, closefd=False))
@@ -564,13 +564,13 @@ def _check_task(partition: Partition, options: ReadOptions, stages: Sequence, ch
     """The findings of one partition's documents (CC301 for the duplicates among them),
     its read problems and its number of documents."""
     from ..check.findings import change_findings, document_findings, line_of
-    from ..check.run import _path_of, cc301_finding
+    from ..check.run import reported_path, cc301_finding
 
     repairer, remover, normalizer = stages
     docs, problems = partition.read(options)
     findings = []
     for doc in docs:
-        path = _path_of(doc, input_path)
+        path = reported_path(doc, input_path)
         after_cruft = remover.apply(repairer.apply(doc))
         cleaned = normalizer.apply(after_cruft)
         findings += change_findings(cleaned, path, after_cruft.text) + document_findings(doc, cleaned, path, check)
@@ -658,9 +658,9 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
         with dask_client(scheduler, workers) as client:
             partitions = _partitions(client, inputs, partition_size)
             pipeline = DaskPipeline(client, partitions, settings, progress, spool_folder=work).fit()
-            from ..pipeline import _excerpt_ids
+            from ..pipeline import excerpt_ids_of
 
-            report.excerpt_ids = _excerpt_ids(pipeline)
+            report.excerpt_ids = excerpt_ids_of(pipeline)
             shard_names = [out.name if one_file else p.name for p in partitions]
             parts = pipeline.write(work, shard_names, drop_duplicates,
                                    dropped_path.name if dropped_path is not None else None, report.excerpt_ids)

@@ -1,0 +1,156 @@
+"""The package's layering: no import circle between its modules, no private name used
+across modules, one module per command in the CLI (issue 26, "the house shows the design").
+
+Imports are read from the source with :mod:`ast`, those inside functions included: an
+import deferred into a function to dodge a circle is still a circle of the design.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "cleancorpus"
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def imports_of(name: str, path: Path, known: dict[str, Path]) -> list[tuple[str, str]]:
+    """``(module, imported name)`` for every ``from X import Y`` of cleancorpus in ``path``
+    (``Y`` is ``""`` for a submodule import); package ``__init__`` resolution as Python's."""
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            for alias in node.names:
+                submodule = f"{target}.{alias.name}"
+                found.append((submodule, "") if submodule in known else (target, alias.name))
+        elif isinstance(node, ast.Import):
+            found.extend((alias.name, "") for alias in node.names)
+    return [(module, item) for module, item in found if module in known and module != name]
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: {module for module, _ in imports_of(name, path, known)} for name, path in known.items()}
+
+
+def circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for other in sorted(edges[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in on_stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                other = stack.pop()
+                on_stack.discard(other)
+                component.append(other)
+                if other == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    """(The finder itself, on a graph with one circle and one chain.)"""
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circle_between_modules() -> None:
+    assert circles(graph()) == []
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    known = modules()
+    private = [f"{name} imports {item} from {module}" for name, path in known.items()
+               for module, item in imports_of(name, path, known)
+               if item.startswith("_") and not item.startswith("__")]
+    assert private == []
+
+
+@pytest.mark.parametrize("command", ["normalize", "explain", "check", "names", "rules", "report", "dedup"])
+def test_each_command_is_its_own_module(command: str) -> None:
+    import importlib
+
+    module = importlib.import_module(f"cleancorpus.cli.{command}")
+    assert callable(module.add_parser) and callable(module.run)
+    from cleancorpus.cli import build_parser
+
+    parser = build_parser()
+    choices = next(a for a in parser._actions if a.dest == "command").choices
+    assert choices[command].get_default("func") is module.run
+
+
+#: A value for each flag of FLAG_SETTINGS that differs from the default settings.
+FLAG_VALUES = {
+    "text_field": ["--text-field", "body"], "id_field": ["--id-field", "key"],
+    "source_field": ["--source-field", "site"], "url_field": ["--url-field", "link"],
+    "date_field": ["--date-field", "day"], "follow_links": ["--follow-links"],
+    "no_html_templates": ["--no-html-templates"], "max_document_mb": ["--max-document-mb", "2"],
+    "no_repair": ["--no-repair"], "min_docs": ["--min-docs", "7"], "min_share": ["--min-share", "0.5"],
+    "rules": ["--rules", "mine.toml"], "disable": ["--disable", "share-button"],
+    "no_shipped_rules": ["--no-shipped-rules"], "no_recurrence": ["--no-recurrence"],
+    "names_table": ["--names-table", "ours.toml"], "no_shipped_names": ["--no-shipped-names"],
+    "apply_discovered": ["--apply-discovered"], "skip_quotations": ["--skip-quotations"],
+    "threshold": ["--threshold", "0.7"], "representative": ["--representative", "earliest"],
+    "prefer": ["--prefer", "wire"], "select": ["--select", "CC1,CC301"], "ignore": ["--ignore", "CC405"],
+    "min_words": ["--min-words", "9"], "language": ["--language", "fr"],
+    "max_cruft_share": ["--max-cruft-share", "0.2"],
+}
+
+
+def test_every_flag_of_the_settings_table_sets_its_field(tmp_path: Path) -> None:
+    """Each row of FLAG_SETTINGS names a real flag and a real field, and the flag changes it."""
+    from cleancorpus.cli import build_parser
+    from cleancorpus.cli.common import FLAG_SETTINGS, apply_flags
+    from cleancorpus.config import Settings
+
+    assert sorted(FLAG_VALUES) == sorted(dest for dest, *_ in FLAG_SETTINGS)
+    default = Settings()
+    parser = build_parser()
+    for dest, section, name, _how in FLAG_SETTINGS:
+        args = parser.parse_args(["check", str(tmp_path), *FLAG_VALUES[dest]])
+        changed = apply_flags(default, args)
+        before, after = default, changed
+        for part in section.split("."):
+            before, after = getattr(before, part), getattr(after, part)
+        assert getattr(after, name) != getattr(before, name), dest
+    args = parser.parse_args(["check", str(tmp_path), "--select", "CC1,CC301", "--ignore", "CC405",
+                              "--disable", "a", "--disable", "b", "--max-document-mb", "2"])
+    changed = apply_flags(default, args)
+    assert changed.check.select == ("CC1", "CC301")
+    assert changed.check.ignore == default.check.ignore + ("CC405",)
+    assert changed.cruft.disable == default.cruft.disable + ("a", "b")
+    assert changed.read.max_document_bytes == 2 * 1024 * 1024
