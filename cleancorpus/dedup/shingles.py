@@ -76,12 +76,57 @@ def _separator_mask(data: np.ndarray) -> np.ndarray:
     return mask
 
 
+#: Bytes hashed at a time: the arrays of one step (eight bytes a byte of text, a few times
+#: over) stay a few MB for any document, instead of growing with it (a 50 MB document used
+#: to take 2 GB). Chunks end at a separator byte, so no word is cut, and a word's hash does
+#: not depend on where its chunk starts: the hashes are the same for any chunk size.
+CHUNK_BYTES = 1 << 20
+
+
+def _chunks(mask: np.ndarray, chunk: int) -> list[tuple[int, int]]:
+    """``(start, end)`` byte ranges of about ``chunk`` bytes, each ending after a separator
+    byte (or at the end), so that every word lies inside one range."""
+    n = len(mask)
+    bounds, start = [], 0
+    while start < n:
+        end = start + chunk
+        while end < n:
+            found = np.flatnonzero(mask[end:end + chunk])
+            if len(found):
+                end += int(found[0]) + 1
+                break
+            end += chunk  # a word longer than a chunk: the range grows to take it whole
+        end = min(end, n)
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def _word_hashes(data: np.ndarray, mask: np.ndarray, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """The mixed hash of each word in ``data[start:end]`` (no word crosses its ends) and
+    the byte offset of each word's start."""
+    local = data[start:end]
+    is_word = ~mask[start:end]
+    edges = np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    n = len(local)
+    _ensure_powers(n + 1)
+    with np.errstate(over="ignore"):
+        weighted = local.astype(np.uint64) * _inverse_powers[:n]
+        prefix = np.concatenate([[np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)])
+        words = (prefix[ends] - prefix[starts]) * _powers[ends - 1]
+        words += (ends - starts).astype(np.uint64)
+    return mix64(words), starts + start
+
+
 def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Shingle hashes of many texts in one numpy pass: ``(hashes, document index of each)``.
 
-    The texts are joined with a separator byte, hashed word by word as one array, and a
-    shingle is kept only when its first and last words belong to the same text. A text
-    shorter than ``size`` words gets one shingle of all its words, as in :func:`shingle_hashes`.
+    The texts are joined with a separator byte, hashed word by word (a chunk of
+    :data:`CHUNK_BYTES` at a time, so memory stays bounded by the result), and a shingle is
+    kept only when its first and last words belong to the same text. A text shorter than
+    ``size`` words gets one shingle of all its words, as in :func:`shingle_hashes`.
     Hashes are not de-duplicated (callers sort anyway).
     """
     if not 1 <= size <= len(_POSITION_MULTIPLIERS):
@@ -90,42 +135,54 @@ def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, n
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     encoded = [t.lower().encode("utf-8") for t in texts]
     lengths = np.fromiter((len(e) + 1 for e in encoded), dtype=np.int64, count=len(encoded))
-    data = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8)
-    n = len(data)
-    _ensure_powers(n + 1)
-    is_word = ~_separator_mask(data)
-    edges = np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    joined = b"\n".join(encoded) + b"\n"
+    del encoded
+    data = np.frombuffer(joined, dtype=np.uint8)
+    mask = _separator_mask(data)
     doc_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    word_doc = np.searchsorted(doc_starts, starts, side="right") - 1
-    with np.errstate(over="ignore"):
-        weighted = data.astype(np.uint64) * _inverse_powers[:n]
-        prefix = np.concatenate([[np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)])
-        words = (prefix[ends] - prefix[starts]) * _powers[ends - 1]
-        words += (ends - starts).astype(np.uint64)
-    words = mix64(words)
-    words_per_doc = np.bincount(word_doc, minlength=len(texts))
-    count = len(words) - size + 1
+    words_per_doc = np.zeros(len(texts), dtype=np.int64)
     hashes_parts, docs_parts = [], []
-    if count > 0:
-        with np.errstate(over="ignore"):
-            combined = words[:count] * _POSITION_MULTIPLIERS[0]
-            for offset in range(1, size):
-                combined = combined + words[offset:offset + count] * _POSITION_MULTIPLIERS[offset]
-        same = word_doc[:count] == word_doc[size - 1:size - 1 + count]
-        hashes_parts.append(mix64(combined[same]))
-        docs_parts.append(word_doc[:count][same])
+    carry_words = np.zeros(0, dtype=np.uint64)
+    carry_docs = np.zeros(0, dtype=np.int64)
+    short_words: dict[int, list[np.ndarray]] = {}
+    for start, end in _chunks(mask, CHUNK_BYTES):
+        chunk_words, offsets = _word_hashes(data, mask, start, end)
+        chunk_docs = np.searchsorted(doc_starts, offsets, side="right") - 1
+        counts = np.bincount(chunk_docs, minlength=len(texts))
+        words_per_doc += counts
+        few = np.flatnonzero((counts > 0) & (counts < size))  # maybe a short text: its words kept
+        if len(few):
+            keep = np.isin(chunk_docs, few)
+            kept_docs, kept_words = chunk_docs[keep], chunk_words[keep]
+            docs, first = np.unique(kept_docs, return_index=True)
+            for doc, piece in zip(docs, np.split(kept_words, first[1:])):
+                short_words.setdefault(int(doc), []).append(piece)
+        words = np.concatenate([carry_words, chunk_words])
+        word_doc = np.concatenate([carry_docs, chunk_docs])
+        count = len(words) - size + 1
+        if count > 0:
+            with np.errstate(over="ignore"):
+                combined = words[:count] * _POSITION_MULTIPLIERS[0]
+                for offset in range(1, size):
+                    combined = combined + words[offset:offset + count] * _POSITION_MULTIPLIERS[offset]
+            same = word_doc[:count] == word_doc[size - 1:size - 1 + count]
+            hashes_parts.append(mix64(combined[same]))
+            docs_parts.append(word_doc[:count][same])
+        keep_from = max(len(words) - (size - 1), 0)  # the last size-1 words start the next chunk's shingles
+        carry_words, carry_docs = words[keep_from:], word_doc[keep_from:]
+    del data, mask, joined, carry_words, carry_docs
     short = np.flatnonzero((words_per_doc > 0) & (words_per_doc < size))
     for doc in short:  # texts shorter than one shingle: one shingle of all their words
-        own = words[word_doc == doc]
+        own = np.concatenate(short_words[int(doc)])
         with np.errstate(over="ignore"):
             combined = (own * _POSITION_MULTIPLIERS[:len(own)]).sum(dtype=np.uint64)
         hashes_parts.append(mix64(np.array([combined], dtype=np.uint64)))
         docs_parts.append(np.full(1, doc, dtype=np.int64))
     if not hashes_parts:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(hashes_parts), np.concatenate(docs_parts).astype(np.int64)
+    hashes = np.concatenate(hashes_parts)
+    del hashes_parts
+    return hashes, np.concatenate(docs_parts).astype(np.int64, copy=False)
 
 
 def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
