@@ -401,6 +401,9 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     from .io.writers import RecordsFile, stale_files, write_records_file, write_stdout
     from .report import RECORDS_NAME, RunReport
 
+    import time
+
+    started = time.time()
     settings = settings or Settings()
     inputs = [input_path] if isinstance(input_path, (str, Path)) else list(input_path)
     check_inputs(inputs)
@@ -496,6 +499,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     report.overwritten = summary.overwritten
     report.write_failures = summary.failures
     report.problems.extend(notes_as_problems(summary.notes))
+    report.problems.extend(leftovers_as_problems(folder_of_report, started))
     write_dropped()
     _keep_clusters(report, pipeline)
     if not one_file:
@@ -504,6 +508,15 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
             report.stale_files = stale_files(out, written, remove=clean, problems=report.problems)
             report.removed_stale = clean
     return write_run_report(report, folder_of_report, report_name)
+
+
+def leftovers_as_problems(folder: Path, started: float) -> list[ReadProblem]:
+    """What a killed earlier run left in ``folder`` (temporary files, work folders), removed,
+    each named in a warning."""
+    from .io.writers import remove_leftovers
+
+    return [ReadProblem(str(folder / name), "left by an interrupted earlier run; removed", fatal=False)
+            for name in remove_leftovers(folder, started)]
 
 
 def notes_as_problems(notes: Iterable[tuple[str, str]]) -> list[ReadProblem]:

@@ -28,6 +28,10 @@ def _after() -> float:
         return MIN_SECONDS
 
 
+#: The unit a bar shows (``1,320 docs/s``): short, and never cut inside a word.
+SHORT_UNITS = {"documents": "docs", "partitions": "parts", "pages": "pages"}
+
+
 def _unit(stage: str) -> str:
     """What a stage counts: documents, partitions (a distributed engine's stages are
     labelled ``... (partitions)``), or HTML pages (learning site templates)."""
@@ -65,7 +69,7 @@ class Progress:
 
                 size = shutil.get_terminal_size((100, 24))  # (a terminal that reports no size: 100 x 24,
                 # where tqdm would draw nothing)
-                self.bar = tqdm(total=total, desc=stage, unit=f" {_unit(stage)[:4]}", file=self.stream, delay=self.after,
+                self.bar = tqdm(total=total, desc=stage, unit=f" {SHORT_UNITS[_unit(stage)]}", file=self.stream, delay=self.after,
                                 mininterval=0.2, smoothing=0.1, ncols=size.columns, nrows=size.lines, leave=True)
         if self.bar is not None:
             self.bar.update(count - self.count)

@@ -206,7 +206,7 @@ def test_bad_baselines_are_usage_errors(tmp_path: Path) -> None:
         code, _, err = run_main("check", corpus, "--baseline", tmp_path / "b.json", "--no-cache")
         assert code == 2 and message in err
     code, _, err = run_main("check", corpus, "--write-baseline", tmp_path / "missing" / "b.json", "--no-cache")
-    assert code == 2 and "its folder does not exist" in err and not (tmp_path / "missing").exists()
+    assert code == 2 and f"its folder {tmp_path / 'missing'} does not exist" in err and not (tmp_path / "missing").exists()
 
 
 def test_a_cache_folder_that_is_a_file_only_warns(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from ..config import ConfigError, Settings
 from ..cruft.recurrence import source_of
@@ -37,7 +37,19 @@ def _fingerprint(settings: Settings) -> str:
 
 
 def reported_path(doc: Document, input_path: str) -> str:
+    """The path a finding names: the document's file, else its id under the input."""
     return str(doc.meta.get("path") or Path(input_path) / doc.id)
+
+
+def _within(doc: Document, root: str, only: bool) -> bool:
+    """Whether ``doc`` was read from the input ``root`` (``only``: it is the one input)."""
+    if only:
+        return True
+    path = doc.meta.get("path")
+    if not path:
+        return False
+    found, top = Path(path).resolve(), Path(root).resolve()
+    return found == top or top in found.parents
 
 
 def _problem_finding(problem: ReadProblem) -> Finding:
@@ -113,10 +125,11 @@ def conclude(findings: list[Finding], problems: list[ReadProblem], notes: list[s
     return findings, failing, known
 
 
-def check_corpus(input_path: str | Path, settings: Settings | None = None, *, cache_dir: str | Path | None = None,
-                 fix: bool = False, baseline: dict | None = None, diff: bool = False,
-                 progress: ProgressCallback | None = None) -> CheckResult:
-    """Check a corpus; with ``fix``, also write the reported fixes back over the input files.
+def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settings | None = None, *,
+                 cache_dir: str | Path | None = None, fix: bool = False, baseline: dict | None = None,
+                 diff: bool = False, progress: ProgressCallback | None = None) -> CheckResult:
+    """Check a corpus (one input, or several checked as one corpus, as ``normalize`` reads
+    them); with ``fix``, also write the reported fixes back over the input files.
 
     ``fix`` changes only what is reported: selected codes, not ignored (per path too), not
     in ``baseline``. ``diff`` computes the same fixes as unified diffs (``result.diffs``)
@@ -128,19 +141,22 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
     settings = settings or Settings()
     check = settings.check
     codes = selected_codes(check)
-    input_path = str(input_path)
-    if fix and input_path == STDIN:
+    inputs = [str(input_path)] if isinstance(input_path, (str, Path)) else [str(p) for p in input_path]
+    if not inputs:
+        raise ConfigError("no input to check")
+    reading = inputs[0] if len(inputs) == 1 else inputs
+    base = inputs[0] if len(inputs) == 1 else ""  # several inputs: each id starts with its input's name
+    if fix and STDIN in inputs:
         raise ConfigError("--fix cannot write back to standard input")
-    if fix and input_path.lower().endswith(".gz"):
+    if fix and any(path.lower().endswith(".gz") for path in inputs):
         raise ConfigError("--fix does not rewrite compressed input in place; use normalize")
     notes: list[str] = []
     fixed: list[str] = []
-    root = Path(input_path)
-    if input_path != STDIN and root.is_dir():
+    for root in (Path(path) for path in inputs if path != STDIN and Path(path).is_dir()):
         if fix:
             resumed = complete_journal(root, notes)
             if resumed is not None:  # the interrupted fix is the fix of this run
-                fixed, fix = resumed, False
+                fixed, fix = fixed + resumed, False
         elif (root / JOURNAL).is_file():
             notes.append(f"{root / JOURNAL}: a check --fix was interrupted here; run check --fix to complete it")
 
@@ -154,12 +170,12 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
         documents = 0
         where: dict[str, tuple[str, int | None]] = {}  # id -> (path, line): all CC301 needs
         with spool.writer() as keep:
-            for doc in read_corpus(input_path, settings.read, problems, extraction_cache=ExtractionCache(cache),
+            for doc in read_corpus(reading, settings.read, problems, extraction_cache=ExtractionCache(cache),
                                    content_hashes=True, progress=progress):
                 documents += 1
                 progress("reading", documents, None)
                 keep(doc)
-                where[doc.id] = (reported_path(doc, input_path), line_of(doc, None))
+                where[doc.id] = (reported_path(doc, base), line_of(doc, None))
                 if settings.cruft.recurrence:  # the scan of an unchanged file comes from the cache
                     key = f"{fingerprint}:{doc.meta.get('content_hash')}"
                     scanned = cache.get_scan(key) if doc.meta.get("content_hash") else None
@@ -187,9 +203,11 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                     source = source_of(doc)
                     state = states.get(source) or states.setdefault(source, remover.recurrence.state_of(source))
                 content = doc.meta.get("content_hash")
-                key = f"{fingerprint}:{content}:{state}:{'CC202' in codes}" if content else None
+                path, line = where[doc.id]
+                # the findings name their file and record line: two copies of one text in two
+                # files (or records) are two entries, or one would get the other's findings
+                key = f"{fingerprint}:{content}:{state}:{'CC202' in codes}:{path}:{line}" if content else None
                 entry = cache.get_document(key) if key else None
-                path = where[doc.id][0]
                 if entry is None:
                     window.append((doc, path, key, None))
                     fresh += 1
@@ -244,7 +262,9 @@ def check_corpus(input_path: str | Path, settings: Settings | None = None, *, ca
                 diffs = [unified_diff_of(doc, plans[doc.id]) for doc in planned_docs]
                 return CheckResult(findings, failing, documents, hits, len(known), fixed, notes, diffs,
                                    baseline=None if baseline is None else known)
-            fixed = write_fixes(planned_docs, plans, input_path, settings.read.text_field, notes)
+            for root in inputs:  # each input's files, with that input's fix journal
+                mine = [doc for doc in planned_docs if _within(doc, root, len(inputs) == 1)]
+                fixed += write_fixes(mine, plans, root, settings.read.text_field, notes)
             repaired = set(fixed)  # what --fix repaired no longer fails the run (as with a linter's --fix)
             failing = [f for f in failing
                        if not (f.fixable and f.path in repaired and f.ref in wanted.get(f.document, ()))]

@@ -11,13 +11,17 @@ from .common import (EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add
                      number, settings_from_args)
 
 
+#: Where the check cache lives unless --cache-dir says otherwise.
+DEFAULT_CACHE = ".cleancorpus_cache"
+
+
 def add_parser(subparsers) -> None:
     """``cleancorpus check``: lint a corpus for CI: findings with codes, exit 1 when any fail."""
     parser = subparsers.add_parser("check", help="lint a corpus for CI: findings with codes, exit 1 when any fail",
                                    epilog="codes: CC1xx cruft, CC2xx names, CC3xx near-duplicates, CC4xx document "
                                    "problems (table in the README)\nexit codes: 0 clean, 1 findings, 2 usage or "
                                    "configuration error", formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_common_options(parser)
+    add_common_options(parser, several=True)
     parser.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "github", "junit"),
                         default="text", help="how findings are written (default: text)")
     parser.add_argument("--output-file", metavar="FILE", help="write the findings to FILE instead of stdout")
@@ -37,8 +41,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--fix", action="store_true", help="write the cleaned text back over the input files")
     parser.add_argument("--write-baseline", metavar="FILE", help="record today's findings and exit 0")
     parser.add_argument("--baseline", metavar="FILE", help="fail only on findings not in this baseline")
-    parser.add_argument("--cache-dir", default=".cleancorpus_cache", help="where the cache lives "
-                        "(default: .cleancorpus_cache in the current folder)")
+    parser.add_argument("--cache-dir", help="where the cache lives (default: .cleancorpus_cache in the current "
+                        "folder; the local engine only)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     parser.set_defaults(func=run)
 
@@ -52,17 +56,21 @@ def run(args: argparse.Namespace) -> int:
     check = settings.check
     selected_codes(check)  # unknown codes are a usage error before any work
     baseline = load_baseline(args.baseline) if args.baseline else None
-    if args.write_baseline and not Path(args.write_baseline).parent.is_dir():
-        raise UsageError(f"{args.write_baseline}: its folder does not exist")
+    for written in (args.write_baseline, args.output_file):  # (as --html-report: a missing folder is a typo)
+        if written and not Path(written).parent.is_dir():
+            raise UsageError(f"{written}: its folder {Path(written).parent} does not exist")
     if args.show_settings:
         sys.stdout.write(json.dumps({"origin": settings.origin, **settings.to_dict()}, indent=1, default=str) + "\n")
         return EXIT_OK
     if args.diff and args.fix:
         raise UsageError("--diff shows what --fix would do; give one of them")
-    cache_dir = None if args.no_cache else args.cache_dir
+    cache_dir = None if args.no_cache else (args.cache_dir or DEFAULT_CACHE)
     engine = dask_options(args)
     if engine and (args.fix or args.diff):
         raise UsageError("--fix and --diff rewrite files in place on the local engine (drop --engine dask)")
+    if engine and args.cache_dir:
+        raise UsageError("--cache-dir: the check cache is the local engine's; on Dask every document is checked "
+                         "(drop --cache-dir or --engine dask)")
     from ..progress import Progress
 
     progress = Progress(enabled=not args.quiet)
@@ -70,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
         if engine:
             from ..engines.cluster import check_on_dask
 
-            result = check_on_dask(args.input, settings, baseline=baseline, progress=progress, **engine)
+            result = check_on_dask(args.inputs, settings, baseline=baseline, progress=progress, **engine)
         else:
-            result = check_corpus(args.input, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
+            result = check_corpus(args.inputs, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
                                   diff=args.diff, progress=progress)
     finally:
         progress.close()
@@ -93,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         output = FORMATS[args.format](result)
         changes = False
     if args.output_file:
-        atomic_write_bytes(Path(args.output_file), output.encode("utf-8"))
+        atomic_write_bytes(Path(args.output_file), output.encode("utf-8"), make_parents=False)
     else:
         sys.stdout.write(output)
     if result.fixed:

@@ -26,7 +26,8 @@ EPILOG = """examples:
   cleancorpus rules --lang de                    the cruft rules, with the ids --disable takes
   cleancorpus check corpus/ --format github      lint for CI (exit 1 on findings)
 
-exit codes: 0 success, 1 documents failed to read or write (or findings), 2 usage error
+exit codes: 0 success, 1 documents failed to read or write (or findings; dedup --fail-on-duplicates:
+  duplicates), 2 usage or configuration error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
 """
 
 
@@ -39,14 +40,22 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:  # type: ignore[override]
         if message.startswith("unrecognized arguments:"):
-            parsers = [self] + [choice for action in self._actions
-                                if isinstance(action, argparse._SubParsersAction) for choice in action.choices.values()]
-            known = sorted({o for parser in parsers for action in parser._actions for o in action.option_strings
-                            if o.startswith("--")})
+            commands = {name: choice for action in self._actions if isinstance(action, argparse._SubParsersAction)
+                        for name, choice in action.choices.items()}
+            owners: dict[str, list[str]] = {}  # option -> the commands that take it
+            for name, parser in [("", self), *commands.items()]:
+                for action in parser._actions:
+                    for option in action.option_strings:
+                        if option.startswith("--"):
+                            owners.setdefault(option, []).append(name)
             hints = []
             for word in message.split(":", 1)[1].split():
                 if word.startswith("-"):
-                    close = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6)
+                    bare = word.split("=")[0]
+                    if bare in owners:  # a real option, of other commands
+                        hints.append(f"{bare} is an option of {', '.join(n for n in owners[bare] if n)} only")
+                        continue
+                    close = difflib.get_close_matches(bare, sorted(owners), n=1, cutoff=0.6)
                     if close:
                         hints.append(f"{word}: did you mean {close[0]}?")
             if hints:
@@ -58,8 +67,9 @@ INPUT_HELP = ("folders (text, HTML, JSON Lines and Parquet shards inside), files
               ".jsonl/.ndjson optionally .gz or .zst, .parquet), or - for JSON Lines on stdin")
 
 
-def add_common_options(parser: argparse.ArgumentParser, several: bool = False) -> None:
-    """The input(s) and the options every corpus command takes (reading, cruft, names, near-duplicates)."""
+def add_common_options(parser: argparse.ArgumentParser, several: bool = False, dedup: bool = True) -> None:
+    """The input(s) and the options every corpus command takes (reading, cruft, names, and,
+    with ``dedup``, near-duplicates: a command that finds none is not offered their options)."""
     if several:
         parser.add_argument("inputs", nargs="+", metavar="INPUT", help=INPUT_HELP)
     else:
@@ -94,10 +104,13 @@ def add_common_options(parser: argparse.ArgumentParser, several: bool = False) -
     names.add_argument("--apply-discovered", action="store_true",
                        help="also respell variants discovered in the corpus (see 'cleancorpus names')")
     names.add_argument("--skip-quotations", action="store_true", help="leave names inside quotation marks alone")
+    run = parser.add_argument_group("run")
+    run.add_argument("--jobs", type=number(int, 0), help="worker processes for the per-document work: cruft, names, "
+                     "signatures (default: all cores; results do not depend on it)")
+    if not dedup:
+        return
     dedup = parser.add_argument_group("near-duplicates")
     dedup.add_argument("--threshold", type=number(float, 0, 1, above=0), help="exact Jaccard that flags a duplicate (default 0.4)")
-    dedup.add_argument("--jobs", type=number(int, 0), help="worker processes for the per-document work: cruft, names, "
-                       "signatures (default: all cores; results do not depend on it)")
     dedup.add_argument("--representative", choices=("longest", "earliest", "source"),
                        help="which member a cluster keeps: the longest text (default), the earliest date, "
                        "or the first source given with --prefer")
@@ -244,13 +257,15 @@ def dask_options(args: argparse.Namespace) -> dict:
         raise UsageError("--workers needs a positive number")
     if args.partition_size is not None and args.partition_size < 1:
         raise UsageError("--partition-size needs a positive number")
+    from ..engines.cluster import probe_scheduler, require_dask
     from ..extras import MissingExtra
-    from ..engines.cluster import require_dask
 
     try:
         require_dask()
     except MissingExtra as exc:
         raise UsageError(f"--engine dask: {exc}") from None
+    if args.scheduler:  # before anything is written: an address that cannot work fails in seconds
+        probe_scheduler(args.scheduler)
     return {"scheduler": args.scheduler, "workers": args.workers, "partition_size": args.partition_size}
 
 

@@ -24,11 +24,14 @@ from .common import (UsageError, add_common_options, add_engine_options, dask_op
 def add_parser(subparsers) -> None:
     """``cleancorpus dedup``: list clusters of near-duplicate stories."""
     parser = subparsers.add_parser("dedup", help="list clusters of near-duplicate stories")
-    add_common_options(parser)
+    add_common_options(parser, several=True)
     parser.add_argument("--json", action="store_true", help="print the clusters as JSON")
     parser.add_argument("--explain", nargs=2, metavar=("A", "B"), help="why two documents are (not) duplicates")
     add_engine_options(parser)
     parser.add_argument("--index", metavar="FILE", help="an on-disk index: check INPUT against it, then add INPUT")
+    parser.add_argument("--fail-on-duplicates", action="store_true",
+                        help="exit 1 when a duplicate is found (a cluster, or with --index a match), as check "
+                        "fails on findings: for CI")
     parser.set_defaults(func=run)
 
 
@@ -46,7 +49,7 @@ def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[
 
 def _prepared(args: argparse.Namespace, settings: Settings, problems: list, progress=None) -> Iterator[Document]:
     """Cleaned, normalized documents, as a stream (duplicates are judged on what would be written)."""
-    return Pipeline(settings, stages=("repair", "cruft", "names")).run(read_corpus(args.input, settings.read, problems),
+    return Pipeline(settings, stages=("repair", "cruft", "names")).run(read_corpus(args.inputs[0] if len(args.inputs) == 1 else args.inputs, settings.read, problems),
                                                              progress=progress, last_pass="cleaning and sketching")
 
 
@@ -82,7 +85,7 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
         from ..engines.cluster import dedup_on_dask
 
         try:
-            result, problems = dedup_on_dask([args.input], settings, progress=progress, **engine)
+            result, problems = dedup_on_dask(args.inputs, settings, progress=progress, **engine)
         finally:
             progress.close()
         return _print_result(args, result, problems)
@@ -118,7 +121,8 @@ def _print_result(args: argparse.Namespace, result, problems: list) -> int:
         if not args.quiet:
             print(f"{result.documents} documents, {len(result.clusters)} clusters, "
                   f"{sum(len(c.members) for c in result.clusters)} duplicates", file=sys.stderr)
-    return 1 if any(p.fatal for p in problems) else 0
+    found = bool(result.clusters) and args.fail_on_duplicates
+    return 1 if found or any(p.fatal for p in problems) else 0
 
 
 def run_index(args: argparse.Namespace, settings, docs: list[Document], problems: list) -> int:
@@ -153,4 +157,5 @@ def run_index(args: argparse.Namespace, settings, docs: list[Document], problems
             print(f"{len(docs)} documents checked against {before} indexed; {len(matches)} duplicate pairs; "
                   f"{added} added to {args.index}"
                   + (f"; {len(skipped)} already indexed, not added again" if skipped else ""), file=sys.stderr)
-    return 1 if any(p.fatal for p in problems) else 0
+    found = bool(matches) and args.fail_on_duplicates
+    return 1 if found or any(p.fatal for p in problems) else 0

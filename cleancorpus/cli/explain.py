@@ -11,7 +11,7 @@ from .common import EXIT_OK, EXIT_USAGE, add_common_options, print_problems, set
 def add_parser(subparsers) -> None:
     """``cleancorpus explain``: show documents with their removed lines and changed words marked."""
     parser = subparsers.add_parser("explain", help="show documents with their removed lines and changed words marked")
-    add_common_options(parser)
+    add_common_options(parser, dedup=False)
     parser.add_argument("documents", nargs="+", metavar="DOC_ID", help="document ids (paths relative to INPUT)")
     parser.set_defaults(func=run)
 

@@ -12,7 +12,7 @@ from .common import EXIT_FINDINGS, EXIT_OK, add_common_options, print_problems, 
 def add_parser(subparsers) -> None:
     """``cleancorpus names``: discover name spelling variants no table lists, as a TOML table."""
     parser = subparsers.add_parser("names", help="discover name spelling variants no table lists, as a TOML table")
-    add_common_options(parser)
+    add_common_options(parser, several=True, dedup=False)
     parser.add_argument("-o", "--output", metavar="FILE", help="write the table here (default: stdout)")
     parser.set_defaults(func=run)
 
@@ -31,13 +31,13 @@ def run(args: argparse.Namespace) -> int:
     discovery = NameDiscovery(normalizer.known_words())  # type: ignore[attr-defined]
     progress = Progress(enabled=not args.quiet)
     try:
-        cleaned = run_stages(read_corpus(args.input, settings.read, problems), [repairer, remover],
+        cleaned = run_stages(read_corpus(args.inputs[0] if len(args.inputs) == 1 else args.inputs, settings.read, problems), [repairer, remover],
                              progress=progress, last_pass="discovering")
         found = discovery.fit(cleaned).variants()
     finally:
         progress.close()
     print_problems(problems)
-    table = variants_to_toml(found, str(args.input))
+    table = variants_to_toml(found, " ".join(map(str, args.inputs)))
     if args.output:
         atomic_write_bytes(Path(args.output), table.encode("utf-8"))
         if not args.quiet:

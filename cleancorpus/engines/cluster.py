@@ -41,7 +41,7 @@ import numpy as np
 from ..config import Settings
 from ..document import Document, DuplicateOf
 from ..io.readers import CorpusError, ReadOptions, ReadProblem, file_kind
-from ..pipeline import apply_stages, notes_as_problems, write_run_report
+from ..pipeline import apply_stages, leftovers_as_problems, notes_as_problems, write_run_report
 from .partitions import Partition, count_records, list_shards, plan_partitions
 
 #: Buckets per worker for the group-by steps (story keys, line digests, band keys, samples).
@@ -78,15 +78,48 @@ def _dask_failures() -> Iterator[None]:
         raise
 
 
+#: Seconds to wait for a scheduler's port to answer, then for its handshake.
+CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT = 5, "10s"
+
+
+def probe_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Fail fast, with one line, on a scheduler address that cannot work: no host or port
+    (``tcp://``), or a port that refuses or does not answer within ``timeout`` seconds.
+    (Dask's own client retries a refused connection until its timeout, 30 s by default.)
+    Transports other than TCP (``ucx://``, ``inproc://``) are left to Dask."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if not host or port is None:
+        raise CorpusError(f"--scheduler {address!r} is not a scheduler address (it needs a host and a port); "
+                          "give one such as tcp://host:8786")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        reason = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise CorpusError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+
+
 def _dask_client(distributed: Any, scheduler: str | None, workers: int | None) -> Iterator[Any]:
     if scheduler:
+        probe_scheduler(scheduler)
         try:
-            client = distributed.Client(scheduler, timeout="30s")
+            client = distributed.Client(scheduler, timeout=HANDSHAKE_TIMEOUT)
         except OSError as exc:
             raise CorpusError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         except (ValueError, TypeError) as exc:  # "missing port number", an unknown protocol
             raise CorpusError(f"--scheduler {scheduler!r} is not a scheduler address ({exc}); "
                               "give one such as tcp://host:8786") from None
+        except Exception as exc:  # something answers there, but not Dask (garbage for a handshake)
+            raise CorpusError(f"what answers at {scheduler} is not a Dask scheduler "
+                              f"({type(exc).__name__})") from None
         try:
             yield client
         finally:
@@ -580,7 +613,7 @@ def _check_task(partition: Partition, options: ReadOptions, stages: Sequence, ch
     return findings, problems, len(docs)
 
 
-def check_on_dask(input_path: str | Path, settings: Settings, *, baseline: dict | None = None,
+def check_on_dask(input_path: str | Path | Sequence[str | Path], settings: Settings, *, baseline: dict | None = None,
                   scheduler: str | None = None, workers: int | None = None, partition_size: int | None = None,
                   progress: Callable[[str, int, int | None], None] | None = None):
     """``cleancorpus check --engine dask``: the findings the local check reports, computed on
@@ -591,9 +624,11 @@ def check_on_dask(input_path: str | Path, settings: Settings, *, baseline: dict 
 
     require_dask()
     codes = selected_codes(settings.check)
-    list_shards([input_path])
+    inputs = [input_path] if isinstance(input_path, (str, Path)) else list(input_path)
+    base = str(inputs[0]) if len(inputs) == 1 else ""  # several inputs: ids start with the input's name
+    list_shards(inputs)
     with dask_client(scheduler, workers) as client:
-        pipeline = DaskPipeline(client, _partitions(client, [input_path], partition_size), settings, progress,
+        pipeline = DaskPipeline(client, _partitions(client, inputs, partition_size), settings, progress,
                                 stages=("repair", "cruft", "names", "dedup") if "CC301" in codes
                                 else ("repair", "cruft", "names"),
                                 discover_names="CC202" in codes).fit()
@@ -601,7 +636,7 @@ def check_on_dask(input_path: str | Path, settings: Settings, *, baseline: dict 
         remover, normalizer = [s for s in pipeline.fitted_stages() if s.name in ("cruft", "names")]
         shipped = pipeline._broadcast((repairer, remover, normalizer))
         duplicates = pipeline._broadcast(pipeline.result.duplicate_of() if pipeline.result is not None else {})
-        futures = [client.submit(_check_task, part, settings.read, shipped, settings.check, str(input_path),
+        futures = [client.submit(_check_task, part, settings.read, shipped, settings.check, base,
                                  duplicates, pure=False) for part in pipeline.partitions]
         pipeline._wait(futures, "checking")
         found = client.gather(futures)
@@ -631,6 +666,9 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
     from ..io.writers import plan_output, stale_files
     from ..report import RECORDS_NAME, RunReport
 
+    import time
+
+    started = time.time()
     require_dask()
     inputs = list(inputs)
     shards = list_shards(inputs)
@@ -693,6 +731,7 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
         report.lines_repaired += part.lines_repaired
         report.problems.extend(part.problems)
         report.excerpts.update(part.excerpts)
+    report.problems.extend(leftovers_as_problems(folder_of_report, started))
     report.problems.extend(notes_as_problems(_where_noted([n for part in parts for n in part.notes] + join_notes,
                                                           out, one_file, dropped_path)))
     if not one_file:

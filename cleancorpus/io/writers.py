@@ -15,6 +15,7 @@ import contextlib
 import gzip
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Sequence
@@ -322,6 +323,49 @@ def stale_files(output: str | Path, written: Iterable[str], remove: bool = False
         data = "".join(json.dumps(name, ensure_ascii=True) + "\n" for name in sorted(folder.known))
         atomic_write_bytes(folder.manifest_path, data.encode("ascii"))
     return stale
+
+
+#: A temporary file of :func:`~.atomic.atomic_open` (``.NAME.XXXXXXXX.tmp``) and a Dask
+#: engine's work folder (``.cleancorpus-parts-XXXXXXXX``): what a killed run leaves.
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp$")
+_WORK_FOLDER = re.compile(r"^\.cleancorpus-parts-[A-Za-z0-9_]{8}$")
+
+
+def remove_leftovers(output: str | Path, started: float) -> list[str]:
+    """Remove what a run into ``output`` that was killed (``kill -9``, a power cut) left
+    there, and return it (relative paths, sorted): temporary files of files the manifest
+    lists, and the Dask engine's work folders, each older than ``started`` (this run's start,
+    so a run writing at this moment keeps its own). Nothing else is touched."""
+    folder = OutputFolder(output)
+    known = folder.known | {MANIFEST}
+    removed: list[str] = []
+    folders = {str(Path(name).parent) for name in known}
+    for relative in sorted(folders):
+        place = folder.root / relative
+        if place.is_symlink() or not place.is_dir():
+            continue
+        with contextlib.suppress(OSError), os.scandir(place) as entries:
+            for entry in entries:
+                match = _TEMPORARY.match(entry.name)
+                here = (Path(relative) / entry.name).as_posix().removeprefix("./")
+                try:
+                    old = entry.stat(follow_symlinks=False).st_mtime < started
+                except OSError:
+                    continue
+                if not old or entry.is_symlink():
+                    continue
+                target = (Path(relative) / match.group("name")).as_posix() if match else ""
+                if match and entry.is_file(follow_symlinks=False) and target.removeprefix("./") in known:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+                        removed.append(here)
+                elif relative == "." and _WORK_FOLDER.match(entry.name) and entry.is_dir(follow_symlinks=False):
+                    import shutil
+
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                    removed.append(here + "/")
+    folder.close()
+    return sorted(removed)
 
 
 def _encode_text(text: str, gz: bool) -> bytes:
