@@ -10,6 +10,8 @@ signatures agree between runs, ``--jobs`` settings and the on-disk index.
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 import regex
 
@@ -83,30 +85,52 @@ def _separator_mask(data: np.ndarray) -> np.ndarray:
 CHUNK_BYTES = 1 << 20
 
 
-def _chunks(mask: np.ndarray, chunk: int) -> list[tuple[int, int]]:
-    """``(start, end)`` byte ranges of about ``chunk`` bytes, each ending after a separator
-    byte (or at the end), so that every word lies inside one range."""
-    n = len(mask)
-    bounds, start = [], 0
-    while start < n:
-        end = start + chunk
-        while end < n:
-            found = np.flatnonzero(mask[end:end + chunk])
-            if len(found):
-                end += int(found[0]) + 1
+_SPACE = regex.compile(r"\s")
+
+
+def _pieces(texts: list[str], chunk: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The texts as pieces of about ``chunk`` bytes: ``(case-folded UTF-8 bytes, start of
+    each segment in them, the text each segment is of)``. Small texts are joined into one
+    piece (with a separator byte between them); a long text is cut into several, each cut
+    just after a white-space character, so no word and no multi-byte separator is cut, and
+    lower-casing a segment gives what lower-casing the whole text would (Greek final sigma
+    included: its context stops at white space). Memory stays a few pieces, whatever the
+    size of a text."""
+    segments: list[bytes] = []
+    owners: list[int] = []
+    size = 0
+
+    def flush():
+        lengths = np.fromiter((len(e) + 1 for e in segments), dtype=np.int64, count=len(segments))
+        data = np.frombuffer(b"\n".join(segments) + b"\n", dtype=np.uint8)
+        return data, np.concatenate([[0], np.cumsum(lengths)[:-1]]), np.array(owners, dtype=np.int64)
+
+    for number, text in enumerate(texts):
+        at = 0
+        while True:
+            cut = len(text)
+            if len(text) - at > chunk:
+                space = _SPACE.search(text, at + chunk)
+                cut = space.end() if space else len(text)
+            part = text[at:cut].lower().encode("utf-8")
+            segments.append(part)
+            owners.append(number)
+            size += len(part) + 1
+            if size >= chunk:
+                yield flush()
+                segments, owners, size = [], [], 0
+            at = cut
+            if at >= len(text):
                 break
-            end += chunk  # a word longer than a chunk: the range grows to take it whole
-        end = min(end, n)
-        bounds.append((start, end))
-        start = end
-    return bounds
+    if segments:
+        yield flush()
 
 
 def _word_hashes(data: np.ndarray, mask: np.ndarray, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-    """The mixed hash of each word in ``data[start:end]`` (no word crosses its ends) and
-    the byte offset of each word's start."""
+    """The mixed hash of each word in ``data[start:end]`` (no word crosses its ends; ``mask``:
+    the separator mask of that range) and the byte offset of each word's start."""
     local = data[start:end]
-    is_word = ~mask[start:end]
+    is_word = ~mask
     edges = np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8))
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
@@ -133,21 +157,19 @@ def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, n
         raise ValueError(f"shingle size must be between 1 and {len(_POSITION_MULTIPLIERS)}")
     if not texts:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    encoded = [t.lower().encode("utf-8") for t in texts]
-    lengths = np.fromiter((len(e) + 1 for e in encoded), dtype=np.int64, count=len(encoded))
-    joined = b"\n".join(encoded) + b"\n"
-    del encoded
-    data = np.frombuffer(joined, dtype=np.uint8)
-    mask = _separator_mask(data)
-    doc_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    total = sum(len(t) for t in texts)  # characters: at least as many UTF-8 bytes
+    # every word ends before a separator: at most (bytes + texts) // 2 words, so the shingles
+    # fit here; pages of this buffer never written are never resident (the OS maps them lazily)
+    hashes = np.empty((4 * total + len(texts)) // 2 + len(texts) + 1, dtype=np.uint64)
     words_per_doc = np.zeros(len(texts), dtype=np.int64)
-    hashes_parts, docs_parts = [], []
+    filled = 0
+    run_docs, run_counts = [], []  # the document of each hash, as runs (hashes come in document order)
     carry_words = np.zeros(0, dtype=np.uint64)
     carry_docs = np.zeros(0, dtype=np.int64)
     short_words: dict[int, list[np.ndarray]] = {}
-    for start, end in _chunks(mask, CHUNK_BYTES):
-        chunk_words, offsets = _word_hashes(data, mask, start, end)
-        chunk_docs = np.searchsorted(doc_starts, offsets, side="right") - 1
+    for data, segment_starts, segment_docs in _pieces(texts, CHUNK_BYTES):
+        chunk_words, offsets = _word_hashes(data, _separator_mask(data), 0, len(data))
+        chunk_docs = segment_docs[np.searchsorted(segment_starts, offsets, side="right") - 1]
         counts = np.bincount(chunk_docs, minlength=len(texts))
         words_per_doc += counts
         few = np.flatnonzero((counts > 0) & (counts < size))  # maybe a short text: its words kept
@@ -166,23 +188,28 @@ def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, n
                 for offset in range(1, size):
                     combined = combined + words[offset:offset + count] * _POSITION_MULTIPLIERS[offset]
             same = word_doc[:count] == word_doc[size - 1:size - 1 + count]
-            hashes_parts.append(mix64(combined[same]))
-            docs_parts.append(word_doc[:count][same])
+            kept = mix64(combined[same])
+            hashes[filled:filled + len(kept)] = kept
+            filled += len(kept)
+            docs, runs = np.unique(word_doc[:count][same], return_counts=True)
+            run_docs.append(docs)
+            run_counts.append(runs)
         keep_from = max(len(words) - (size - 1), 0)  # the last size-1 words start the next chunk's shingles
         carry_words, carry_docs = words[keep_from:], word_doc[keep_from:]
-    del data, mask, joined, carry_words, carry_docs
+    del carry_words, carry_docs
     short = np.flatnonzero((words_per_doc > 0) & (words_per_doc < size))
     for doc in short:  # texts shorter than one shingle: one shingle of all their words
         own = np.concatenate(short_words[int(doc)])
         with np.errstate(over="ignore"):
             combined = (own * _POSITION_MULTIPLIERS[:len(own)]).sum(dtype=np.uint64)
-        hashes_parts.append(mix64(np.array([combined], dtype=np.uint64)))
-        docs_parts.append(np.full(1, doc, dtype=np.int64))
-    if not hashes_parts:
+        hashes[filled] = mix64(np.array([combined], dtype=np.uint64))[0]
+        filled += 1
+        run_docs.append(np.array([doc], dtype=np.int64))
+        run_counts.append(np.ones(1, dtype=np.int64))
+    if not filled:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    hashes = np.concatenate(hashes_parts)
-    del hashes_parts
-    return hashes, np.concatenate(docs_parts).astype(np.int64, copy=False)
+    docs = np.repeat(np.concatenate(run_docs).astype(np.int64), np.concatenate(run_counts))
+    return hashes[:filled], docs
 
 
 def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
