@@ -100,7 +100,7 @@ def test_no_private_name_is_imported_from_another_module() -> None:
     assert private == []
 
 
-@pytest.mark.parametrize("command", ["normalize", "explain", "check", "names", "rules", "report", "dedup"])
+@pytest.mark.parametrize("command", ["normalize", "explain", "check", "rule", "names", "rules", "report", "dedup"])
 def test_each_command_is_its_own_module(command: str) -> None:
     import importlib
 

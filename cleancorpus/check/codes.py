@@ -1,24 +1,7 @@
 """Finding codes, the finding type, and which codes a run reports.
 
-Codes never change meaning and are never reused:
-
-=======  ===========  ==========================================================
-code     family       meaning
-=======  ===========  ==========================================================
-CC101    cruft        a line a cruft rule (shipped or yours) matches
-CC102    cruft        a line that recurs across many documents of its source
-CC103    cruft        a line that repeats an earlier line of the document
-CC104    cruft        a comment section or end matter (and every line in it)
-CC201    names        a spelling that an alias table maps to another form
-CC202    names        a spelling that discovery maps to another form (opt-in)
-CC301    duplicates   a near-duplicate of another document
-CC401    document     cannot be read (binary, undecodable, malformed JSON line)
-CC402    document     empty, or near-empty after cleaning (fewer than 5 words)
-CC403    document     mojibake: text decoded with the wrong encoding ("â€™"); fixable (ftfy)
-CC404    document     not in the expected language (when ``language`` is set)
-CC405    document     very short after cleaning (fewer than ``min_words`` words)
-CC406    document     not valid UTF-8 (read with a fallback encoding)
-=======  ===========  ==========================================================
+Codes never change meaning and are never reused. Each has a page in ``rules.toml``
+(what it finds, why, an example, the fix and its safety): ``cleancorpus rule CODE``.
 """
 
 from __future__ import annotations
@@ -29,22 +12,11 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..config import CheckSettings, ConfigError
+from .rule_pages import rule_pages
 
-CODES: dict[str, tuple[str, str]] = {
-    "CC101": ("cruft", "a line a cruft rule matches"),
-    "CC102": ("cruft", "a line that recurs across many documents of its source"),
-    "CC103": ("cruft", "a line that repeats an earlier line of the document"),
-    "CC104": ("cruft", "a comment section or end matter"),
-    "CC201": ("names", "a spelling that an alias table maps to another form"),
-    "CC202": ("names", "a spelling that discovery maps to another form (opt-in)"),
-    "CC301": ("duplicates", "a near-duplicate of another document"),
-    "CC401": ("document", "cannot be read"),
-    "CC402": ("document", "empty or near-empty after cleaning"),
-    "CC403": ("document", "mojibake"),
-    "CC404": ("document", "not in the expected language"),
-    "CC405": ("document", "very short after cleaning"),
-    "CC406": ("document", "not valid UTF-8"),
-}
+#: Each code's family and short description, from its page (``rules.toml``; see
+#: :mod:`.rule_pages`, ``cleancorpus rule CODE``).
+CODES: dict[str, tuple[str, str]] = {code: (page.family, page.short) for code, page in rule_pages().items()}
 OPT_IN = {"CC202"}
 #: Families whose findings ``--fix`` can repair.
 FIXABLE_FAMILIES = ("cruft", "names")

@@ -22,6 +22,7 @@ from .baseline import split_by_baseline
 from .cache import CheckCache, ExtractionCache
 from .codes import CheckResult, Finding, ignored_here, selected_codes
 from .findings import change_findings, document_findings, line_of
+from .rule_pages import fix_is_safe
 from .fix import JOURNAL, FixPlan, complete_journal, plan_fix, unified_diff_of, write_fixes
 
 
@@ -127,12 +128,13 @@ def conclude(findings: list[Finding], problems: list[ReadProblem], notes: list[s
 
 def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settings | None = None, *,
                  cache_dir: str | Path | None = None, fix: bool = False, baseline: dict | None = None,
-                 diff: bool = False, progress: ProgressCallback | None = None) -> CheckResult:
+                 diff: bool = False, progress: ProgressCallback | None = None,
+                 unsafe_fixes: bool = False) -> CheckResult:
     """Check a corpus (one input, or several checked as one corpus, as ``normalize`` reads
     them); with ``fix``, also write the reported fixes back over the input files.
 
     ``fix`` changes only what is reported: selected codes, not ignored (per path too), not
-    in ``baseline``. ``diff`` computes the same fixes as unified diffs (``result.diffs``)
+    in ``baseline``, and only safe fixes (each code's page says) unless ``unsafe_fixes``. ``diff`` computes the same fixes as unified diffs (``result.diffs``)
     and writes nothing. Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or
     unsupported options. ``progress(stage, count, total)`` is told as documents pass.
     """
@@ -247,9 +249,16 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
         if fix or diff:
             known_ids = {id(f) for f in known}
             wanted: dict[str, set[tuple]] = {}
+            unsafe_left = 0
             for f in findings:
                 if f.fixable and id(f) not in known_ids:
-                    wanted.setdefault(f.document, set()).add(f.ref)
+                    if unsafe_fixes or fix_is_safe(f.code):
+                        wanted.setdefault(f.document, set()).add(f.ref)
+                    else:
+                        unsafe_left += 1
+            if unsafe_left:  # (as ruff says of its hidden fixes)
+                notes.append(f"{unsafe_left} unsafe fix(es) not applied (they may change what a text says); "
+                             "--unsafe-fixes applies them")
             plans: dict[str, FixPlan] = {}
             planned_docs = []
             for doc in spool:

@@ -1,7 +1,7 @@
 """The ``cleancorpus`` command line: parses options and wires stages; no cleaning logic lives here.
 
 One module per command (:mod:`.normalize`, :mod:`.explain`, :mod:`.check`, :mod:`.names`,
-:mod:`.rules`, :mod:`.report`, :mod:`.dedup`), each with ``add_parser(subparsers)`` and
+:mod:`.rule`, :mod:`.rules`, :mod:`.report`, :mod:`.dedup`), each with ``add_parser(subparsers)`` and
 ``run(args)``; what they share (exit codes, common options, the table mapping flags to
 settings) is in :mod:`.common`. This module builds the parser and runs a command.
 
@@ -24,13 +24,13 @@ from ..cruft import RuleError
 from ..io import CorpusError
 from ..names import TableError
 from ..version import __version__
-from . import check, dedup, explain, names, normalize, report, rules
+from . import check, dedup, explain, names, normalize, report, rule, rules
 from .common import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Parser, UsageError, number, printable
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "main", "number"]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (normalize, explain, check, names, rules, report, dedup)
+COMMANDS = (normalize, explain, check, rule, names, rules, report, dedup)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,7 +38,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--max-cruft-share", type=number(float, 0, 1),
                         help="cruft findings fail only when more than this share of documents has them (default 0)")
     add_engine_options(parser)
-    parser.add_argument("--fix", action="store_true", help="write the cleaned text back over the input files")
+    parser.add_argument("--fix", action="store_true", help="write the cleaned text back over the input files "
+                        "(safe fixes: see 'cleancorpus rule CODE')")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also the fixes that may "
+                        "change what a text says (a respelling from a discovered variant)")
     parser.add_argument("--write-baseline", metavar="FILE", help="record today's findings and exit 0")
     parser.add_argument("--baseline", metavar="FILE", help="fail only on findings not in this baseline")
     parser.add_argument("--cache-dir", help="where the cache lives (default: .cleancorpus_cache in the current "
@@ -81,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             result = check_on_dask(args.inputs, settings, baseline=baseline, progress=progress, **engine)
         else:
             result = check_corpus(args.inputs, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
+                                  unsafe_fixes=args.unsafe_fixes,
                                   diff=args.diff, progress=progress)
     finally:
         progress.close()

@@ -25,6 +25,7 @@ EPILOG = """examples:
   cleancorpus names corpus/ -o discovered-names.toml
   cleancorpus rules --lang de                    the cruft rules, with the ids --disable takes
   cleancorpus check corpus/ --format github      lint for CI (exit 1 on findings)
+  cleancorpus rule CC201                         what a finding code means, and its fix
 
 exit codes: 0 success, 1 documents failed to read or write (or findings; dedup --fail-on-duplicates:
   duplicates), 2 usage or configuration error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)
