@@ -44,6 +44,11 @@ class CheckSettings:
 
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    #: codes added to ``select`` (or to the default codes when ``select`` is empty), as ruff's
+    #: ``extend-select``: opt into CC202 without listing every other code
+    extend_select: tuple[str, ...] = ()
+    #: glob -> codes not reported for matching paths or ids (``per-path-ignores``, or ruff's
+    #: name ``per-file-ignores``)
     per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     max_cruft_share: float = 0.0
     min_words: int = 50
@@ -262,17 +267,29 @@ def settings_from_mapping(data: dict, origin: str = "configuration", base: Path 
     settings = replace(settings, dedup=ds)
 
     check = dict(data.get("check", {}))
-    check_keys = {"select", "ignore", "per-path-ignores", "max_cruft_share", "min_words", "language"}
+    check_keys = {"select", "ignore", "extend-select", "extend-ignore", "per-path-ignores", "per-file-ignores",
+                  "max_cruft_share", "min_words", "language"}
     _check_keys("check", check, check_keys, origin)
     ck = settings.check
-    per_path = check.pop("per-path-ignores", {})
-    if not isinstance(per_path, dict):
-        raise ConfigError(f"{origin}: check.per-path-ignores must be a table of glob = [codes]")
-    for pattern, codes in per_path.items():
-        _typed(codes, (), f"check.per-path-ignores {pattern!r}", origin)
+    per_path: dict = {}
+    for key in ("per-path-ignores", "per-file-ignores"):  # (ruff's name, the same table)
+        table = check.pop(key, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{origin}: check.{key} must be a table of glob = [codes]")
+        for pattern, codes in table.items():
+            _typed(codes, (), f"check.{key} {pattern!r}", origin)
+            per_path[pattern] = tuple(per_path.get(pattern, ())) + tuple(codes)
+    for key in ("extend-select", "extend-ignore"):
+        if key in check:
+            _typed(check[key], (), f"check.{key}", origin)
+    extend_select = tuple(check.pop("extend-select", ()))
+    extend_ignore = tuple(check.pop("extend-ignore", ()))
+    if extend_ignore:
+        check["ignore"] = list(check.get("ignore", ck.ignore)) + list(extend_ignore)
     if "language" in check and not isinstance(check["language"], str):
         raise ConfigError(f"{origin}: check.language must be a string")
     ck = replace(ck, per_path_ignores={k: tuple(v) for k, v in per_path.items()},
+                 extend_select=ck.extend_select + extend_select,
                  **{k: _typed(v, getattr(ck, k), f"check.{k}", origin) if getattr(ck, k) is not None else v
                     for k, v in check.items()})
     return validate_settings(replace(settings, check=ck), origin)

@@ -27,19 +27,19 @@ def test_seeds_fail_with_the_expected_findings(seeds: Path, tmp_path: Path) -> N
     code, out, _ = check(seeds, cwd=tmp_path)
     assert code == 1
     expected = [
-        ("000_4dc42c2cc4e86bcb.txt:18: CC101", "Get the Mirror in your inbox:"),
-        ("000_4dc42c2cc4e86bcb.txt:22: CC101", "Get the Mirror-Spectator Weekly"),
-        ("003_5b75a778aa4bdc70.txt:18: CC101", "Get the Mirror in your inbox:"),
-        ("003_5b75a778aa4bdc70.txt:39: CC101", "Get the Mirror-Spectator Weekly"),
-        ("001_ea6e1a5ba1303e2b.txt:34: CC101", "Leave a comment"),
-        ("001_ea6e1a5ba1303e2b.txt:36: CC101", "Leave a Reply"),
-        ("001_ea6e1a5ba1303e2b.txt:38: CC101", "Your email address"),
-        ("002_dc28b77d8e265672.txt:17: CC104", "1 Comment"),
-        ("002_dc28b77d8e265672.txt:19: CC104", "such a bastard"),
-        ("002_dc28b77d8e265672.txt:5: CC103", "Putin: We Didn't Leave Karabakh"),
-        ("004_d438aeefcfbf1390.txt:27: CC101", "'XS'"),
-        ("004_d438aeefcfbf1390.txt:30: CC101", "'LG'"),
-        ("004_d438aeefcfbf1390.txt:3: CC201", "'Pashinian' -> 'Pashinyan'"),
+        ("000_4dc42c2cc4e86bcb.txt:18:1: CC101", "Get the Mirror in your inbox:"),
+        ("000_4dc42c2cc4e86bcb.txt:22:1: CC101", "Get the Mirror-Spectator Weekly"),
+        ("003_5b75a778aa4bdc70.txt:18:1: CC101", "Get the Mirror in your inbox:"),
+        ("003_5b75a778aa4bdc70.txt:39:1: CC101", "Get the Mirror-Spectator Weekly"),
+        ("001_ea6e1a5ba1303e2b.txt:34:1: CC101", "Leave a comment"),
+        ("001_ea6e1a5ba1303e2b.txt:36:1: CC101", "Leave a Reply"),
+        ("001_ea6e1a5ba1303e2b.txt:38:1: CC101", "Your email address"),
+        ("002_dc28b77d8e265672.txt:17:1: CC104", "1 Comment"),
+        ("002_dc28b77d8e265672.txt:19:1: CC104", "such a bastard"),
+        ("002_dc28b77d8e265672.txt:5:1: CC103", "Putin: We Didn't Leave Karabakh"),
+        ("004_d438aeefcfbf1390.txt:27:1: CC101", "'XS'"),
+        ("004_d438aeefcfbf1390.txt:30:1: CC101", "'LG'"),
+        ("004_d438aeefcfbf1390.txt:3:41: CC201", "'Pashinian' -> 'Pashinyan'"),
     ]
     lines = out.splitlines()
     for where, what in expected:
@@ -116,7 +116,8 @@ def test_formats_parse(seeds: Path, tmp_path: Path) -> None:
     code, out, _ = check(seeds, "--format", "json", cwd=tmp_path)
     data = json.loads(out)
     assert code == 1 and data["version"] == 1 and data["failed"] is True and data["documents"] == 5
-    assert set(data["findings"][0]) == {"path", "line", "code", "message", "document", "fails"}
+    assert set(data["findings"][0]) == {"path", "line", "column", "end_column", "code", "message", "document",
+                                        "fails"}
     assert sum(data["summary"].values()) == len(data["findings"])
     code, out, _ = check(seeds, "--format", "junit", cwd=tmp_path)
     suite = ET.fromstring(out).find("testsuite")
@@ -126,7 +127,7 @@ def test_formats_parse(seeds: Path, tmp_path: Path) -> None:
     assert all(f.get("type").startswith("CC") for f in suite.iter("failure"))
     code, out, _ = check(seeds, "--format", "github", cwd=tmp_path)
     first = out.splitlines()[0]
-    assert first.startswith("::error file=") and ",line=18,title=CC101::" in first
+    assert first.startswith("::error file=") and ",line=18,col=1,endColumn=30,title=CC101::" in first
 
 
 def test_config_discovery_precedence_and_errors(seeds: Path, tmp_path: Path) -> None:
@@ -274,10 +275,11 @@ def test_findings_in_records_name_the_record_and_the_line_of_its_text(tmp_path: 
     corpus.write_text("".join(json.dumps(r) + "\n" for r in rows))
     code, out, _ = check(corpus, "--select", "CC1,CC2", "--no-cache", cwd=tmp_path)
     assert code == 1
-    assert "c.jsonl:1: CC101 cruft (share-article): 'Share This Article' [record first, line 2 of its text]" in out
-    assert "c.jsonl:2: CC101 cruft (ad-label): 'Advertisement' [record second, line 3 of its text]" in out
-    assert re.search(r"c\.jsonl:2: CC201 name spelling 'Pashinian' -> 'Pashinyan' \(.*\) \[record second, line 2 "
-                     r"of its text\]", out)
+    # the line is the record's line in the file; the column, of the line of the record's text
+    assert "c.jsonl:1:1: CC101 cruft (share-article): 'Share This Article' [record first, line 2 of its text]" in out
+    assert "c.jsonl:2:1: CC101 cruft (ad-label): 'Advertisement' [record second, line 3 of its text]" in out
+    assert re.search(r"c\.jsonl:2:26: CC201 name spelling 'Pashinian' -> 'Pashinyan' \(.*\) \[record second, "
+                     r"line 2 of its text\]", out)
 
 
 def test_the_cache_keeps_a_documents_recurrence_scan_with_its_story(tmp_path: Path) -> None:
@@ -293,3 +295,69 @@ def test_the_cache_keeps_a_documents_recurrence_scan_with_its_story(tmp_path: Pa
     assert again.get_scan("no-prose") == ({b"ijklmnop"}, None)
     assert again.get_scan("missing") is None
     again.close()
+
+
+def test_two_findings_on_one_line_have_two_columns_and_each_is_printed_once(tmp_path: Path) -> None:
+    """(issue 31) A column tells two occurrences on one line apart; text, JSON and GitHub
+    output all carry it."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Prime Minister Nikol Pashinian met Pashinian supporters in Yerevan.\n"
+                                  "Donâ€™t miss it.\n", encoding="utf-8")
+    code, out, _ = check(corpus, "--select", "CC201,CC403", "--no-cache", cwd=tmp_path)
+    lines = [line for line in out.splitlines() if ": CC" in line]
+    assert [line.split(": CC")[0].rsplit("/", 1)[-1] for line in lines] == ["a.txt:1:22", "a.txt:1:36",
+                                                                             "a.txt:2:4"]
+    assert len(set(lines)) == len(lines)
+    code, out, _ = check(corpus, "--select", "CC201", "--no-cache", "--format", "json", cwd=tmp_path)
+    found = json.loads(out)["findings"]
+    assert [(f["line"], f["column"], f["end_column"]) for f in found] == [(1, 22, 31), (1, 36, 45)]
+    code, out, _ = check(corpus, "--select", "CC201", "--no-cache", "--format", "github", cwd=tmp_path)
+    assert ",line=1,col=22,endColumn=31," in out and ",line=1,col=36,endColumn=45," in out
+
+
+def test_extend_select_extend_ignore_and_per_file_ignores(seeds: Path, tmp_path: Path) -> None:
+    """(issue 31) ruff's names: extend-select opts a code in without listing the others,
+    extend-ignore adds to ignore, per-file-ignores is per-path-ignores by another name."""
+    (seeds / "cleancorpus.toml").write_text('[check]\nextend-select = ["CC202"]\nextend-ignore = ["CC405"]\n'
+                                            '[check.per-file-ignores]\n"004_*" = ["CC201"]\n')
+    code, out, _ = check(seeds, "--no-cache", "--format", "json", cwd=tmp_path)
+    found = json.loads(out)["findings"]
+    codes = {f["code"] for f in found}
+    assert "CC101" in codes and "CC405" not in codes  # the default selection stays; CC405 ignored
+    assert not any(f["code"] == "CC201" and "004_" in f["path"] for f in found)
+    code, out, _ = check(seeds, "--no-cache", "--format", "json", "--extend-ignore", "CC101", cwd=tmp_path)
+    assert "CC101" not in {f["code"] for f in json.loads(out)["findings"]}
+    (seeds / "cleancorpus.toml").write_text('[check]\nextend-select = ["CC999"]\n')
+    code, _, err = check(seeds, "--no-cache", cwd=tmp_path)
+    assert code == 2 and "unknown code 'CC999' in extend-select" in err
+
+
+def test_sarif_and_gitlab_reports_hold_their_shape_and_keep_fingerprints(seeds: Path, tmp_path: Path) -> None:
+    """(issue 31) SARIF 2.1.0 for code scanning and GitLab's Code Quality report: each
+    validates (schemas in tests/data, written from the standard and the documentation), every
+    code is a rule with its page, and a finding keeps its fingerprint when lines above it move."""
+    jsonschema = pytest.importorskip("jsonschema")
+    data = Path(__file__).parent / "data"
+    code, out, _ = check(seeds, "--format", "sarif", cwd=tmp_path)
+    sarif = json.loads(out)
+    jsonschema.validate(sarif, json.loads((data / "sarif-2.1.0-required.schema.json").read_text()))
+    run = sarif["runs"][0]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == sorted(CODES)
+    assert len(run["results"]) == 27 and code == 1
+    pashinian = next(r for r in run["results"] if r["ruleId"] == "CC201")
+    assert pashinian["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 41,
+                                                                       "endLine": 3, "endColumn": 50}
+    code, out, _ = check(seeds, "--format", "gitlab", cwd=tmp_path)
+    gitlab = json.loads(out)
+    jsonschema.validate(gitlab, json.loads((data / "gitlab-code-quality.schema.json").read_text()))
+    assert {issue["severity"] for issue in gitlab} <= {"major", "minor"} and len(gitlab) == 27
+    fingerprints = {issue["fingerprint"] for issue in gitlab}
+    assert len(fingerprints) == len(gitlab)  # one a finding
+    seed = seeds / "004_d438aeefcfbf1390.txt"
+    seed.write_text("A new first line.\n\n" + seed.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, _ = check(seeds, "--format", "gitlab", cwd=tmp_path)
+    moved = json.loads(out)
+    assert {issue["fingerprint"] for issue in moved} == fingerprints  # lines moved, fingerprints kept
+    assert any(issue["location"].get("positions", {}).get("begin", {}).get("line") == 5 for issue in moved
+               if issue["check_name"] == "CC201")

@@ -126,6 +126,7 @@ FLAG_VALUES = {
     "apply_discovered": ["--apply-discovered"], "skip_quotations": ["--skip-quotations"],
     "threshold": ["--threshold", "0.7"], "representative": ["--representative", "earliest"],
     "prefer": ["--prefer", "wire"], "select": ["--select", "CC1,CC301"], "ignore": ["--ignore", "CC405"],
+    "extend_select": ["--extend-select", "CC202"], "extend_ignore": ["--extend-ignore", "CC406"],
     "min_words": ["--min-words", "9"], "language": ["--language", "fr"],
     "max_cruft_share": ["--max-cruft-share", "0.2"],
 }

@@ -185,3 +185,30 @@ def test_two_copies_of_one_text_keep_their_own_findings_through_the_cache(tmp_pa
                        "--output-format", "json")
         paths = sorted(Path(f["path"]).name for f in json.loads(done.stdout)["findings"])
         assert paths == ["one.txt", "two.txt"], (run, paths)
+
+
+def test_the_pre_commit_hook_runs_as_declared(tmp_path: Path) -> None:
+    """(issue 31) .pre-commit-hooks.yaml declares a hook pre-commit can run: its entry and
+    arguments, run as pre-commit runs them (no file names passed), check the corpus folder
+    and fail on findings. (pre-commit's own try-repo needs the network to build its
+    environment; this runs the declared command directly.)"""
+    import shlex
+
+    import pytest
+
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load((Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "cleancorpus-check")
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "story.txt").write_text(prose(4, 8) + "\n\nShare This Article\n", encoding="utf-8")
+    command = [*shlex.split(hook["entry"]), *hook.get("args", []), "--isolated", "--no-cache"]
+    assert command[0] == "cleancorpus"
+    failing = subprocess.run([sys.executable, "-m", "cleancorpus", *command[1:]], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120)
+    assert failing.returncode == 1 and "CC101" in failing.stdout
+    (corpus / "story.txt").write_text(prose(4, 8) + "\n", encoding="utf-8")
+    passing = subprocess.run([sys.executable, "-m", "cleancorpus", *command[1:]], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120)
+    assert passing.returncode == 0, passing.stdout

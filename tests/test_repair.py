@@ -72,7 +72,7 @@ def test_several_jobs_repair_as_one_does(tmp_path: Path) -> None:
 def test_check_reports_mojibake_and_fixes_only_what_is_selected(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "c")
     found = run_cli("check", corpus, "--select", "CC403", "--no-cache", "--isolated")
-    assert found.returncode == 1 and found.stdout.count(": CC403 mojibake") == 2 and "1.txt:3: CC403" in found.stdout
+    assert found.returncode == 1 and found.stdout.count(": CC403 mojibake") == 2 and "1.txt:3:20: CC403" in found.stdout
     before = (corpus / "0.txt").read_text(encoding="utf-8")
     fixed = run_cli("check", corpus, "--select", "CC403", "--fix", "--no-cache", "--isolated")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr

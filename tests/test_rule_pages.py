@@ -72,3 +72,20 @@ def test_fix_applies_an_unsafe_fix_only_when_asked(tmp_path: Path) -> None:
     assert after != before
     again = run_cli("check", corpus, "--isolated", "--no-cache", "--select", "CC202", "--output-format", "json")
     assert json.loads(again.stdout)["findings"] == []  # every reported variant respelled
+
+
+def test_diff_marks_safe_and_unsafe_fixes(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rng = random.Random(5)
+    for k in range(30):
+        surname = "Kovalchuk" if rng.random() < 0.6 else "Kowalchuk"
+        extra = "\n\nShare This Article\n" if k == 0 else "\n"
+        (corpus / f"{k:03d}.txt").write_text(f"Minister Ostap {surname} met the council on day {k}.\n\n"
+                                            f"Later {surname} spoke again, officials said.{extra}")
+    shown = run_cli("check", corpus, "--isolated", "--no-cache", "--select", "CC101,CC202", "--diff")
+    assert "# cleancorpus: safe fixes CC101" in shown.stdout and "unsafe fixes" not in shown.stdout
+    assert "unsafe fix(es) not shown" in shown.stderr
+    every = run_cli("check", corpus, "--isolated", "--no-cache", "--select", "CC101,CC202", "--diff",
+                    "--unsafe-fixes")
+    assert "# cleancorpus: unsafe fixes CC202" in every.stdout

@@ -349,7 +349,7 @@ def test_file_names_cannot_inject_annotations_or_break_junit(tmp_path: Path) -> 
     assert github.returncode == 1 and "Traceback" not in github.stderr
     line = next(x for x in github.stdout.splitlines() if "title%3Dx" in x or "a%2Cline" in x)
     properties = line.split("::")[1].split(" ", 1)[1].split(",")
-    assert [p.split("=", 1)[0] for p in properties] == ["file", "line", "title"]
+    assert [p.split("=", 1)[0] for p in properties] == ["file", "line", "col", "endColumn", "title"]
     assert properties[0].endswith("a%2Cline=99%2Ctitle=x%3Ay.txt")
     junit = run_cli("check", corpus, "--format", "junit", "--no-cache", cwd=tmp_path)
     suite = ET.fromstring(junit.stdout).find("testsuite")

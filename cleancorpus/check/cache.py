@@ -20,7 +20,7 @@ import numpy as np
 
 from .codes import CODES, Finding
 
-SCHEMA_VERSION = 4  # 3: a recurrence scan holds its story key; 4: and its short sentences
+SCHEMA_VERSION = 5  # 3: a recurrence scan holds its story key; 4: and its short sentences; 5: columns
 CACHE_FILE = f"check-v{SCHEMA_VERSION}.sqlite"
 _SHINGLE_DTYPES = {"uint32": np.uint32, "uint64": np.uint64}
 _TABLES = {
@@ -37,7 +37,7 @@ class CacheCorrupt(ValueError):
 
 def _finding_to_json(f: Finding) -> dict[str, Any]:
     return {"path": f.path, "line": f.line, "code": f.code, "message": f.message, "document": f.document,
-            "key": f.key, "ref": list(f.ref)}
+            "key": f.key, "ref": list(f.ref), "column": f.column, "end_column": f.end_column}
 
 
 def _finding_from_json(data: Any) -> Finding:
@@ -51,7 +51,11 @@ def _finding_from_json(data: Any) -> Finding:
         raise CacheCorrupt("a finding's line is not a number")
     if not isinstance(ref, list) or any(not isinstance(x, (str, int)) or isinstance(x, bool) for x in ref):
         raise CacheCorrupt("a finding's reference is malformed")
-    return Finding(data["path"], line, data["code"], data["message"], data["document"], data["key"], tuple(ref))
+    columns = (data.get("column"), data.get("end_column"))
+    if any(not (c is None or (isinstance(c, int) and not isinstance(c, bool))) for c in columns):
+        raise CacheCorrupt("a finding's column is not a number")
+    return Finding(data["path"], line, data["code"], data["message"], data["document"], data["key"], tuple(ref),
+                   *columns)
 
 
 class CheckCache:

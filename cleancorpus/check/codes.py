@@ -41,10 +41,22 @@ class Finding:
     document: str
     key: str = ""
     ref: tuple = ()
+    #: 1-based column of the finding's first character in its line (characters, not bytes;
+    #: for a record, in the line of the record's text), ``None`` for a whole document
+    column: int | None = None
+    #: 1-based column just after its last character (as SARIF's ``endColumn``)
+    end_column: int | None = None
 
     def text(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.line and self.column:
+            where += f":{self.column}"
         return f"{where}: {self.code} {self.message}"
+
+    @property
+    def place(self) -> tuple:
+        """What makes two findings the same finding (printed once)."""
+        return (self.path, self.line, self.column, self.code, self.message, self.document)
 
     @property
     def family(self) -> str:
@@ -95,6 +107,7 @@ def expand_codes(patterns: Iterable[str], what: str) -> set[str]:
 def selected_codes(check: CheckSettings) -> set[str]:
     """The codes this run reports: ``select`` (default: all but opt-in ones) minus ``ignore``."""
     chosen = expand_codes(check.select, "select") if check.select else set(CODES) - OPT_IN
+    chosen |= expand_codes(check.extend_select, "extend-select")
     for pattern, codes in check.per_path_ignores.items():
         expand_codes(codes, f"per-path-ignores {pattern!r}")
     return chosen - expand_codes(check.ignore, "ignore")

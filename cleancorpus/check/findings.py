@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import regex
 
 from ..config import CheckSettings
@@ -43,6 +45,23 @@ def name_code(entry: str, table_code: str = "CC201") -> str:
     return "CC202" if entry.startswith("discovered:") else table_code
 
 
+def _span(line: str) -> tuple[int, int] | tuple[()]:
+    """``(column, end column)`` of a line's text without its surrounding white space."""
+    stripped = line.strip()
+    if not stripped:
+        return ()
+    start = len(line) - len(line.lstrip()) + 1
+    return start, start + len(stripped)
+
+
+def _changed_span(old: str, new: str) -> tuple[int, int] | tuple[()]:
+    """``(column, end column)`` of what a repair changed in a line: from the first character
+    that differs to just after the last."""
+    start = len(os.path.commonprefix([old, new]))
+    end = len(old) - len(os.path.commonprefix([old[start:][::-1], new[start:][::-1]]))
+    return (start + 1, max(end, start) + 1) if old != new else _span(old)
+
+
 def word_ref(text: str, change: WordChange) -> tuple:
     """Where a word change is, independent of which other lines were removed: its input
     line, its column in that line, and the old form."""
@@ -69,7 +88,7 @@ def document_findings(original: Document, cleaned: Document, path: str, check: C
             found.append(Finding(path, line_of(original, number), "CC403",
                                  f"mojibake {match.group()!r}: text decoded with the wrong encoding"
                                  f"{in_record(original, number)}",
-                                 original.id, "CC403:" + text.strip()[:200]))
+                                 original.id, "CC403:" + text.strip()[:200], (), match.start() + 1, match.end() + 1))
             break
     if check.language and words >= NEAR_EMPTY_WORDS and language_mismatch(cleaned.text, check.language):
         found.append(Finding(path, line, "CC404", f"not in the expected language ({check.language})"
@@ -88,7 +107,7 @@ def change_findings(doc: Document, path: str, names_input: str = "") -> list[Fin
         old, new = (t.strip() if len(t.strip()) <= 60 else t.strip()[:57] + "..." for t in (repair.old, repair.new))
         found.append(Finding(path, line_of(doc, repair.line), "CC403", f"mojibake: {old!r} reads {new!r} once "
                              f"repaired{in_record(doc, repair.line)}", doc.id, "CC403:" + repair.old.strip()[:200],
-                             ("repair", repair.line)))
+                             ("repair", repair.line), *_changed_span(repair.old, repair.new)))
     for r in doc.records_of(LineRemoval):
         if r.line == 0:
             # a site template block taken out of the HTML before extraction: part of reading the
@@ -99,10 +118,11 @@ def change_findings(doc: Document, path: str, names_input: str = "") -> list[Fin
         shown = r.text if len(r.text) <= 80 else r.text[:77] + "..."
         found.append(Finding(path, line_of(doc, r.line), code, f"cruft ({r.rule}{detail}): {shown!r}"
                              f"{in_record(doc, r.line)}", doc.id,
-                             f"{code}:{r.text}", ("line", r.line)))
+                             f"{code}:{r.text}", ("line", r.line), *_span(r.text)))
     for c in doc.records_of(WordChange):
         code = name_code(c.entry)
+        ref = word_ref(names_input, c)
         found.append(Finding(path, line_of(doc, c.line), code, f"name spelling {c.old!r} -> {c.new!r} "
                              f"({c.entry}){in_record(doc, c.line)}", doc.id, f"{code}:{c.old}->{c.new}",
-                             word_ref(names_input, c)))
+                             ref, ref[2] + 1, ref[2] + 1 + len(c.old)))
     return found

@@ -1,4 +1,5 @@
-"""Output formats of ``cleancorpus check``: text, JSON, GitHub annotations and JUnit XML.
+"""Output formats of ``cleancorpus check``: text, JSON, GitHub annotations, JUnit XML, SARIF
+2.1.0 and GitLab Code Quality.
 
 Any file name can reach these formats (a corpus is scraped data), so each one escapes
 what its consumer treats as syntax: GitHub's workflow-command properties (``%``, ``:``,
@@ -50,7 +51,7 @@ def _xml_safe(value: str) -> str:
 
 
 def format_text(result: CheckResult) -> str:
-    """One line a finding (``path:line: CODE message``), counts per code, and a closing line.
+    """One line a finding (``path:line:column: CODE message``), counts per code, and a closing line.
 
     With a baseline, each finding it does not hold is marked ``[new]``."""
     known = {id(f) for f in result.baseline} if result.baseline is not None else None
@@ -84,7 +85,8 @@ def format_json(result: CheckResult) -> str:
         "documents": result.documents,
         "failed": bool(result.failing),
         "summary": dict(sorted(result.counts.items())),
-        "findings": [{"path": unsurrogated(f.path), "line": f.line, "code": f.code,
+        "findings": [{"path": unsurrogated(f.path), "line": f.line, "column": f.column, "end_column": f.end_column,
+                      "code": f.code,
                       "message": unsurrogated(f.message), "document": unsurrogated(f.document),
                       "fails": id(f) in failing} for f in result.findings],
     }, ensure_ascii=False, indent=1) + "\n"
@@ -110,6 +112,8 @@ def format_github(result: CheckResult) -> str:
     for f in result.findings:
         level = "error" if id(f) in failing else "warning"
         line = f",line={f.line}" if f.line else ""
+        if f.line and f.column:
+            line += f",col={f.column}" + (f",endColumn={f.end_column}" if f.end_column else "")
         out.append(f"::{level} file={github_property(f.path)}{line},title={github_property(f.code)}::"
                    f"{github_message(f.message)}")
     return "\n".join(out) + ("\n" if out else "")
@@ -135,5 +139,89 @@ def format_junit(result: CheckResult) -> str:
             f"failures=\"{failed_docs}\">{''.join(cases)}</testsuite></testsuites>\n")
 
 
+def fingerprints(result: CheckResult) -> list[str]:
+    """A fingerprint per finding, stable across runs (code, document and content, never the
+    line: editing above a finding keeps it), so code scanning and GitLab track a finding
+    from one run to the next; repeats of one finding in a document are numbered."""
+    import hashlib
+
+    seen: dict[str, int] = {}
+    found = []
+    for f in result.findings:
+        base = f"{f.code}\0{unsurrogated(f.document)}\0{unsurrogated(f.key or f.message)}"
+        seen[base] = seen.get(base, 0) + 1
+        found.append(hashlib.sha256(f"{base}\0{seen[base]}".encode()).hexdigest()[:32])
+    return found
+
+
+def _uri(path: str) -> str:
+    """A SARIF artifact URI: a relative path as it is (forward slashes), an absolute one as file://."""
+    from pathlib import Path, PurePosixPath
+
+    clean = unsurrogated(path)
+    return Path(clean).as_uri() if Path(clean).is_absolute() else str(PurePosixPath(*Path(clean).parts))
+
+
+def format_sarif(result: CheckResult) -> str:
+    """SARIF 2.1.0 (GitHub code scanning, most CI dashboards): every code as a rule with its
+    page, each finding a result with its region (line and column) and a stable fingerprint."""
+    from ..version import __version__
+    from .rule_pages import HELP_URI, rule_pages
+
+    pages = rule_pages()
+    index = {code: k for k, code in enumerate(pages)}
+    failing = {id(f) for f in result.failing}
+    rules = [{"id": page.code, "name": page.name,
+              "shortDescription": {"text": page.short},
+              "fullDescription": {"text": page.summary},
+              "help": {"text": page.text(), "markdown": page.text()},
+              "helpUri": f"{HELP_URI}#{page.code.lower()}",
+              "properties": {"family": page.family,
+                             "fix": {True: "safe", False: "unsafe", None: "none"}[page.safe]}}
+             for page in pages.values()]
+    results = []
+    for f, fingerprint in zip(result.findings, fingerprints(result)):
+        location: dict = {"artifactLocation": {"uri": _uri(f.path)}}
+        if f.line:
+            region = {"startLine": f.line}
+            if f.column:
+                region.update(startColumn=f.column, endLine=f.line)
+                if f.end_column:
+                    region["endColumn"] = f.end_column
+            location["region"] = region
+        results.append({"ruleId": f.code, "ruleIndex": index[f.code],
+                        "level": "error" if id(f) in failing else "warning",
+                        "message": {"text": unsurrogated(f.message)},
+                        "locations": [{"physicalLocation": location}],
+                        "partialFingerprints": {"cleancorpusFinding/v1": fingerprint}})
+    return json.dumps({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "cleancorpus", "version": __version__,
+                                      "informationUri": HELP_URI, "rules": rules}},
+                  "columnKind": "unicodeCodePoints",
+                  "results": results}],
+    }, ensure_ascii=False, indent=1) + "\n"
+
+
+def format_gitlab(result: CheckResult) -> str:
+    """GitLab's Code Quality report (a JSON list): description, check name, fingerprint,
+    severity (major when the finding fails the run, minor otherwise) and location."""
+    failing = {id(f) for f in result.failing}
+    issues = []
+    for f, fingerprint in zip(result.findings, fingerprints(result)):
+        if f.line and f.column:
+            where = {"path": unsurrogated(f.path), "positions": {
+                "begin": {"line": f.line, "column": f.column},
+                "end": {"line": f.line, "column": f.end_column or f.column}}}
+        else:
+            where = {"path": unsurrogated(f.path), "lines": {"begin": f.line or 1}}
+        issues.append({"description": f"{f.code} {unsurrogated(f.message)}", "check_name": f.code,
+                       "fingerprint": fingerprint, "severity": "major" if id(f) in failing else "minor",
+                       "location": where})
+    return json.dumps(issues, ensure_ascii=False, indent=1) + "\n"
+
+
 FORMATS: dict[str, Callable[[CheckResult], str]] = {
-    "text": format_text, "json": format_json, "github": format_github, "junit": format_junit}
+    "text": format_text, "json": format_json, "github": format_github, "junit": format_junit,
+    "sarif": format_sarif, "gitlab": format_gitlab}

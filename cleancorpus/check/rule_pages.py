@@ -13,6 +13,8 @@ from pathlib import Path
 from .._toml import load_toml_file
 
 RULE_PAGES_FILE = Path(__file__).with_name("rules.toml")
+#: Where a rule's page is read on the web (SARIF's ``helpUri``; the README's table of codes).
+HELP_URI = "https://pypi.org/project/cleancorpus/"
 
 
 @dataclass(frozen=True)

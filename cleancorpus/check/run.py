@@ -42,6 +42,15 @@ def reported_path(doc: Document, input_path: str) -> str:
     return str(doc.meta.get("path") or Path(input_path) / doc.id)
 
 
+def _safety_line(codes: set[str]) -> str:
+    """The line above a file's diff that says which of its fixes are safe (patch ignores it)."""
+    safe = sorted(c for c in codes if fix_is_safe(c))
+    unsafe = sorted(c for c in codes if not fix_is_safe(c))
+    parts = ([f"safe fixes {', '.join(safe)}"] if safe else []) + ([f"unsafe fixes {', '.join(unsafe)}"] if unsafe
+                                                                    else [])
+    return f"# cleancorpus: {'; '.join(parts)}\n" if parts else ""
+
+
 def _within(doc: Document, root: str, only: bool) -> bool:
     """Whether ``doc`` was read from the input ``root`` (``only``: it is the one input)."""
     if only:
@@ -118,7 +127,8 @@ def conclude(findings: list[Finding], problems: list[ReadProblem], notes: list[s
         else:
             findings.append(_problem_finding(problem))
     findings = [f for f in findings if f.code in codes and not ignored_here(f, check)]
-    findings.sort(key=lambda f: (f.path, f.line or 0, f.code, f.message))
+    findings.sort(key=lambda f: (f.path, f.line or 0, f.column or 0, f.code, f.message))
+    findings = list({f.place: f for f in findings}.values())  # the same finding twice is printed once
     failing, known = (split_by_baseline(findings, baseline) if baseline is not None else (list(findings), []))
     cruft_docs = {f.document for f in failing if f.family == "cruft"}
     if documents and len(cruft_docs) <= check.max_cruft_share * documents:
@@ -250,15 +260,17 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
             known_ids = {id(f) for f in known}
             wanted: dict[str, set[tuple]] = {}
             unsafe_left = 0
+            fixed_codes: dict[str, set[str]] = {}
             for f in findings:
                 if f.fixable and id(f) not in known_ids:
                     if unsafe_fixes or fix_is_safe(f.code):
                         wanted.setdefault(f.document, set()).add(f.ref)
+                        fixed_codes.setdefault(f.document, set()).add(f.code)
                     else:
                         unsafe_left += 1
             if unsafe_left:  # (as ruff says of its hidden fixes)
-                notes.append(f"{unsafe_left} unsafe fix(es) not applied (they may change what a text says); "
-                             "--unsafe-fixes applies them")
+                notes.append(f"{unsafe_left} unsafe fix(es) not {'shown' if diff else 'applied'} (they may change "
+                             f"what a text says); --unsafe-fixes {'shows' if diff else 'applies'} them")
             plans: dict[str, FixPlan] = {}
             planned_docs = []
             for doc in spool:
@@ -268,7 +280,8 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
                         plans[doc.id] = plan
                         planned_docs.append(doc)
             if diff:
-                diffs = [unified_diff_of(doc, plans[doc.id]) for doc in planned_docs]
+                diffs = [_safety_line(fixed_codes.get(doc.id, set())) + unified_diff_of(doc, plans[doc.id])
+                         for doc in planned_docs]
                 return CheckResult(findings, failing, documents, hits, len(known), fixed, notes, diffs,
                                    baseline=None if baseline is None else known)
             for root in inputs:  # each input's files, with that input's fix journal

@@ -22,7 +22,7 @@ def add_parser(subparsers) -> None:
                                    "problems (table in the README)\nexit codes: 0 clean, 1 findings, 2 usage or "
                                    "configuration error", formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_options(parser, several=True)
-    parser.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "github", "junit"),
+    parser.add_argument("--output-format", "--format", dest="format", choices=("text", "json", "github", "junit", "sarif", "gitlab"),
                         default="text", help="how findings are written (default: text)")
     parser.add_argument("--output-file", metavar="FILE", help="write the findings to FILE instead of stdout")
     parser.add_argument("--statistics", action="store_true", help="only the number of findings per code")
@@ -33,6 +33,10 @@ def add_parser(subparsers) -> None:
                         help="print the settings this run would use (configuration and flags resolved) and exit")
     parser.add_argument("--select", action="append", metavar="CODES", help="report only these codes or prefixes")
     parser.add_argument("--ignore", action="append", metavar="CODES", help="do not report these codes or prefixes")
+    parser.add_argument("--extend-select", action="append", metavar="CODES",
+                        help="report these codes too (on top of --select or the configured selection)")
+    parser.add_argument("--extend-ignore", action="append", metavar="CODES",
+                        help="do not report these codes either (on top of --ignore and the configuration)")
     parser.add_argument("--min-words", type=number(int, 0), help="CC405 below this many words (default 50)")
     parser.add_argument("--language", help="CC404 when a document is not in this language (en, fr, de, ru, hy...)")
     parser.add_argument("--max-cruft-share", type=number(float, 0, 1),

@@ -180,6 +180,8 @@ FLAG_SETTINGS: tuple[tuple[str, str, str, Any], ...] = (
     ("prefer", "dedup", "preferred_sources", lambda sources: tuple(sources) if sources else None),
     ("select", "check", "select", lambda values: _codes(values) if values else None),
     ("ignore", "check", "ignore", "extend-codes"),
+    ("extend_select", "check", "extend_select", "extend-codes"),
+    ("extend_ignore", "check", "ignore", "extend-codes"),
     ("min_words", "check", "min_words", "value"),
     ("language", "check", "language", "value"),
     ("max_cruft_share", "check", "max_cruft_share", "value"),
