@@ -212,3 +212,27 @@ def test_the_pre_commit_hook_runs_as_declared(tmp_path: Path) -> None:
     passing = subprocess.run([sys.executable, "-m", "cleancorpus", *command[1:]], cwd=tmp_path,
                              capture_output=True, text=True, timeout=120)
     assert passing.returncode == 0, passing.stdout
+
+
+def test_signatures_and_shingle_sets_do_not_depend_on_the_pieces(monkeypatch) -> None:
+    """Sketches are built a piece at a time (memory, issue 32): one piece for the whole batch
+    or many small ones give the same signatures and sets, for both methods."""
+    import random
+
+    import numpy as np
+
+    from cleancorpus.dedup import SketchSettings, shingles
+    from cleancorpus.dedup.signatures import sketch_texts
+
+    rng = random.Random(11)
+    words = ["the", "minister", "said", "Ωmega", "bé", "1,2", "port", "council", "x"]
+    for _ in range(60):
+        texts = [" ".join(rng.choice(words) for _ in range(rng.randrange(0, 200))) for _ in range(rng.randrange(1, 9))]
+        settings = SketchSettings(shingle_size=rng.randrange(1, 6), num_perm=rng.choice([8, 128]),
+                                  seed=rng.choice([1, 5]), method=rng.choice(["oph", "datasketch"]))
+        monkeypatch.setattr(shingles, "CHUNK_BYTES", 1 << 20)
+        whole = sketch_texts(texts, settings)
+        monkeypatch.setattr(shingles, "CHUNK_BYTES", rng.choice([1, 9, 60]))
+        cut = sketch_texts(texts, settings)
+        assert np.array_equal(whole.signatures, cut.signatures)
+        assert all(np.array_equal(a, b) for a, b in zip(whole.shingle_sets, cut.shingle_sets))

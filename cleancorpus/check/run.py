@@ -144,8 +144,8 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
     them); with ``fix``, also write the reported fixes back over the input files.
 
     ``fix`` changes only what is reported: selected codes, not ignored (per path too), not
-    in ``baseline``, and only safe fixes (each code's page says) unless ``unsafe_fixes``. ``diff`` computes the same fixes as unified diffs (``result.diffs``)
-    and writes nothing. Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or
+    in ``baseline``, and only safe fixes (each code's page says) unless ``unsafe_fixes``.
+    ``diff`` computes the same fixes as unified diffs (``result.diffs``) and writes nothing. Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or
     unsupported options. ``progress(stage, count, total)`` is told as documents pass.
     """
     if progress is None:

@@ -196,28 +196,32 @@ def _with_field(settings: Any, path: list[str], name: str, change: Callable[[Any
     return replace(settings, **{path[0]: _with_field(inner, path[1:], name, change)})
 
 
+def _change(how: Any, value: Any) -> Callable[[Any], Any] | None:
+    """How a flag's ``value`` changes its field's old value, by the table's ``how``
+    (``None``: it leaves the field alone)."""
+    if how == "value":
+        return lambda old: value
+    if how == "on":
+        return lambda old: True
+    if how == "off":
+        return lambda old: False
+    if how == "extend":
+        return lambda old: tuple(old) + tuple(value)
+    if how == "extend-codes":
+        return lambda old: tuple(old) + _codes(value)
+    converted = how(value)
+    return None if converted is None else (lambda old: converted)
+
+
 def apply_flags(settings: Settings, args: argparse.Namespace) -> Settings:
     """``settings`` with every flag of :data:`FLAG_SETTINGS` the command line gave applied."""
     for dest, section, name, how in FLAG_SETTINGS:
         value = getattr(args, dest, None)
         if value is None or value is False or value == []:
-            continue
-        if how == "value":
-            change = lambda old, value=value: value  # noqa: E731
-        elif how == "on":
-            change = lambda old: True  # noqa: E731
-        elif how == "off":
-            change = lambda old: False  # noqa: E731
-        elif how == "extend":
-            change = lambda old, value=value: tuple(old) + tuple(value)  # noqa: E731
-        elif how == "extend-codes":
-            change = lambda old, value=value: tuple(old) + _codes(value)  # noqa: E731
-        else:
-            converted = how(value)
-            if converted is None:
-                continue
-            change = lambda old, converted=converted: converted  # noqa: E731
-        settings = _with_field(settings, section.split("."), name, change)
+            continue  # not given (or not a flag of this command)
+        change = _change(how, value)
+        if change is not None:
+            settings = _with_field(settings, section.split("."), name, change)
     return settings
 
 

@@ -144,26 +144,16 @@ def _word_hashes(data: np.ndarray, mask: np.ndarray, start: int, end: int) -> tu
     return mix64(words), starts + start
 
 
-def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """Shingle hashes of many texts in one numpy pass: ``(hashes, document index of each)``.
-
-    The texts are joined with a separator byte, hashed word by word (a chunk of
-    :data:`CHUNK_BYTES` at a time, so memory stays bounded by the result), and a shingle is
-    kept only when its first and last words belong to the same text. A text shorter than
-    ``size`` words gets one shingle of all its words, as in :func:`shingle_hashes`.
-    Hashes are not de-duplicated (callers sort anyway).
-    """
+def iter_shingle_hashes(texts: list[str], size: int = 5) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Shingle hashes of many texts, a piece of about :data:`CHUNK_BYTES` at a time:
+    ``(hashes, document index of each)`` per piece, documents in order, then one shingle of
+    all its words for each text shorter than ``size`` words. Memory: a piece, whatever the
+    size of a text (the caller keeps what it needs of each piece)."""
     if not 1 <= size <= len(_POSITION_MULTIPLIERS):
         raise ValueError(f"shingle size must be between 1 and {len(_POSITION_MULTIPLIERS)}")
     if not texts:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    total = sum(len(t) for t in texts)  # characters: at least as many UTF-8 bytes
-    # every word ends before a separator: at most (bytes + texts) // 2 words, so the shingles
-    # fit here; pages of this buffer never written are never resident (the OS maps them lazily)
-    hashes = np.empty((4 * total + len(texts)) // 2 + len(texts) + 1, dtype=np.uint64)
+        return
     words_per_doc = np.zeros(len(texts), dtype=np.int64)
-    filled = 0
-    run_docs, run_counts = [], []  # the document of each hash, as runs (hashes come in document order)
     carry_words = np.zeros(0, dtype=np.uint64)
     carry_docs = np.zeros(0, dtype=np.int64)
     short_words: dict[int, list[np.ndarray]] = {}
@@ -188,30 +178,36 @@ def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, n
                 for offset in range(1, size):
                     combined = combined + words[offset:offset + count] * _POSITION_MULTIPLIERS[offset]
             same = word_doc[:count] == word_doc[size - 1:size - 1 + count]
-            kept = mix64(combined[same])
-            hashes[filled:filled + len(kept)] = kept
-            filled += len(kept)
-            docs, runs = np.unique(word_doc[:count][same], return_counts=True)
-            run_docs.append(docs)
-            run_counts.append(runs)
+            if same.any():
+                yield mix64(combined[same]), word_doc[:count][same]
         keep_from = max(len(words) - (size - 1), 0)  # the last size-1 words start the next chunk's shingles
         carry_words, carry_docs = words[keep_from:], word_doc[keep_from:]
-    del carry_words, carry_docs
     short = np.flatnonzero((words_per_doc > 0) & (words_per_doc < size))
-    for doc in short:  # texts shorter than one shingle: one shingle of all their words
-        own = np.concatenate(short_words[int(doc)])
-        with np.errstate(over="ignore"):
-            combined = (own * _POSITION_MULTIPLIERS[:len(own)]).sum(dtype=np.uint64)
-        hashes[filled] = mix64(np.array([combined], dtype=np.uint64))[0]
-        filled += 1
-        run_docs.append(np.array([doc], dtype=np.int64))
-        run_counts.append(np.ones(1, dtype=np.int64))
-    if not filled:
+    if len(short):  # texts shorter than one shingle: one shingle of all their words
+        hashes = np.empty(len(short), dtype=np.uint64)
+        for position, doc in enumerate(short):
+            own = np.concatenate(short_words[int(doc)])
+            with np.errstate(over="ignore"):
+                hashes[position] = (own * _POSITION_MULTIPLIERS[:len(own)]).sum(dtype=np.uint64)
+        yield mix64(hashes), short.astype(np.int64)
+
+
+def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Shingle hashes of many texts: ``(hashes, document index of each)``, all of
+    :func:`iter_shingle_hashes` in one pair of arrays. A text shorter than ``size`` words
+    gets one shingle of all its words, as in :func:`shingle_hashes`. Hashes are not
+    de-duplicated (callers sort anyway)."""
+    if not 1 <= size <= len(_POSITION_MULTIPLIERS):
+        raise ValueError(f"shingle size must be between 1 and {len(_POSITION_MULTIPLIERS)}")
+    parts = list(iter_shingle_hashes(texts, size))
+    if not parts:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    docs = np.repeat(np.concatenate(run_docs).astype(np.int64), np.concatenate(run_counts))
-    return hashes[:filled], docs
+    return (np.concatenate([h for h, _ in parts]),
+            np.concatenate([d for _, d in parts]).astype(np.int64, copy=False))
 
 
 def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
     """The sorted, distinct 64-bit hashes of the ``size``-word shingles of one text."""
-    return np.unique(batch_shingle_hashes([text], size)[0])
+    hashes = batch_shingle_hashes([text], size)[0]
+    hashes.sort()  # (sort and mask: numpy's unique hashes integers first, far slower on millions)
+    return hashes[np.concatenate([[True], hashes[1:] != hashes[:-1]])] if len(hashes) > 1 else hashes

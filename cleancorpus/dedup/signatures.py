@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .shingles import batch_shingle_hashes, mix64
+from .shingles import iter_shingle_hashes, mix64
 
 HASH_BITS = 44          # bits of a shingle hash kept for sorting per document
 SET_SHIFT = HASH_BITS - 32  # stored shingle sets keep the top 32 of those bits (order kept)
@@ -57,56 +57,58 @@ def _seeded(hashes: np.ndarray, seed: int) -> np.ndarray:
     return mix64(hashes ^ np.uint64(mix64(np.array([seed], dtype=np.uint64))[0]))
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted, in place of ``values`` (one sort; numpy's own ``unique``
+    hashes integers first, several times slower on millions of them)."""
+    values.sort()
+    if len(values) < 2:
+        return values
+    return values[np.concatenate([[True], values[1:] != values[:-1]])]
+
+
 def sketch_texts(texts: Sequence[str], settings: SketchSettings) -> SketchBatch:
-    """Shingle sets and signatures for a batch of texts (one numpy pass for the whole batch)."""
+    """Shingle sets and signatures for a batch of texts, a piece of the batch at a time.
+
+    Each piece of shingle hashes (:func:`~.shingles.iter_shingle_hashes`) updates the
+    one-permutation signature bins (the least hash of each bin of each document) and adds
+    its distinct ``(document, top 32 bits)`` pairs to the shingle sets; nothing holds all of
+    a batch's (or of one long document's) 64-bit hashes at once. The same signatures and
+    sets as one sort of the whole batch by document and hash would give.
+    """
     k = settings.num_perm
     n = len(texts)
     if n == 0:
         return SketchBatch(np.zeros((0, k), dtype=np.uint64), [])
-    raw, doc_index = batch_shingle_hashes(list(texts), settings.shingle_size)
-    hashes = _seeded(raw, settings.seed)
-    del raw  # (in place from here on: a 50 MB document has 7 million shingles, 57 MB an array)
-    hashes >>= np.uint64(64 - HASH_BITS)
-    # One sort for the batch: by document, then by hash.
-    combined = doc_index.view(np.uint64) if doc_index.dtype == np.int64 else doc_index.astype(np.uint64)
-    del doc_index
-    combined <<= np.uint64(HASH_BITS)
-    combined |= hashes
-    del hashes
-    combined.sort()
-    doc_of = (combined >> np.uint64(HASH_BITS)).view(np.int64)
-    combined &= np.uint64((1 << HASH_BITS) - 1)
-    hashes = combined
-
-    top = (hashes >> np.uint64(SET_SHIFT)).astype(np.uint32)
-    keep = np.ones(len(top), dtype=bool)
-    keep[1:] = (top[1:] != top[:-1]) | (doc_of[1:] != doc_of[:-1])
-    kept_top, kept_doc = top[keep], doc_of[keep]
-    bounds = np.searchsorted(kept_doc, np.arange(n + 1))
-    shingle_sets = [kept_top[bounds[i]:bounds[i + 1]] for i in range(n)]
-
-    if settings.method == "datasketch":
-        signatures = _datasketch_signatures(shingle_sets, settings)
-    else:
-        signatures = _oph_signatures(hashes, doc_of, n, settings)
-    return SketchBatch(signatures, shingle_sets)
-
-
-def _oph_signatures(hashes: np.ndarray, doc_of: np.ndarray, n: int, settings: SketchSettings) -> np.ndarray:
-    k = settings.num_perm
-    keys = hashes * np.uint64(k)
-    keys >>= np.uint64(HASH_BITS)  # the bin of each hash
-    keys = keys.view(np.int64)
-    keys += doc_of * k  # non-decreasing: sorted by document, then hash (bins grow with hash)
-    first = np.ones(len(keys), dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
-    signatures = np.full(n * k, _EMPTY, dtype=np.uint64)
-    signatures[keys[first]] = hashes[first]
+    oph = settings.method != "datasketch"
+    signatures = np.full(n * k, _EMPTY, dtype=np.uint64) if oph else None
+    pieces: list[list[np.ndarray]] = [[] for _ in range(n)]  # each document's distinct tops, by piece
+    for raw, docs in iter_shingle_hashes(list(texts), settings.shingle_size):
+        hashes = _seeded(raw, settings.seed)
+        hashes >>= np.uint64(64 - HASH_BITS)
+        if signatures is not None:
+            bins = hashes * np.uint64(k)
+            bins >>= np.uint64(HASH_BITS)
+            keys = bins.view(np.int64)
+            keys += docs * k
+            np.minimum.at(signatures, keys, hashes)  # the least hash of each bin of each document
+            del bins, keys
+        pairs = _sorted_unique((docs.astype(np.uint64) << np.uint64(32)) | (hashes >> np.uint64(SET_SHIFT)))
+        pair_docs = (pairs >> np.uint64(32)).astype(np.int64)
+        starts = np.flatnonzero(np.concatenate([[True], pair_docs[1:] != pair_docs[:-1]]))
+        bounds = np.append(starts, len(pairs))
+        tops = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+        for position, doc in enumerate(pair_docs[starts].tolist()):
+            pieces[doc].append(tops[bounds[position]:bounds[position + 1]])
+    empty = np.zeros(0, dtype=np.uint32)
+    shingle_sets = [found[0] if len(found) == 1 else _sorted_unique(np.concatenate(found)) if found else empty
+                    for found in pieces]
+    if signatures is None:
+        return SketchBatch(_datasketch_signatures(shingle_sets, settings), shingle_sets)
     signatures = signatures.reshape(n, k)
     empty_rows = np.flatnonzero((signatures == _EMPTY).any(axis=1))
     if len(empty_rows):
         signatures[empty_rows] = densify(signatures[empty_rows], settings.seed)
-    return signatures
+    return SketchBatch(signatures, shingle_sets)
 
 
 _PROBES: dict[tuple[int, int, int], np.ndarray] = {}

@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Sequence
@@ -360,8 +361,6 @@ def remove_leftovers(output: str | Path, started: float) -> list[str]:
                         os.unlink(entry.path)
                         removed.append(here)
                 elif relative == "." and _WORK_FOLDER.match(entry.name) and entry.is_dir(follow_symlinks=False):
-                    import shutil
-
                     shutil.rmtree(entry.path, ignore_errors=True)
                     removed.append(here + "/")
     folder.close()
