@@ -17,6 +17,7 @@ import contextlib
 import os
 import pickle
 import tempfile
+import time
 from collections import deque
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
@@ -400,8 +401,6 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     from .io.readers import check_inputs, text_document_ids
     from .io.writers import RecordsFile, stale_files, write_records_file, write_stdout
     from .report import RECORDS_NAME, RunReport
-
-    import time
 
     started = time.time()
     settings = settings or Settings()

@@ -236,3 +236,4 @@ def test_signatures_and_shingle_sets_do_not_depend_on_the_pieces(monkeypatch) ->
         cut = sketch_texts(texts, settings)
         assert np.array_equal(whole.signatures, cut.signatures)
         assert all(np.array_equal(a, b) for a, b in zip(whole.shingle_sets, cut.shingle_sets))
+

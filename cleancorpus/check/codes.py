@@ -12,16 +12,12 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..config import CheckSettings, ConfigError
-from .rule_pages import rule_pages
+from .rule_pages import has_fix, rule_pages
 
 #: Each code's family and short description, from its page (``rules.toml``; see
 #: :mod:`.rule_pages`, ``cleancorpus rule CODE``).
 CODES: dict[str, tuple[str, str]] = {code: (page.family, page.short) for code, page in rule_pages().items()}
 OPT_IN = {"CC202"}
-#: Families whose findings ``--fix`` can repair.
-FIXABLE_FAMILIES = ("cruft", "names")
-#: Other codes whose findings ``--fix`` can repair (when they carry a ``ref``).
-FIXABLE_CODES = ("CC403",)
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,9 @@ class Finding:
 
     @property
     def fixable(self) -> bool:
-        return (self.family in FIXABLE_FAMILIES or self.code in FIXABLE_CODES) and bool(self.ref)
+        """Whether ``--fix`` can repair it: its code has a fix (its page says) and the finding
+        points at the change (``ref``)."""
+        return has_fix(self.code) and bool(self.ref)
 
 
 @dataclass

@@ -176,8 +176,7 @@ def format_sarif(result: CheckResult) -> str:
               "fullDescription": {"text": page.summary},
               "help": {"text": page.text(), "markdown": page.text()},
               "helpUri": f"{HELP_URI}#{page.code.lower()}",
-              "properties": {"family": page.family,
-                             "fix": {True: "safe", False: "unsafe", None: "none"}[page.safe]}}
+              "properties": {"family": page.family, "fix": page.fix_kind or "none"}}
              for page in pages.values()]
     results = []
     for f, fingerprint in zip(result.findings, fingerprints(result)):

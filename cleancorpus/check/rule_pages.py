@@ -32,9 +32,14 @@ class RulePage:
     fix: str
     safe: bool | None = None
 
+    @property
+    def fix_kind(self) -> str | None:
+        """``"safe"``, ``"unsafe"``, or ``None`` when there is nothing to fix in place."""
+        return None if self.safe is None else "safe" if self.safe else "unsafe"
+
     def text(self) -> str:
         """The page as ``cleancorpus rule CODE`` prints it."""
-        fixable = {True: "yes, safe (--fix)", False: "yes, unsafe (--unsafe-fixes)", None: "no"}[self.safe]
+        fixable = {"safe": "yes, safe (--fix)", "unsafe": "yes, unsafe (--unsafe-fixes)", None: "no"}[self.fix_kind]
         return (f"{self.code} ({self.name}, {self.family})\n\n"
                 f"What it finds: {self.summary}.\n\n"
                 f"Why it matters: {self.why}\n\n"
@@ -59,12 +64,17 @@ def markdown_table() -> str:
     """The README's table of codes, from the pages."""
     rows = ["| code | family | meaning | fix |", "|---|---|---|---|"]
     for page in rule_pages().values():
-        fix = {True: "safe", False: "unsafe", None: "-"}[page.safe]
-        rows.append(f"| {page.code} | {page.family} | {page.summary} | {fix} |")
+        rows.append(f"| {page.code} | {page.family} | {page.summary} | {page.fix_kind or '-'} |")
     return "\n".join(rows) + "\n"
 
 
 def fix_is_safe(code: str) -> bool:
     """Whether ``--fix`` applies a fix of ``code`` without ``--unsafe-fixes``."""
     page = rule_pages().get(code)
-    return page is not None and page.safe is True
+    return page is not None and page.fix_kind == "safe"
+
+
+def has_fix(code: str) -> bool:
+    """Whether findings of ``code`` can be fixed in place at all (safely or not)."""
+    page = rule_pages().get(code)
+    return page is not None and page.fix_kind is not None

@@ -145,8 +145,9 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
 
     ``fix`` changes only what is reported: selected codes, not ignored (per path too), not
     in ``baseline``, and only safe fixes (each code's page says) unless ``unsafe_fixes``.
-    ``diff`` computes the same fixes as unified diffs (``result.diffs``) and writes nothing. Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or
-    unsupported options. ``progress(stage, count, total)`` is told as documents pass.
+    ``diff`` computes the same fixes as unified diffs (``result.diffs``) and writes nothing.
+    Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or unsupported options.
+    ``progress(stage, count, total)`` is told as documents pass.
     """
     if progress is None:
         progress = lambda stage, count, total: None  # noqa: E731
@@ -156,7 +157,6 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
     inputs = [str(input_path)] if isinstance(input_path, (str, Path)) else [str(p) for p in input_path]
     if not inputs:
         raise ConfigError("no input to check")
-    reading = inputs[0] if len(inputs) == 1 else inputs
     base = inputs[0] if len(inputs) == 1 else ""  # several inputs: each id starts with its input's name
     if fix and STDIN in inputs:
         raise ConfigError("--fix cannot write back to standard input")
@@ -182,7 +182,7 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
         documents = 0
         where: dict[str, tuple[str, int | None]] = {}  # id -> (path, line): all CC301 needs
         with spool.writer() as keep:
-            for doc in read_corpus(reading, settings.read, problems, extraction_cache=ExtractionCache(cache),
+            for doc in read_corpus(inputs, settings.read, problems, extraction_cache=ExtractionCache(cache),
                                    content_hashes=True, progress=progress):
                 documents += 1
                 progress("reading", documents, None)

@@ -264,15 +264,13 @@ def dask_options(args: argparse.Namespace) -> dict:
         raise UsageError("--workers needs a positive number")
     if args.partition_size is not None and args.partition_size < 1:
         raise UsageError("--partition-size needs a positive number")
-    from ..engines.cluster import probe_scheduler, require_dask
+    from ..engines.cluster import require_dask
     from ..extras import MissingExtra
 
     try:
         require_dask()
     except MissingExtra as exc:
         raise UsageError(f"--engine dask: {exc}") from None
-    if args.scheduler:  # before anything is written: an address that cannot work fails in seconds
-        probe_scheduler(args.scheduler)
     return {"scheduler": args.scheduler, "workers": args.workers, "partition_size": args.partition_size}
 
 

@@ -49,7 +49,7 @@ def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[
 
 def _prepared(args: argparse.Namespace, settings: Settings, problems: list, progress=None) -> Iterator[Document]:
     """Cleaned, normalized documents, as a stream (duplicates are judged on what would be written)."""
-    return Pipeline(settings, stages=("repair", "cruft", "names")).run(read_corpus(args.inputs[0] if len(args.inputs) == 1 else args.inputs, settings.read, problems),
+    return Pipeline(settings, stages=("repair", "cruft", "names")).run(read_corpus(args.inputs, settings.read, problems),
                                                              progress=progress, last_pass="cleaning and sketching")
 
 

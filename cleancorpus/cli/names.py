@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     discovery = NameDiscovery(normalizer.known_words())  # type: ignore[attr-defined]
     progress = Progress(enabled=not args.quiet)
     try:
-        cleaned = run_stages(read_corpus(args.inputs[0] if len(args.inputs) == 1 else args.inputs, settings.read, problems), [repairer, remover],
+        cleaned = run_stages(read_corpus(args.inputs, settings.read, problems), [repairer, remover],
                              progress=progress, last_pass="discovering")
         found = discovery.fit(cleaned).variants()
     finally:

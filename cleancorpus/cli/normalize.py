@@ -62,14 +62,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--engine dask mirrors the input shards: --format and --shard-size are for the local engine")
     progress = Progress(enabled=not args.quiet)
     try:
-        inputs = args.inputs[0] if len(args.inputs) == 1 else args.inputs
         if engine:
             from ..engines.cluster import normalize_on_dask
 
             report = normalize_on_dask(args.inputs, args.output, settings=settings, drop_duplicates=args.drop_duplicates,
                                        dropped=args.dropped, clean=args.clean, progress=progress, **engine)
         else:
-            report = normalize_corpus(inputs, args.output, settings=settings, format=args.format,
+            report = normalize_corpus(args.inputs, args.output, settings=settings, format=args.format,
                                       drop_duplicates=args.drop_duplicates, progress=progress,
                                       dropped=args.dropped, clean=args.clean, shard_size=args.shard_size)
     finally:

@@ -78,10 +78,10 @@ def _separator_mask(data: np.ndarray) -> np.ndarray:
     return mask
 
 
-#: Bytes hashed at a time: the arrays of one step (eight bytes a byte of text, a few times
-#: over) stay a few MB for any document, instead of growing with it (a 50 MB document used
-#: to take 2 GB). Chunks end at a separator byte, so no word is cut, and a word's hash does
-#: not depend on where its chunk starts: the hashes are the same for any chunk size.
+#: Bytes hashed at a time (a piece, see :func:`_pieces`): the arrays of one step (eight bytes
+#: a byte of text, a few times over) stay a few MB for any document, instead of growing with
+#: it (a 50 MB document used to take 2 GB). No word is cut between pieces, and a word's hash
+#: does not depend on where its piece starts: the hashes are the same for any piece size.
 CHUNK_BYTES = 1 << 20
 
 
@@ -126,22 +126,20 @@ def _pieces(texts: list[str], chunk: int) -> Iterator[tuple[np.ndarray, np.ndarr
         yield flush()
 
 
-def _word_hashes(data: np.ndarray, mask: np.ndarray, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-    """The mixed hash of each word in ``data[start:end]`` (no word crosses its ends; ``mask``:
-    the separator mask of that range) and the byte offset of each word's start."""
-    local = data[start:end]
-    is_word = ~mask
-    edges = np.diff(np.concatenate([[False], is_word, [False]]).astype(np.int8))
+def _word_hashes(data: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mixed hash of each word of a piece's bytes (``mask``: where its separators are)
+    and the byte offset of each word's start."""
+    edges = np.diff(np.concatenate([[False], ~mask, [False]]).astype(np.int8))
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
-    n = len(local)
+    n = len(data)
     _ensure_powers(n + 1)
     with np.errstate(over="ignore"):
-        weighted = local.astype(np.uint64) * _inverse_powers[:n]
+        weighted = data.astype(np.uint64) * _inverse_powers[:n]
         prefix = np.concatenate([[np.uint64(0)], np.cumsum(weighted, dtype=np.uint64)])
         words = (prefix[ends] - prefix[starts]) * _powers[ends - 1]
         words += (ends - starts).astype(np.uint64)
-    return mix64(words), starts + start
+    return mix64(words), starts
 
 
 def iter_shingle_hashes(texts: list[str], size: int = 5) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -158,7 +156,7 @@ def iter_shingle_hashes(texts: list[str], size: int = 5) -> Iterator[tuple[np.nd
     carry_docs = np.zeros(0, dtype=np.int64)
     short_words: dict[int, list[np.ndarray]] = {}
     for data, segment_starts, segment_docs in _pieces(texts, CHUNK_BYTES):
-        chunk_words, offsets = _word_hashes(data, _separator_mask(data), 0, len(data))
+        chunk_words, offsets = _word_hashes(data, _separator_mask(data))
         chunk_docs = segment_docs[np.searchsorted(segment_starts, offsets, side="right") - 1]
         counts = np.bincount(chunk_docs, minlength=len(texts))
         words_per_doc += counts
@@ -197,8 +195,6 @@ def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, n
     :func:`iter_shingle_hashes` in one pair of arrays. A text shorter than ``size`` words
     gets one shingle of all its words, as in :func:`shingle_hashes`. Hashes are not
     de-duplicated (callers sort anyway)."""
-    if not 1 <= size <= len(_POSITION_MULTIPLIERS):
-        raise ValueError(f"shingle size must be between 1 and {len(_POSITION_MULTIPLIERS)}")
     parts = list(iter_shingle_hashes(texts, size))
     if not parts:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
@@ -208,6 +204,13 @@ def batch_shingle_hashes(texts: list[str], size: int = 5) -> tuple[np.ndarray, n
 
 def shingle_hashes(text: str, size: int = 5) -> np.ndarray:
     """The sorted, distinct 64-bit hashes of the ``size``-word shingles of one text."""
-    hashes = batch_shingle_hashes([text], size)[0]
-    hashes.sort()  # (sort and mask: numpy's unique hashes integers first, far slower on millions)
-    return hashes[np.concatenate([[True], hashes[1:] != hashes[:-1]])] if len(hashes) > 1 else hashes
+    return sorted_unique(batch_shingle_hashes([text], size)[0])
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (``values`` is sorted in place): one sort and a mask, as
+    numpy's own ``unique`` hashes integers first, several times slower on millions of them."""
+    values.sort()
+    if len(values) < 2:
+        return values
+    return values[np.concatenate([[True], values[1:] != values[:-1]])]

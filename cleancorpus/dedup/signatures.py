@@ -20,7 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .shingles import iter_shingle_hashes, mix64
+from .shingles import iter_shingle_hashes, mix64, sorted_unique
 
 HASH_BITS = 44          # bits of a shingle hash kept for sorting per document
 SET_SHIFT = HASH_BITS - 32  # stored shingle sets keep the top 32 of those bits (order kept)
@@ -57,15 +57,6 @@ def _seeded(hashes: np.ndarray, seed: int) -> np.ndarray:
     return mix64(hashes ^ np.uint64(mix64(np.array([seed], dtype=np.uint64))[0]))
 
 
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """The distinct values, sorted, in place of ``values`` (one sort; numpy's own ``unique``
-    hashes integers first, several times slower on millions of them)."""
-    values.sort()
-    if len(values) < 2:
-        return values
-    return values[np.concatenate([[True], values[1:] != values[:-1]])]
-
-
 def sketch_texts(texts: Sequence[str], settings: SketchSettings) -> SketchBatch:
     """Shingle sets and signatures for a batch of texts, a piece of the batch at a time.
 
@@ -92,7 +83,7 @@ def sketch_texts(texts: Sequence[str], settings: SketchSettings) -> SketchBatch:
             keys += docs * k
             np.minimum.at(signatures, keys, hashes)  # the least hash of each bin of each document
             del bins, keys
-        pairs = _sorted_unique((docs.astype(np.uint64) << np.uint64(32)) | (hashes >> np.uint64(SET_SHIFT)))
+        pairs = sorted_unique((docs.astype(np.uint64) << np.uint64(32)) | (hashes >> np.uint64(SET_SHIFT)))
         pair_docs = (pairs >> np.uint64(32)).astype(np.int64)
         starts = np.flatnonzero(np.concatenate([[True], pair_docs[1:] != pair_docs[:-1]]))
         bounds = np.append(starts, len(pairs))
@@ -100,7 +91,7 @@ def sketch_texts(texts: Sequence[str], settings: SketchSettings) -> SketchBatch:
         for position, doc in enumerate(pair_docs[starts].tolist()):
             pieces[doc].append(tops[bounds[position]:bounds[position + 1]])
     empty = np.zeros(0, dtype=np.uint32)
-    shingle_sets = [found[0] if len(found) == 1 else _sorted_unique(np.concatenate(found)) if found else empty
+    shingle_sets = [found[0] if len(found) == 1 else sorted_unique(np.concatenate(found)) if found else empty
                     for found in pieces]
     if signatures is None:
         return SketchBatch(_datasketch_signatures(shingle_sets, settings), shingle_sets)

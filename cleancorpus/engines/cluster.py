@@ -31,6 +31,7 @@ import operator
 import os
 import shutil
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,7 +42,7 @@ import numpy as np
 from ..config import Settings
 from ..document import Document, DuplicateOf
 from ..io.readers import CorpusError, ReadOptions, ReadProblem, file_kind
-from ..pipeline import apply_stages, leftovers_as_problems, notes_as_problems, write_run_report
+from ..pipeline import apply_stages, excerpt_ids_of, leftovers_as_problems, notes_as_problems, write_run_report
 from .partitions import Partition, count_records, list_shards, plan_partitions
 
 #: Buckets per worker for the group-by steps (story keys, line digests, band keys, samples).
@@ -309,29 +310,17 @@ def _join_parts(target: str, parts: list[str], kind: str, label: str = "") -> li
     on columns written as text."""
     from ..io.atomic import atomic_open
     from ..io.records import DUPLICATE_FIELD
+    from ..io.shards import compressed_writer
 
     with atomic_open(Path(target)) as handle:
         if kind == "parquet":
             from ..io.parquet import join_parquet
 
             return join_parquet(handle, parts, label or Path(target).name, DUPLICATE_FIELD)
-        lowered = target.lower()
         with contextlib.ExitStack() as stack:
-            if lowered.endswith(".gz"):
-                import gzip
-
-                out = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename=""))
-                opener = gzip.open
-            elif lowered.endswith(".zst"):
-                from ..extras import require
-
-                zstandard = require("zstandard", "zstd")
-                out = stack.enter_context(zstandard.ZstdCompressor().stream_writer(handle, closefd=False))
-                opener = _zstd_reader(zstandard)
-            else:
-                out, opener = handle, open
+            out = compressed_writer(stack, handle, target)
             for part in parts:
-                with opener(part, "rb") as source:
+                with _open_part(part, target) as source:
                     shutil.copyfileobj(source, out, 1 << 20)
     return []
 
@@ -347,11 +336,18 @@ def _where_noted(notes: list[tuple[str, str]], out: Path, one_file: bool,
     return [(path_of(label), message) for label, message in notes]
 
 
-def _zstd_reader(zstandard):
-    def open_part(path: str, mode: str):
-        handle = open(path, mode)
-        return zstandard.ZstdDecompressor().stream_reader(handle, closefd=True)
-    return open_part
+def _open_part(path: str, target: str):
+    """A part file of ``target``, decompressed as it was compressed (by its target's name)."""
+    lowered = target.lower()
+    if lowered.endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rb")
+    if lowered.endswith(".zst"):
+        from ..extras import require
+
+        return require("zstandard", "zstd").ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+    return open(path, "rb")
 
 
 # ---------------------------------------------------------------------------- the run (on the client)
@@ -666,8 +662,6 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
     from ..io.writers import plan_output, stale_files
     from ..report import RECORDS_NAME, RunReport
 
-    import time
-
     started = time.time()
     require_dask()
     inputs = list(inputs)
@@ -682,22 +676,19 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
     shown = " ".join(map(str, inputs))
     report = RunReport(input=shown, output=str(out), settings=settings.to_dict())
     report.records_name = records_name
-    manifest = OutputFolder(folder_of_report)
     targets = [out.name] if one_file else sorted({s.name for s in shards}, key=[s.name for s in shards].index)
-    for name in [*targets, records_name]:
-        failure = manifest.claim(name, name)
-        if failure is not None:
-            manifest.close()
-            raise CorpusError(failure)
-    manifest.close()
-
-    work = Path(tempfile.mkdtemp(prefix=".cleancorpus-parts-", dir=folder_of_report))
-    try:
-        with dask_client(scheduler, workers) as client:
+    with dask_client(scheduler, workers) as client:  # connected first: nothing is written for a cluster not there
+        manifest = OutputFolder(folder_of_report)
+        for name in [*targets, records_name]:
+            failure = manifest.claim(name, name)
+            if failure is not None:
+                manifest.close()
+                raise CorpusError(failure)
+        manifest.close()
+        work = Path(tempfile.mkdtemp(prefix=".cleancorpus-parts-", dir=folder_of_report))
+        try:
             partitions = _partitions(client, inputs, partition_size)
             pipeline = DaskPipeline(client, partitions, settings, progress, spool_folder=work).fit()
-            from ..pipeline import excerpt_ids_of
-
             report.excerpt_ids = excerpt_ids_of(pipeline)
             shard_names = [out.name if one_file else p.name for p in partitions]
             parts = pipeline.write(work, shard_names, drop_duplicates,
@@ -720,8 +711,8 @@ def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *
                 found = pipeline.result.to_dict()
                 report.clusters, report.related = found["clusters"], found["related"]
                 report.similarities = pipeline.result.similarities
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     for part in parts:
         report.read += part.read
         report.written += part.written

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from ..document import Document
 from ..io.readers import (STDIN, CorpusError, ReadOptions, ReadProblem, iter_jsonl_file, iter_parquet_file,
-                          require_reader, check_inputs, file_kind, input_names, list_corpus_files, open_records)
+                          require_format_extra, check_inputs, file_kind, input_names, list_corpus_files, open_records)
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def list_shards(inputs: Sequence[str | Path]) -> list[Shard]:
             if kind not in ("jsonl", "parquet"):
                 raise CorpusError(f"{file}: --engine dask reads JSON Lines and Parquet shards, not single text or "
                                   "HTML documents (use the local engine for folders of documents)")
-            require_reader(file, kind)
+            require_format_extra(file, kind)
             name = prefix + file.relative_to(root).as_posix() if root.is_dir() else (prefix.rstrip("/") or root.name)
             shards.append(Shard(str(file), name, kind))
     return shards

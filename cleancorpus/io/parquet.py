@@ -29,7 +29,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Sequence
+from typing import IO, Any, Iterable, Sequence
 
 from .records import json_value
 
@@ -88,18 +88,17 @@ class UnifiedParquetWriter:
     written as text, as ``(label, message)`` (``label``: the output's name).
     """
 
-    def __init__(self, handle: IO[bytes], label: str, duplicate_field: str,
-                 spool_dir: str | None = None) -> None:
+    def __init__(self, handle: IO[bytes], label: str, duplicate_field: str) -> None:
         self.handle = handle
         self.label = label
         self.duplicate_field = duplicate_field
-        self.spool_dir = spool_dir
         self.notes: list[tuple[str, str]] = []
         self.names: dict[str, None] = {}
         self.metadata: list[Any] = []
         self.pieces: list[Any] = []  # tables, or paths of the spooled ones
         self.rows_in_memory = 0
         self.spool: str | None = None
+        self.spilled = 0  # pieces written to the spool so far (their file names)
         self.rows = 0
 
     def add_schema(self, schema: Any) -> None:
@@ -121,11 +120,12 @@ class UnifiedParquetWriter:
         import pyarrow as pa
 
         if self.spool is None:
-            self.spool = tempfile.mkdtemp(prefix=".cleancorpus-spool-", dir=self.spool_dir)
+            self.spool = tempfile.mkdtemp(prefix=".cleancorpus-spool-")
         for k, piece in enumerate(self.pieces):
             if isinstance(piece, str):
                 continue
-            path = os.path.join(self.spool, f"{len(os.listdir(self.spool)):08d}.arrow")
+            path = os.path.join(self.spool, f"{self.spilled:08d}.arrow")
+            self.spilled += 1
             with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, piece.schema) as writer:
                 writer.write_table(piece)
             self.pieces[k] = path
@@ -139,16 +139,6 @@ class UnifiedParquetWriter:
                 return pa.ipc.open_file(source).read_all()
         return piece
 
-    def _schemas(self) -> Iterator[Any]:
-        import pyarrow as pa
-
-        for piece in self.pieces:
-            if isinstance(piece, str):
-                with pa.memory_map(piece) as source:
-                    yield pa.ipc.open_file(source).schema
-            else:
-                yield piece.schema
-
     def schema(self) -> tuple[Any, set[str]]:
         """The file's schema and the columns written as text (besides those already text)."""
         import pyarrow as pa
@@ -157,8 +147,8 @@ class UnifiedParquetWriter:
         names.pop(self.duplicate_field, None)
         names[self.duplicate_field] = None  # always there, always last: the same on every engine
         types: dict[str, list[Any]] = {name: [] for name in names}
-        for schema in self._schemas():
-            for field in schema:
+        for piece in self.pieces:  # (a spooled piece is memory-mapped: its schema costs no read)
+            for field in self._read(piece).schema:
                 types[field.name].append(field.type)
         text: set[str] = set()
         fields = []

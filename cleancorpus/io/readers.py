@@ -341,10 +341,12 @@ def check_inputs(paths: Sequence[str | Path]) -> None:
             kind = file_kind(root)
             if kind is None:
                 raise CorpusError(f"{root}: not a kind of file cleancorpus reads ({KINDS_HELP})")
-            require_reader(root, kind)
+            require_format_extra(root, kind)
 
 
-def require_reader(path: Path, kind: str) -> None:
+def require_format_extra(path: Path, kind: str) -> None:
+    """Raise :class:`CorpusError` naming ``path`` and the extra to install when its format
+    (``kind``, and ``.zst``) needs one that is missing: for reading it, or writing it."""
     from ..extras import MissingExtra, require
 
     try:
@@ -387,7 +389,7 @@ def _read_any(path: str | Path, options: ReadOptions, problems: list[ReadProblem
             relative = prefix + file.relative_to(root).as_posix()
             kind = file_kind(file)
             if kind in ("jsonl", "parquet"):
-                require_reader(file, kind)
+                require_format_extra(file, kind)
                 if kind == "jsonl":
                     yield from iter_jsonl_file(file, options, problems, relative, seen, hashes)
                 else:

@@ -36,7 +36,6 @@ class RecordSink:
         self.name = name
         self.notes: list[tuple[str, str]] = []  # (output name, what was written as text)
         self.stack = contextlib.ExitStack()
-        lowered = name.lower()
         self.parquet = file_kind(name) == "parquet"
         if self.parquet:
             from ..extras import require
@@ -47,40 +46,40 @@ class RecordSink:
             self.writer = UnifiedParquetWriter(handle, name, DUPLICATE_FIELD)
             self.stack.callback(self.writer.discard)
             self.first_schema = self.input_schema = _schema_of(schema_from, options)
-            self.piece_from = schema_from if schema_from and file_kind(schema_from) == "parquet" else None
+            self.last_from = schema_from  # the input path of the last record (most records share it)
+            self.piece_from = schema_from if self.input_schema is not None else None
             self.schemas = {self.piece_from: self.input_schema}
             if self.input_schema is not None:
                 self.writer.add_schema(self.input_schema)
             self.buffer: list[dict] = []
-        elif lowered.endswith(".gz"):
-            self.handle = self.stack.enter_context(gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename=""))
-        elif lowered.endswith(".zst"):
-            from ..extras import require
-
-            zstandard = require("zstandard", "zstd")
-            self.handle = self.stack.enter_context(zstandard.ZstdCompressor().stream_writer(handle, closefd=False))
         else:
-            self.handle = handle
+            self.handle = compressed_writer(self.stack, handle, name)
 
     def write(self, doc: Document, schema_from: str | None = None) -> None:
         """One document; ``schema_from``: the Parquet file it was read from (its column types)."""
         if self.parquet:
-            if schema_from is not None and file_kind(schema_from) != "parquet":
-                schema_from = None  # records of JSON Lines or files: their types are inferred
-            if schema_from != self.piece_from:
-                self._flush_parquet()
-                self.piece_from = schema_from
-                if schema_from not in self.schemas:  # (each input's footer read once)
-                    self.schemas[schema_from] = _schema_of(schema_from, self.options)
-                self.input_schema = self.schemas[schema_from]
-                if self.input_schema is not None:
-                    self.writer.add_schema(self.input_schema)
+            if schema_from != self.last_from:  # (the input's kind is looked at only when it changes)
+                self.last_from = schema_from
+                self._start_piece(schema_from if schema_from and file_kind(schema_from) == "parquet" else None)
             self.buffer.append(document_to_json(doc, self.options))
             if len(self.buffer) >= PARQUET_BATCH:
                 self._flush_parquet()
         else:
             self.handle.write(record_line(doc, self.options))
         self.count += 1
+
+    def _start_piece(self, schema_from: str | None) -> None:
+        """Records from another input from here on (``None``: not a Parquet file, whose
+        types are inferred): a new piece, with that input's column types."""
+        if schema_from == self.piece_from:
+            return
+        self._flush_parquet()
+        self.piece_from = schema_from
+        if schema_from not in self.schemas:  # (each input's footer read once)
+            self.schemas[schema_from] = _schema_of(schema_from, self.options)
+        self.input_schema = self.schemas[schema_from]
+        if self.input_schema is not None:
+            self.writer.add_schema(self.input_schema)
 
     def _flush_parquet(self) -> None:
         if self.buffer:
@@ -99,12 +98,28 @@ class RecordSink:
             elif empty is None:
                 empty = pa.schema([(self.options.id_field, pa.string()), (self.options.text_field, pa.string())])
             self.writer.close(empty_schema=empty)
-            self.notes.extend(n for n in self.writer.notes if n not in self.notes)
+            self.notes.extend(self.writer.notes)  # (repeats are merged where notes become warnings)
         self.stack.close()
 
     def discard(self) -> None:
         """Abandon the output: spooled pieces removed (the handle is the caller's)."""
         self.stack.close()
+
+
+def compressed_writer(stack: contextlib.ExitStack, handle: IO[bytes], name: str) -> IO[bytes]:
+    """Where to write the JSON Lines of a file named ``name``: ``handle`` itself, or a gzip
+    (no time stamp, no file name: the same bytes on every run) or zstd stream over it, closed
+    with ``stack``. Every JSON Lines output is compressed here, so the engines that write one
+    in a single pass or join its parts write the same bytes."""
+    lowered = name.lower()
+    if lowered.endswith(".gz"):
+        return stack.enter_context(gzip.GzipFile(fileobj=handle, mode="wb", mtime=0, filename=""))
+    if lowered.endswith(".zst"):
+        from ..extras import require
+
+        zstandard = require("zstandard", "zstd")
+        return stack.enter_context(zstandard.ZstdCompressor().stream_writer(handle, closefd=False))
+    return handle
 
 
 def shard_extension(name: str) -> str:
@@ -134,10 +149,8 @@ class ShardWriter:
     manifest); a shard that may not is skipped with its documents, and the reason kept.
     """
 
-    def __init__(self, root: Path, options: ReadOptions, claim, shard_size: int | None = None,
-                 input_schemas: bool = True) -> None:
+    def __init__(self, root: Path, options: ReadOptions, claim, shard_size: int | None = None) -> None:
         self.root = root
-        self.input_schemas = input_schemas
         self.shard_size = shard_size
         self.extension: str | None = None
         self.records_seen = 0
@@ -173,7 +186,7 @@ class ShardWriter:
         if self.skipping == shard:
             return False
         assert self.sink is not None
-        self.sink.write(doc, doc.meta.get("path") if self.input_schemas else None)
+        self.sink.write(doc, doc.meta.get("path"))
         self.written += 1
         return True
 
@@ -188,7 +201,7 @@ class ShardWriter:
         try:
             self.replaced += target.exists()
             handle = self.stack.enter_context(atomic_open(target))
-            self.sink = RecordSink(handle, shard, self.options, doc.meta.get("path") if self.input_schemas else None)
+            self.sink = RecordSink(handle, shard, self.options, doc.meta.get("path"))
             self.stack.callback(self.sink.discard)
         except BaseException:
             self.stack.close()
@@ -210,8 +223,7 @@ class ShardWriter:
             stack.__exit__(*_current_exception())
             raise
         stack.close()
-        self.notes.extend((str(self.root / label), message) for label, message in sink.notes
-                          if (str(self.root / label), message) not in self.notes)
+        self.notes.extend((str(self.root / label), message) for label, message in sink.notes)
         self.paths.append(self.root / self.current)  # type: ignore[operator]
 
     def abort(self) -> None:
