@@ -237,3 +237,36 @@ def test_signatures_and_shingle_sets_do_not_depend_on_the_pieces(monkeypatch) ->
         assert np.array_equal(whole.signatures, cut.signatures)
         assert all(np.array_equal(a, b) for a, b in zip(whole.shingle_sets, cut.shingle_sets))
 
+
+def test_an_output_whose_extra_is_missing_is_one_line_and_nothing_is_written(tmp_path: Path) -> None:
+    """Writing .parquet or .zst (the output, or --dropped) without its extra was a traceback
+    after the output folder was made; now a one-line error before anything is written."""
+    corpus = tmp_path / "one.jsonl"
+    corpus.write_text(json.dumps({"id": "1", "text": prose(1, 3)}) + "\n")
+    out = tmp_path / "out"
+    for module, args, extra in (("pyarrow", [out / "one.parquet"], "parquet"),
+                                ("zstandard", [out / "one.jsonl.zst"], "zstd"),
+                                ("pyarrow", [out, "--dropped", tmp_path / "dropped.parquet"], "parquet")):
+        args = [str(arg) for arg in args]
+        code = (f"import sys; sys.modules[{module!r}] = None; sys.modules[{module + '.parquet'!r}] = None\n"
+                "from cleancorpus.cli import main\n"
+                f"sys.exit(main(['normalize', {str(corpus)!r}, '-o', *{args!r}, '-q']))")
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and done.stderr.strip().endswith(f"is not installed: pip install "
+                                                                     f"'cleancorpus[{extra}]'"), done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and not out.exists(), args
+
+
+def test_a_sink_that_cannot_start_leaves_no_file(tmp_path: Path, monkeypatch) -> None:
+    """A records file whose writer fails as it opens (here: zstandard missing) is not
+    renamed into place empty: the temporary file is dropped."""
+    import pytest
+
+    from cleancorpus import Document
+    from cleancorpus.extras import MissingExtra
+    from cleancorpus.io import write_records_file
+
+    monkeypatch.setitem(sys.modules, "zstandard", None)
+    with pytest.raises(MissingExtra):
+        write_records_file([Document("a", "text")], tmp_path / "out.jsonl.zst")
+    assert [p.name for p in tmp_path.iterdir() if p.name != ".cleancorpus-manifest"] == []

@@ -203,9 +203,9 @@ class ShardWriter:
             handle = self.stack.enter_context(atomic_open(target))
             self.sink = RecordSink(handle, shard, self.options, doc.meta.get("path"))
             self.stack.callback(self.sink.discard)
-        except BaseException:
-            self.stack.close()
-            self.stack = None
+        except BaseException:  # the temporary file is dropped, never renamed into place
+            stack, self.stack = self.stack, None
+            stack.__exit__(*_current_exception())
             raise
         self.skipping = None
 

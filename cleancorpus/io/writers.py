@@ -25,7 +25,8 @@ from ..document import Document
 from .atomic import atomic_open, atomic_write_bytes
 from .kinds import ReadProblem
 from .records import DUPLICATE_FIELD, document_to_json, record_line  # noqa: F401  (DUPLICATE_FIELD re-exported)
-from .readers import HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, file_kind, is_record_file
+from .readers import (HTML_SUFFIXES, STDIN, CorpusError, ReadOptions, file_kind, is_record_file,
+                      require_format_extra)
 from .shards import ShardWriter
 
 MANIFEST = ".cleancorpus-manifest"
@@ -128,6 +129,8 @@ def plan_output(inputs: Sequence[str | Path], output: str | Path | None, dropped
     if not to_stdout:
         for single in inputs:
             check_output_location(single, out.parent if one_file else out, one_file=out if one_file else None)
+    for written in ([out] if one_file else []) + ([dropped_path] if dropped_path is not None else []):
+        require_format_extra(written, file_kind(written))  # (a mirrored output's shards: their inputs')
     return OutputPlan(out, one_file, to_stdout, dropped_path)
 
 
