@@ -74,7 +74,7 @@ def run_cleancorpus(docs, containment: bool = True) -> dict:
     from cleancorpus import Document
     from cleancorpus.dedup import DedupSettings, NearDuplicateDetector
 
-    settings = DedupSettings(jobs=1, containment_candidates="sampled" if containment else "none")
+    settings = DedupSettings(containment_candidates="sampled" if containment else "none")
     start = time.perf_counter()
     result = NearDuplicateDetector(settings).fit(Document(i, t) for i, t in docs).result
     seconds = time.perf_counter() - start
@@ -147,7 +147,7 @@ def phases(n: int, repeat: int = 3) -> None:
     from cleancorpus import Document
     from cleancorpus.dedup import DedupSettings, NearDuplicateDetector
 
-    detector = NearDuplicateDetector(DedupSettings(jobs=1))
+    detector = NearDuplicateDetector(DedupSettings())
     start = time.perf_counter()
     detector.add(Document(i, t) for i, t in generate(n))
     sketching = time.perf_counter() - start

@@ -136,7 +136,7 @@ def stage_split(path: Path, limit: int = 10000) -> list[tuple[str, float]]:
     start = time.perf_counter()
     docs = [names.apply(d) for d in docs]
     timings.append(("names: apply", time.perf_counter() - start))
-    detector = NearDuplicateDetector(DedupSettings(jobs=1))
+    detector = NearDuplicateDetector(DedupSettings())
     start = time.perf_counter()
     detector.add(docs)
     timings.append(("near-duplicates: shingles + signatures", time.perf_counter() - start))

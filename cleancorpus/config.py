@@ -66,6 +66,8 @@ class Settings:
     names_entities: tuple[dict, ...] = ()
     dedup: DedupSettings = field(default_factory=DedupSettings)
     check: CheckSettings = field(default_factory=CheckSettings)
+    #: worker processes of the local engine (0: one per core); the results never depend on it
+    jobs: int = 1
     origin: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -158,7 +160,7 @@ def validate_settings(settings: "Settings", origin: str | None = None) -> "Setti
         _in_range(d.containment, 0, 1, "dedup.containment", origin, low_open=True)
     _in_range(d.lsh_threshold, 0, 1, "dedup.lsh_threshold", origin, low_open=True)
     _in_range(d.min_shingles, 0, big, "dedup.min_shingles", origin, integer=True)
-    _in_range(d.jobs, 0, 1024, "dedup.jobs", origin, integer=True)
+    _in_range(settings.jobs, 0, 1024, "jobs", origin, integer=True)
     _in_range(d.batch_size, 1, 10 ** 7, "dedup.batch_size", origin, integer=True)
     _one_of(d.representative, ("longest", "earliest", "source"), "dedup.representative", origin)
     _one_of(d.lsh_backend, ("numpy", "datasketch"), "dedup.lsh_backend", origin)
@@ -191,8 +193,10 @@ def _resolve(paths: list[str], base: Path) -> tuple[str, ...]:
 def settings_from_mapping(data: dict, origin: str = "configuration", base: Path | None = None) -> Settings:
     """Settings from a parsed ``[tool.cleancorpus]`` table; relative paths are taken from ``base``."""
     base = base or Path.cwd()
-    _check_keys("tool.cleancorpus", data, {"read", "repair", "cruft", "names", "dedup", "check"}, origin)
+    _check_keys("tool.cleancorpus", data, {"read", "repair", "cruft", "names", "dedup", "check", "jobs"}, origin)
     settings = Settings(origin=origin)
+    if "jobs" in data:
+        settings = replace(settings, jobs=_typed(data["jobs"], 1, "jobs", origin))
 
     for section in ("read", "repair", "cruft", "names", "dedup", "check"):
         _table(data, section, origin)
@@ -249,7 +253,9 @@ def settings_from_mapping(data: dict, origin: str = "configuration", base: Path 
     dedup = dict(data.get("dedup", {}))
     sketch_keys = {f.name for f in fields(SketchSettings)}
     dedup_keys = {f.name for f in fields(DedupSettings)} - {"sketch", "batch_size"}
-    _check_keys("dedup", dedup, sketch_keys | dedup_keys, origin)
+    _check_keys("dedup", dedup, sketch_keys | dedup_keys | {"jobs"}, origin)
+    if "jobs" in dedup:  # (where it was before it became the run's: still read)
+        settings = replace(settings, jobs=_typed(dedup.pop("jobs"), 1, "dedup.jobs", origin))
     sk = settings.dedup.sketch
     sketch_values = {k: _typed(dedup.pop(k), getattr(sk, k), f"dedup.{k}", origin)
                      for k in list(dedup) if k in sketch_keys}

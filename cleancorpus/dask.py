@@ -50,6 +50,6 @@ def normalize(collection: Any, settings: Settings | None = None) -> Any:
     partitions = [client.submit(RecordsPartition, number, start, part, pure=False)
                   for number, (start, part) in enumerate(zip(starts, parts))]
     pipeline = DaskPipeline(client, partitions, settings).fit()
-    stages = pipeline._broadcast(pipeline.fitted_stages())
+    stages = pipeline.broadcast(pipeline.fitted_stages())
     cleaned = db.from_delayed([dask.delayed(clean_records)(p, settings.read, stages) for p in partitions])
     return cleaned.to_dataframe() if frame else cleaned

@@ -1,11 +1,10 @@
-"""Composing the stages: cruft, then names, then near-duplicates.
+"""Composing the stages: repair, cruft, then names, then near-duplicates.
 
-Every stage has the same small shape: ``needs_fit``, ``fit(documents)`` and
-``apply(document)``. :func:`run_stages` streams documents through them: a stage that
-must see the whole corpus first is fitted on one pass while the documents are spooled
-to a temporary file (so standard input and HTML extraction are read only once), and
-the stages after it continue from the spool. Memory stays bounded by the stages'
-own state, not by the corpus.
+Every stage has the same small shape (:mod:`cleancorpus.stages`): what it learns from
+the corpus in ``partial`` / ``merge`` / ``finish`` rounds, and ``apply(document)``.
+:func:`~cleancorpus.engines.local.run_stages` streams documents through them (the local
+engine; the Dask engine runs the same stages). Memory stays bounded by the stages' own
+state, not by the corpus.
 
 >>> from cleancorpus import read_corpus, Pipeline
 >>> docs = Pipeline().run(read_corpus("seeds"))      # doctest: +SKIP
@@ -13,273 +12,32 @@ own state, not by the corpus.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import pickle
 import tempfile
 import time
-from collections import deque
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from .config import Settings
 from .cruft import CruftRemover
-from .cruft.recurrence import source_of
 from .dedup import NearDuplicateDetector
 from .document import Document, DuplicateOf
+from .engines.local import ProgressCallback, Spool, run_stages
 from .io.kinds import ReadProblem
 from .names import NameNormalizer
 from .names.tables import parse_entities
 from .repair import TextRepairer
+from .stages import Stage, apply_stages
 
-#: ``progress(stage, documents so far, total or None)``
-ProgressCallback = Callable[[str, int, 'int | None'], None]
-
-
-class Stage(Protocol):
-    """What the pipeline needs of a stage."""
-
-    name: str
-
-    @property
-    def needs_fit(self) -> bool: ...
-
-    def fit(self, documents: Iterable[Document]) -> "Stage": ...
-
-    def apply(self, doc: Document) -> Document: ...
-
-
-class Spool:
-    """Documents parked on disk between two passes.
-
-    Pickled in batches of ``BATCH`` documents, each document as a plain tuple of its
-    fields: one ``pickle.dump`` per document cost more than the batch (a pickler set up
-    each time, the record classes looked up again for every document).
-    """
-
-    BATCH = 256
-
-    def __init__(self, folder: str | Path | None = None) -> None:
-        handle = tempfile.NamedTemporaryFile(prefix="cleancorpus-spool-", suffix=".pickle",
-                                             dir=folder, delete=False)
-        self.path = Path(handle.name)
-        handle.close()
-        self.count = 0
-
-    def record(self, documents: Iterable[Document]) -> Iterator[Document]:
-        """Pass documents through while writing each to the spool."""
-        with self.writer() as keep:
-            for doc in documents:
-                keep(doc)
-                yield doc
-
-    @contextlib.contextmanager
-    def writer(self) -> Iterator[Callable[[Document], None]]:
-        """A function that appends one document to the spool, for the block's duration."""
-        batch: list[tuple] = []
-        with open(self.path, "wb") as out:
-            def keep(doc: Document) -> None:
-                batch.append((doc.id, doc.text, doc.source, doc.meta, doc.records))
-                self.count += 1
-                if len(batch) >= self.BATCH:
-                    pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
-                    batch.clear()
-            yield keep
-            if batch:
-                pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def __iter__(self) -> Iterator[Document]:
-        with open(self.path, "rb") as source:
-            left = self.count
-            while left > 0:
-                batch = pickle.load(source)
-                left -= len(batch)
-                for fields in batch:
-                    yield Document(*fields)
-
-    def __len__(self) -> int:
-        return self.count
-
-    def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-#: Documents sent to a worker at a time by ``--jobs``.
-PARALLEL_BATCH = 200
-_WORKER_STAGES: Sequence[Stage] = ()
-_WORKER_SKETCH = None
-
-
-def _set_worker_state(stages: Sequence[Stage], sketch_settings=None) -> None:
-    """A worker's fitted stages (and sketch settings, when it also sketches)."""
-    global _WORKER_STAGES, _WORKER_SKETCH
-    _WORKER_STAGES, _WORKER_SKETCH = stages, sketch_settings
-
-
-def _for_workers(stages: Sequence[Stage]) -> list[Stage]:
-    """The stages as workers get them: slim copies where a stage offers one (``for_workers``)."""
-    return [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in stages]
-
-
-def apply_stages(doc: Document, stages: Sequence[Stage]) -> Document:
-    """``doc`` after each of ``stages`` in turn."""
-    for stage in stages:
-        doc = stage.apply(doc)
-    return doc
-
-
-def _apply_batch(batch: list[Document]) -> list[Document]:
-    return [apply_stages(doc, _WORKER_STAGES) for doc in batch]
-
-
-def _apply_and_sketch_batch(batch: list[Document]):
-    from .dedup.signatures import sketch_texts
-
-    docs = _apply_batch(batch)
-    return docs, sketch_texts([d.text for d in docs], _WORKER_SKETCH)
-
-
-def _fit_detector_in_workers(documents: Iterable[Document], stages: Sequence[Stage], detector: NearDuplicateDetector,
-                             jobs: int) -> Iterator[Document]:
-    """Clean and sketch each batch in one worker call, register the sketches with the
-    detector, and pass the cleaned documents on (to the spool); cluster at the end.
-
-    One round trip per batch instead of two (clean, then sketch in a second pool): with
-    ``--jobs``, moving documents between processes is what the main process spends its
-    time on.
-    """
-    from .workers import batches, ordered_map
-
-    shipped = _for_workers(stages)
-    for docs, sketch in ordered_map(_apply_and_sketch_batch, batches(documents, detector.settings.batch_size), jobs,
-                                    initializer=_set_worker_state, initargs=(shipped, detector.settings.sketch)):
-        detector.add_batch(docs, sketch)
-        yield from docs
-    detector.cluster()
-
-
-def _scan_batch(batch: list[Document]) -> tuple[list[tuple[str, set[bytes], bytes | None]], dict[int, Document]]:
-    """In a worker: the earlier stages applied, then recurrence's scan of each document.
-    Returns the scans and the documents an earlier stage changed (by position; the others
-    need not travel back)."""
-    *earlier, remover = _WORKER_STAGES
-    model = remover.recurrence  # type: ignore[attr-defined]
-    scans, changed = [], {}
-    for position, doc in enumerate(batch):
-        new = apply_stages(doc, earlier)
-        if new is not doc:
-            changed[position] = new
-        scans.append((source_of(new), *model.scan(new)))
-    return scans, changed
-
-
-def _fit_cruft_in_workers(documents: Iterable[Document], earlier: Sequence[Stage], remover: CruftRemover,
-                          jobs: int) -> Iterator[Document]:
-    """Fit recurrence with the line scan (prose tests, line keys, digests) in workers and
-    the counting in this process, in input order: the same counts as one process (a
-    document whose story its source already had is recognised as in one pass), with the
-    costly part of each document spread over the workers. ``earlier`` stages (the repair)
-    run in the workers first. Passes the documents on."""
-    from .workers import batches, ordered_map
-
-    model = remover.recurrence
-    sent: deque[list[Document]] = deque()
-
-    def remembered(items: Iterable[list[Document]]) -> Iterator[list[Document]]:
-        for batch in items:
-            sent.append(batch)
-            yield batch
-
-    for scanned, changed in ordered_map(_scan_batch, remembered(batches(documents, PARALLEL_BATCH)), jobs,
-                                        initializer=_set_worker_state, initargs=([*_for_workers(earlier), remover],)):
-        for source, digests, story in scanned:
-            model.add_scanned(source, digests, story)
-        for position, doc in enumerate(sent.popleft()):
-            yield changed.get(position, doc)
-
-
-def _apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int = 1) -> Iterator[Document]:
-    """Each document through ``stages``, in order; with ``jobs > 1`` in worker processes.
-
-    ``apply`` is a pure function of a document and the fitted state, so the results (and
-    their order) are the same for any number of jobs.
-    """
-    heavy = [s for s in stages if not isinstance(s, NearDuplicateDetector)]  # its apply only attaches records
-    if jobs <= 1 or not heavy:
-        for doc in documents:
-            yield apply_stages(doc, stages)
-        return
-    from .workers import batches, ordered_map
-
-    shipped = _for_workers(stages)
-    for batch in ordered_map(_apply_batch, batches(documents, PARALLEL_BATCH), jobs, initializer=_set_worker_state,
-                             initargs=(shipped,)):
-        yield from batch
-
-
-def _counted(documents: Iterable[Document], label: str, progress: ProgressCallback | None) -> Iterator[Document]:
-    """Pass documents on, telling ``progress(label, count, total)`` (``total``: known when the
-    documents come from a spool, that is after the first pass, else ``None``)."""
-    if progress is None:
-        yield from documents
-        return
-    total = len(documents) if isinstance(documents, (Spool, list, tuple)) else None
-    count = 0
-    for doc in documents:
-        count += 1
-        progress(label, count, total)
-        yield doc
-
-
-def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
-               workdir: str | Path | None = None, progress: ProgressCallback | None = None,
-               jobs: int = 1, last_pass: str = "writing") -> Iterator[Document]:
-    """Stream ``documents`` through ``stages`` in order, fitting those that need it.
-
-    Lazy: nothing is read until the result is iterated. A list input is fitted on
-    directly; any other iterable is spooled to ``workdir`` (a temporary folder by default).
-    ``jobs`` worker processes apply the per-document stages (same results, same order).
-    ``last_pass`` names the last pass for ``progress`` (what the caller does with the stream).
-    """
-    current: Iterable[Document] = documents
-    pending: list[Stage] = []
-    spools: list[Spool] = []
-    reusable = isinstance(documents, (list, tuple))
-    try:
-        for stage in stages:
-            if stage.needs_fit:
-                if reusable and not pending:
-                    stage.fit(_counted(current, f"fitting {stage.name}", progress))
-                else:
-                    spool = Spool(workdir)
-                    spools.append(spool)  # removed in ``finally`` even if fitting fails
-                    if jobs > 1 and isinstance(stage, NearDuplicateDetector) and pending:
-                        for _ in spool.record(_counted(_fit_detector_in_workers(current, pending, stage, jobs),
-                                                       f"fitting {stage.name}", progress)):
-                            pass
-                    elif (jobs > 1 and isinstance(stage, CruftRemover) and stage.settings.recurrence
-                          and all(not s.needs_fit for s in pending)):
-                        for _ in spool.record(_counted(_fit_cruft_in_workers(current, pending, stage, jobs),
-                                                       f"fitting {stage.name}", progress)):
-                            pass
-                    else:
-                        stage.fit(spool.record(_counted(_apply_all(current, pending, jobs), f"fitting {stage.name}",
-                                                        progress)))
-                    for old in spools[:-1]:
-                        old.remove()
-                    spools = [spool]
-                    current, pending = spool, []
-            pending.append(stage)
-        yield from _apply_all(_counted(current, last_pass, progress), pending, jobs)
-    finally:
-        for spool in spools:
-            spool.remove()
-
+__all__ = ["Pipeline", "ProgressCallback", "Spool", "Stage", "apply_stages", "build_stages", "normalize_corpus",
+           "run_stages"]
 
 def build_stages(settings: Settings | None = None, *, cruft: bool = True, names: bool = True,
-                 dedup: bool = True, repair: bool = True) -> list[Stage]:
+                 dedup: bool = True, repair: bool = True, discover_names: bool = False) -> list[Stage]:
     """The stages a settings object describes, in pipeline order (the repair stage first,
-    when ``repair`` and the settings ask for it: every later stage sees repaired text)."""
+    when ``repair`` and the settings ask for it: every later stage sees repaired text).
+    ``discover_names``: the name stage learns variants even without ``apply_discovered``
+    (``check`` reports them as CC202)."""
     settings = settings or Settings()
     stages: list[Stage] = []
     if repair and settings.repair.mojibake:
@@ -288,7 +46,9 @@ def build_stages(settings: Settings | None = None, *, cruft: bool = True, names:
         stages.append(CruftRemover(settings.cruft))
     if names:
         entries = parse_entities(settings.names_entities, "[tool.cleancorpus.names]")
-        stages.append(NameNormalizer(settings.names, extra_entries=entries))
+        normalizer = NameNormalizer(settings.names, extra_entries=entries)
+        normalizer.discover = normalizer.discover or discover_names
+        stages.append(normalizer)
     if dedup:
         stages.append(NearDuplicateDetector(settings.dedup))
     return stages
@@ -314,7 +74,7 @@ class Pipeline:
 
     @property
     def detector(self) -> NearDuplicateDetector | None:
-        return next((s for s in self.stages if isinstance(s, NearDuplicateDetector)), None)
+        return next((s for s in self.stages if s.name == "dedup"), None)  # type: ignore[return-value]
 
     def run(self, documents: Iterable[Document | Mapping], *, workdir: str | Path | None = None,
             progress: ProgressCallback | None = None, last_pass: str = "writing") -> Iterator[Document]:
@@ -322,11 +82,11 @@ class Pipeline:
 
         ``documents`` may be :class:`Document` objects or records (dicts, rows of a
         ``datasets.Dataset``: any mapping), read with the field names of ``settings.read``.
-        ``settings.dedup.jobs`` worker processes (0: all cores) apply the per-document stages.
+        ``settings.jobs`` worker processes (0: one per core) do the per-document work.
         """
         from .adapters import as_documents
 
-        jobs = self.settings.dedup.jobs or os.cpu_count() or 1
+        jobs = self.settings.jobs or os.cpu_count() or 1
         if isinstance(documents, (list, tuple)):
             documents = list(as_documents(documents, self.settings.read))  # still a list: fitted on directly
         else:

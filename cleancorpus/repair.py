@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 
 from .document import SOURCE_LINES, Document, TextRepair
+from .stages import StageBase
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,10 @@ def repair_line(line: str) -> str:
     return fix_encoding(line)
 
 
-class TextRepairer:
+class TextRepairer(StageBase):
     """The stage: each line of a document repaired, with a :class:`TextRepair` record per line."""
 
     name = "repair"
-    needs_fit = False
 
     def __init__(self, settings: RepairSettings | None = None) -> None:
         self.settings = settings or RepairSettings()

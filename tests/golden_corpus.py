@@ -61,7 +61,7 @@ def outputs(rows: list[dict]) -> dict:
     from cleancorpus.dedup import DedupSettings
 
     docs = [Document(r["id"], r["text"], r["source"]) for r in rows]
-    pipeline = Pipeline(Settings(dedup=DedupSettings(jobs=1)))
+    pipeline = Pipeline(Settings(dedup=DedupSettings()))
     result = {}
     for doc in pipeline.run(docs):
         result[doc.id] = {

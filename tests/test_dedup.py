@@ -13,6 +13,7 @@ import pytest
 from cleancorpus import DedupSettings, Document, NearDuplicateDetector, find_duplicates
 from cleancorpus.dedup import SketchSettings
 from cleancorpus.dedup.index import DuplicateIndex, IndexError_
+from cleancorpus.engines.local import run_stages
 from conftest import run_cli
 
 WORDS = ("minister talks border peace army village river council vote budget market bank energy gas "
@@ -116,8 +117,9 @@ def test_same_clusters_in_any_order_and_any_number_of_jobs() -> None:
     shuffled = docs[:]
     random.Random(4).shuffle(shuffled)
     assert find_duplicates(shuffled).to_dict() == expected
-    parallel = DedupSettings(jobs=2, batch_size=3)
-    assert find_duplicates(shuffled, parallel).to_dict()["clusters"] == expected["clusters"]
+    parallel = NearDuplicateDetector()  # on the local engine: two workers, partitions of 3
+    list(run_stages(iter(shuffled), [parallel], jobs=2, partition_size=3))
+    assert parallel.result.to_dict()["clusters"] == expected["clusters"]
 
 
 def test_index_round_trip_and_settings_check(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from cleancorpus import DedupSettings, Document, find_duplicates
 from cleancorpus.dedup import DocInfo, NearDuplicateDetector
 from cleancorpus.dedup.clusters import greedy_clusters
 from cleancorpus.dedup.index import DuplicateIndex, IndexError_
+from cleancorpus.engines.local import run_stages
 from conftest import run_cli
 from test_dedup import story
 
@@ -76,7 +77,9 @@ def test_a_long_chain_never_attaches_below_the_thresholds_in_any_order_or_jobs()
     shuffled = docs[:]
     random.Random(3).shuffle(shuffled)
     assert find_duplicates(shuffled).to_dict() == expected.to_dict()
-    parallel = find_duplicates(shuffled, DedupSettings(jobs=2, batch_size=2))
+    detector = NearDuplicateDetector()  # on the local engine: two workers, partitions of 2
+    list(run_stages(iter(shuffled), [detector], jobs=2, partition_size=2))
+    parallel = detector.result
     assert parallel.to_dict()["clusters"] == expected.to_dict()["clusters"]
     assert parallel.to_dict()["related"] == expected.to_dict()["related"]
 

@@ -33,7 +33,7 @@ def test_several_jobs_give_the_recorded_outputs_in_order(expected: dict) -> None
 
     rows = build_rows()
     docs = [Document(r["id"], r["text"], r["source"]) for r in rows]
-    out = list(Pipeline(Settings(dedup=DedupSettings(jobs=2))).run(iter(docs)))  # a stream: spooled, in workers
+    out = list(Pipeline(Settings(jobs=2)).run(iter(docs)))  # a stream: spooled, in workers
     assert [d.id for d in out] == [r["id"] for r in rows]
     for doc in out:
         want = expected[doc.id]

@@ -155,3 +155,40 @@ def test_every_flag_of_the_settings_table_sets_its_field(tmp_path: Path) -> None
     assert changed.check.ignore == default.check.ignore + ("CC405",)
     assert changed.cruft.disable == default.cruft.disable + ("a", "b")
     assert changed.read.max_document_bytes == 2 * 1024 * 1024
+
+
+STAGE_CLASSES = {"CruftRemover", "NameNormalizer", "NearDuplicateDetector", "TextRepairer", "RecurrenceModel",
+                 "NameDiscovery"}
+
+
+def stage_knowledge_in(path: Path) -> list[str]:
+    """What of the stages' own classes an engine module uses: imports of them, ``isinstance``
+    on them, and attributes of a stage set from outside (``x.recurrence = ...``)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            found += [f"imports {a.name}" for a in node.names if a.name in STAGE_CLASSES]
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance":
+            names = {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)}
+            found += [f"isinstance on {n}" for n in sorted(names & STAGE_CLASSES)]
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr.startswith("_") \
+                        and not (isinstance(target.value, ast.Name) and target.value.id == "self"):
+                    found.append(f"sets {target.attr} from outside")
+    return found
+
+
+def test_the_engines_use_the_stage_interface_and_nothing_else() -> None:
+    """Engines move data between the stages' partial / merge / finish / apply (issue 26):
+    no stage class named, no ``isinstance`` on one, no private attribute set from outside."""
+    used = {path.name: stage_knowledge_in(path) for path in (PACKAGE / "engines").glob("*.py")}
+    used["pipeline.py"] = [u for u in stage_knowledge_in(PACKAGE / "pipeline.py") if u.startswith(("isinstance", "sets"))]
+    assert {name: found for name, found in used.items() if found} == {}
+    sample = ast.parse("from x import CruftRemover\nisinstance(s, NearDuplicateDetector)\nd._duplicate_of = {}\n")
+    probe = PACKAGE.parent / "tests" / ".layout-probe.py"
+    probe.write_text(ast.unparse(sample), encoding="utf-8")
+    try:
+        assert len(stage_knowledge_in(probe)) == 3  # the finder finds what it looks for
+    finally:
+        probe.unlink()

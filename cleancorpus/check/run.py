@@ -16,7 +16,8 @@ from ..dedup.signatures import sketch_texts
 from ..document import Document
 from ..io import STDIN, ReadProblem, read_corpus
 from ..names import NameDiscovery
-from ..pipeline import ProgressCallback, Spool, build_stages
+from ..engines.local import ProgressCallback, Spool
+from ..pipeline import build_stages
 from ..repair import TextRepairer
 from .baseline import split_by_baseline
 from .cache import CheckCache, ExtractionCache
@@ -231,7 +232,7 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
             if window:
                 yield window
 
-        jobs = settings.dedup.jobs or os.cpu_count() or 1
+        jobs = settings.jobs or os.cpu_count() or 1
         state = (repairer, remover.for_workers() if jobs > 1 else remover, normalizer, check, settings.dedup.sketch)
         if jobs > 1:
             from ..workers import ordered_map

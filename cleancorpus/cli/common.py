@@ -232,10 +232,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if getattr(args, "threshold", None) is not None and 0 < args.threshold <= 1:
         # a stricter threshold must not be missed by a looser candidate search
         dedup = replace(dedup, lsh_threshold=min(dedup.lsh_threshold, args.threshold))
-    dedup = replace(dedup, jobs=args.jobs if getattr(args, "jobs", None) is not None else 0)
+    jobs = args.jobs if getattr(args, "jobs", None) is not None else 0
     if dedup.representative == "source" and not dedup.preferred_sources:
         raise UsageError("--representative source needs at least one --prefer SOURCE")
-    return validate_settings(replace(settings, dedup=dedup), "command line and configuration")
+    return validate_settings(replace(settings, dedup=dedup, jobs=jobs), "command line and configuration")
 
 
 def add_engine_options(parser: argparse.ArgumentParser) -> None:

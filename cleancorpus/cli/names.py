@@ -18,6 +18,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+
     from ..io import atomic_write_bytes, read_corpus
     from ..names import NameDiscovery, variants_to_toml
     from ..pipeline import build_stages, run_stages
@@ -32,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(enabled=not args.quiet)
     try:
         cleaned = run_stages(read_corpus(args.inputs, settings.read, problems), [repairer, remover],
-                             progress=progress, last_pass="discovering")
+                             progress=progress, last_pass="discovering", jobs=settings.jobs or os.cpu_count() or 1)
         found = discovery.fit(cleaned).variants()
     finally:
         progress.close()

@@ -1,180 +1,185 @@
-"""Recurrence learned over partitions: the same recurring lines as
-:meth:`RecurrenceModel.fit <.recurrence.RecurrenceModel.fit>` over the whole stream, in
-steps that each see one partition or one bucket.
+"""Recurrence learned over partitions: mergeable states that give exactly what
+:meth:`RecurrenceModel.fit <.recurrence.RecurrenceModel.fit>` gives over the whole stream,
+whatever the partitions and the order their states are merged in.
 
-What the one-pass fit decides depends on input order in two places, and both are made
-explicit here so that any partitioning gives the same answer:
+The one-pass fit depends on input order in two places:
 
 - a document whose source already had its *story* (same prose lines) is not counted: the
-  first document of each ``(source, story)`` in corpus order is (:func:`story_entries`,
-  then :func:`repeated_in_bucket` per bucket of story keys);
-- sentences are learned from each source's first ``prose_first_docs`` counted documents:
-  with every partition's counted documents per source (:func:`counted_per_source`), the
-  caller knows each partition's starting rank per source (:func:`rank_offsets`), so the
-  learning documents are known (:func:`learning_digests`).
+  first copy in corpus order is;
+- sentences are learned from each source's first ``prose_first_docs`` counted documents.
 
-Then each partition counts its short lines and learned sentences (:func:`count_entries`,
-split by bucket of digest), each bucket keeps the lines past the thresholds
-(:func:`recurring_in_bucket`: the group-by source and line), and :func:`slim_model` builds
-the model workers apply, equal to ``RecurrenceModel.recurring_only()`` of the one-pass fit.
+So learning takes two rounds, each a ``partial`` per partition, a ``merge`` (associative
+and commutative) and a ``finish``:
 
-Positions are ``(partition number, document number in it)``: corpus order.
+1. :class:`StoryState`: per ``(source, story)`` its first position and number of copies,
+   and per source the ``prose_first_docs`` earliest documents that are first of their story
+   *within the state*, with their sentence digests. That is enough: a document first of its
+   story in the union of two states is first in its own, and has at least as many such
+   documents before it in the union as in its own state (every one before it in its own
+   state that is not first in the union is a copy of a distinct story whose first copy, in
+   the other state, comes earlier still). :meth:`StoryState.finish` gives a
+   :class:`StoryPlan`: the later copies to skip, the sentences learned, the counts.
+2. :class:`LineCounts`: with the plan, each partition counts its counted documents' short
+   lines and learned sentences; counts add up.
+
+Positions are ``(partition number, document number in it)``, packed into one int
+(:func:`position`): corpus order.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from ..document import Document
 from .recurrence import PROSE_MARK, RecurrenceModel, RecurrenceSettings, source_of
 
+#: Documents a partition may hold (the low bits of a packed position).
+_PART_SHIFT = 32
+
+
+def position(part: int, number: int) -> int:
+    """Corpus order of document ``number`` (from 0) of partition ``part``, as one int."""
+    return (part << _PART_SHIFT) | number
+
 
 @dataclass
-class PartitionScan:
-    """Recurrence's scan of each document of one partition, in order."""
+class StoryState:
+    """Round 1 of learning recurrence (see the module docstring); a value: merging never
+    changes the states merged."""
 
-    part: int
-    sources: list[str]
-    digests: list[frozenset]
-    stories: list[bytes | None]
-    ids: list[str]
+    #: source -> story -> (first position, copies)
+    firsts: dict[str, dict[bytes, tuple[int, int]]] = field(default_factory=dict)
+    #: source -> documents with no prose line (each its own story)
+    storyless: Counter = field(default_factory=Counter)
+    #: source -> the earliest documents first of their story here: ``(position, story, sentence digests)``
+    candidates: dict[str, list[tuple[int, bytes | None, frozenset]]] = field(default_factory=dict)
 
-    def __len__(self) -> int:
-        return len(self.sources)
+    @classmethod
+    def of_partition(cls, part: int, documents: Iterable[Document], model: RecurrenceModel) -> "StoryState":
+        """The state of one partition's documents (the earlier stages already applied)."""
+        state = cls()
+        keep = model.settings.prose_first_docs
+        for number, doc in enumerate(documents):
+            source = source_of(doc)
+            at = position(part, number)
+            candidates = state.candidates.setdefault(source, [])
+            wanted = len(candidates) < keep
+            if wanted:
+                digests, story = model.scan(doc)
+                sentences = frozenset(d for d in digests if d[0] == PROSE_MARK)
+            else:
+                story = model.story_key(doc)
+            if story is None:
+                state.storyless[source] += 1
+            else:
+                stories = state.firsts.setdefault(source, {})
+                seen = stories.get(story)
+                if seen is not None:
+                    stories[story] = (seen[0], seen[1] + 1)
+                    continue
+                stories[story] = (at, 1)
+            if wanted:
+                candidates.append((at, story, sentences))
+        return state
 
+    @classmethod
+    def merge(cls, states: Sequence["StoryState"], settings: RecurrenceSettings) -> "StoryState":
+        """One state of all of ``states``' documents (in any order, any grouping)."""
+        merged = cls()
+        for state in states:
+            for source, stories in state.firsts.items():
+                into = merged.firsts.get(source)
+                if into is None:
+                    merged.firsts[source] = dict(stories)
+                    continue
+                for story, (at, copies) in stories.items():
+                    seen = into.get(story)
+                    into[story] = (at, copies) if seen is None else (min(at, seen[0]), copies + seen[1])
+            merged.storyless.update(state.storyless)
+        keep = settings.prose_first_docs
+        sources = {source for state in states for source in state.candidates}
+        for source in sources:
+            stories = merged.firsts.get(source, {})
+            pooled = sorted((c for state in states for c in state.candidates.get(source, ())), key=lambda c: c[0])
+            merged.candidates[source] = [c for c in pooled if c[1] is None or stories[c[1]][0] == c[0]][:keep]
+        return merged
 
-def scan_partition(part: int, documents: Iterable[Document], model: RecurrenceModel) -> PartitionScan:
-    """Scan one partition's documents (the earlier stages already applied)."""
-    sources, digests, stories, ids = [], [], [], []
-    for doc in documents:
-        found, story = model.scan(doc)
-        sources.append(source_of(doc))
-        digests.append(frozenset(found))
-        stories.append(story)
-        ids.append(doc.id)
-    return PartitionScan(part, sources, digests, stories, ids)
-
-
-def _bucket(key: bytes, buckets: int) -> int:
-    return int.from_bytes(hashlib.blake2b(key, digest_size=4).digest(), "little") % buckets
-
-
-def story_entries(scan: PartitionScan, buckets: int) -> list[list[tuple[str, bytes, int, int]]]:
-    """Per bucket of story key: ``(source, story, partition, number)`` of each document that has a story."""
-    out: list[list[tuple[str, bytes, int, int]]] = [[] for _ in range(buckets)]
-    for number, (source, story) in enumerate(zip(scan.sources, scan.stories)):
-        if story is not None:
-            out[_bucket(source.encode("utf-8", "surrogatepass") + story, buckets)].append(
-                (source, story, scan.part, number))
-    return out
-
-
-def repeated_in_bucket(pieces: Sequence[list[tuple[str, bytes, int, int]]]) -> list[tuple[int, int]]:
-    """The positions of documents whose ``(source, story)`` came earlier in the corpus."""
-    seen: set[tuple[str, bytes]] = set()
-    repeated = []
-    for source, story, part, number in sorted((e for piece in pieces for e in piece), key=lambda e: (e[2], e[3])):
-        if (source, story) in seen:
-            repeated.append((part, number))
-        else:
-            seen.add((source, story))
-    return repeated
-
-
-def id_entries(scan: PartitionScan, buckets: int) -> list[list[tuple[str, int, int]]]:
-    """Per bucket of id: ``(id, partition, number)``: what :func:`clashing_ids` looks at."""
-    out: list[list[tuple[str, int, int]]] = [[] for _ in range(buckets)]
-    for number, doc_id in enumerate(scan.ids):
-        out[_bucket(doc_id.encode("utf-8", "surrogatepass"), buckets)].append((doc_id, scan.part, number))
-    return out
-
-
-def clashing_ids(pieces: Sequence[list[tuple[str, int, int]]]) -> list[str]:
-    """Ids read in two partitions (a partition renames its own repeats, as the local reader does)."""
-    parts: dict[str, set[int]] = defaultdict(set)
-    for doc_id, part, _ in (e for piece in pieces for e in piece):
-        parts[doc_id].add(part)
-    return sorted(i for i, p in parts.items() if len(p) > 1)
-
-
-def counted_per_source(scan: PartitionScan, repeated: set[int]) -> Counter:
-    """How many of the partition's documents each source counts (``repeated``: numbers of
-    the partition's documents not counted)."""
-    return Counter(s for n, s in enumerate(scan.sources) if n not in repeated)
-
-
-def rank_offsets(per_partition: Sequence[Counter]) -> list[dict[str, int]]:
-    """For each partition, the number of counted documents each source had before it."""
-    total: Counter = Counter()
-    offsets = []
-    for counts in per_partition:
-        offsets.append(dict(total))
-        total.update(counts)
-    return offsets
+    def finish(self) -> "StoryPlan":
+        plan = StoryPlan()
+        for source, stories in self.firsts.items():
+            plan.doc_counts[source] += len(stories)
+            for story, (at, copies) in stories.items():
+                if copies > 1:
+                    plan.firsts[(source, story)] = at
+                    plan.repeated_stories += copies - 1
+        plan.doc_counts.update(self.storyless)
+        for source, candidates in self.candidates.items():
+            learned: set[bytes] = set()
+            for _, _, sentences in candidates:
+                learned |= sentences
+            if learned:
+                plan.learned[source] = frozenset(learned)
+        return plan
 
 
-def _learning_numbers(scan: PartitionScan, repeated: set[int], offsets: dict[str, int],
-                      first_docs: int) -> set[int]:
-    rank = dict(offsets)
-    learning = set()
-    for number, source in enumerate(scan.sources):
-        if number in repeated:
-            continue
-        if rank.get(source, 0) < first_docs:
-            learning.add(number)
-        rank[source] = rank.get(source, 0) + 1
-    return learning
+@dataclass
+class StoryPlan:
+    """What round 1 decided: which documents count and which sentences are learned."""
+
+    doc_counts: Counter = field(default_factory=Counter)
+    #: ``(source, story)`` of stories with several copies -> the position of the one counted
+    firsts: dict[tuple[str, bytes], int] = field(default_factory=dict)
+    #: source -> the sentence digests of its learning documents
+    learned: dict[str, frozenset] = field(default_factory=dict)
+    repeated_stories: int = 0
 
 
-def learning_digests(scan: PartitionScan, repeated: set[int], offsets: dict[str, int],
-                     settings: RecurrenceSettings) -> dict[str, set[bytes]]:
-    """Per source, the sentence digests of the partition's learning documents."""
-    learned: dict[str, set[bytes]] = defaultdict(set)
-    for number in _learning_numbers(scan, repeated, offsets, settings.prose_first_docs):
-        learned[scan.sources[number]].update(d for d in scan.digests[number] if d[0] == PROSE_MARK)
-    return dict(learned)
+@dataclass
+class LineCounts:
+    """Round 2: per source, in how many counted documents each short line (and learned
+    sentence) occurs. Counts add up, so any merge order gives the same state."""
 
+    counts: dict[str, Counter] = field(default_factory=dict)
 
-def count_entries(scan: PartitionScan, repeated: set[int], learned: dict[str, set[bytes]],
-                  buckets: int) -> list[Counter]:
-    """Per bucket of digest, ``Counter((source, digest))`` over the partition's counted
-    documents: every short line, and the sentences its source learned."""
-    out = [Counter() for _ in range(buckets)]
-    for number, (source, digests) in enumerate(zip(scan.sources, scan.digests)):
-        if number in repeated:
-            continue
-        known = learned.get(source, ())
-        for digest in digests:
-            if digest[0] != PROSE_MARK or digest in known:
-                out[int.from_bytes(digest[1:4], "little") % buckets][(source, digest)] += 1
-    return out
+    @classmethod
+    def of_partition(cls, part: int, documents: Iterable[Document], model: RecurrenceModel,
+                     plan: StoryPlan) -> "LineCounts":
+        state = cls()
+        for number, doc in enumerate(documents):
+            source = source_of(doc)
+            digests, story = model.scan(doc)
+            if story is not None:
+                first = plan.firsts.get((source, story))
+                if first is not None and first != position(part, number):
+                    continue  # a later copy of a story its source counts once
+            learned = plan.learned.get(source, ())
+            counts = state.counts.get(source)
+            if counts is None:
+                counts = state.counts[source] = Counter()
+            for digest in digests:
+                if digest[0] != PROSE_MARK or digest in learned:
+                    counts[digest] += 1
+        return state
 
+    @classmethod
+    def merge(cls, states: Sequence["LineCounts"]) -> "LineCounts":
+        merged = cls()
+        for state in states:
+            for source, counts in state.counts.items():
+                into = merged.counts.get(source)
+                if into is None:
+                    merged.counts[source] = Counter(counts)
+                else:
+                    into.update(counts)
+        return merged
 
-def recurring_in_bucket(pieces: Sequence[Counter], doc_counts: dict[str, int],
-                        settings: RecurrenceSettings) -> dict[str, dict[bytes, int]]:
-    """The recurring lines of one bucket, per source, with their document counts."""
-    total: Counter = Counter()
-    for piece in pieces:
-        total.update(piece)
-    probe = RecurrenceModel(settings)
-    probe.doc_counts = Counter(doc_counts)
-    by_source: dict[str, Counter] = defaultdict(Counter)
-    for (source, digest), count in total.items():
-        by_source[source][digest] = count
-    probe.line_counts = by_source
-    return {source: dict(probe._recurring_items(source)) for source in by_source}
-
-
-def slim_model(settings: RecurrenceSettings, doc_counts: dict[str, int],
-               recurring: Iterable[dict[str, dict[bytes, int]]], repeated_stories: int) -> RecurrenceModel:
-    """The model workers apply: document counts and recurring lines only."""
-    model = RecurrenceModel(settings)
-    model.doc_counts = Counter(doc_counts)
-    for part in recurring:
-        for source, counts in part.items():
-            model.line_counts[source].update(counts)
-    model.repeated_stories = repeated_stories
-    return model
+    def finish(self, settings: RecurrenceSettings, plan: StoryPlan) -> RecurrenceModel:
+        """The fitted model: what the one-pass fit of the same documents holds (counts of
+        every short line and learned sentence; no story keys, which only fitting needs)."""
+        model = RecurrenceModel(settings)
+        model.doc_counts = Counter(plan.doc_counts)
+        model.line_counts = defaultdict(Counter, {s: Counter(c) for s, c in self.counts.items()})
+        model.repeated_stories = plan.repeated_stories
+        return model

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from ..document import SOURCE_LINES, Document, LineRemoval
+from ..stages import StageBase
 from .comments import find_comment_section
 from .lines import looks_like_headline, repeat_key
+from .partitioned import LineCounts, StoryPlan, StoryState
 from .recurrence import RecurrenceModel, RecurrenceSettings, source_of
 from .rules import Rule, RuleSet, build_rules
 
@@ -89,8 +91,11 @@ def continued_quotations(stripped: list[str], nonempty: list[int]) -> set[int]:
     return found
 
 
-class CruftRemover:
+class CruftRemover(StageBase):
     """Removes cruft lines from documents and records each removal with its rule.
+
+    Learning recurrence takes two rounds (:mod:`.partitioned`): which documents count (the
+    first copy of each story) and which sentences are learned, then the line counts.
 
     >>> remover = CruftRemover().fit(docs)        # doctest: +SKIP
     >>> clean = [remover.apply(d) for d in docs]  # doctest: +SKIP
@@ -106,11 +111,33 @@ class CruftRemover:
         self.line_rules = RuleSet(r for r in self.rules if r.scope == "line")
         self.section_rules = RuleSet(r for r in self.rules if r.scope == "section")
         self.recurrence = RecurrenceModel(s.recurrence_settings)
+        #: what the first learning round decided (between the two rounds only)
+        self.story_plan: StoryPlan | None = None
 
     @property
-    def needs_fit(self) -> bool:
-        """True when ``apply`` depends on corpus-wide counts (recurrence is on)."""
-        return self.settings.recurrence
+    def rounds(self) -> int:
+        """Two learning rounds when recurrence is on, else none."""
+        return 2 if self.settings.recurrence else 0
+
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> StoryState | LineCounts:
+        """What partition ``part`` teaches: its stories (round 0), its line counts (round 1)."""
+        if round == 0:
+            return StoryState.of_partition(part, documents, self.recurrence)
+        if self.story_plan is None:
+            raise RuntimeError("the second round of recurrence needs the first one finished")
+        return LineCounts.of_partition(part, documents, self.recurrence, self.story_plan)
+
+    def merge(self, states: Sequence, round: int = 0) -> StoryState | LineCounts:
+        if round == 0:
+            return StoryState.merge(states, self.recurrence.settings)
+        return LineCounts.merge(states)
+
+    def finish(self, state: StoryState | LineCounts, round: int = 0) -> None:
+        if round == 0:
+            self.story_plan = state.finish()  # type: ignore[union-attr]
+        else:
+            self.recurrence = state.finish(self.recurrence.settings, self.story_plan)  # type: ignore[call-arg]
+            self.story_plan = None
 
     def fit(self, documents: Iterable[Document]) -> "CruftRemover":
         """Learn recurring lines per source from the whole corpus (one pass)."""

@@ -1,21 +1,20 @@
 """The near-duplicate stage: signatures, LSH candidates, exact verification, clusters.
 
-``fit`` streams the (cleaned, normalized) corpus once: texts are sketched in batches
-(in parallel with ``jobs``), signatures are banded as datasketch's ``MinHashLSH`` bands them, and every
+``fit`` streams the (cleaned, normalized) corpus once: texts are sketched in batches,
+signatures are banded as datasketch's ``MinHashLSH`` bands them, and every
 candidate pair the LSH proposes is verified on the exact shingle sets before it counts.
 ``apply`` then marks each document that duplicates its cluster's representative.
 """
 
 from __future__ import annotations
 
-import os
-from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from ..document import Document, DuplicateOf
+from ..stages import StageBase
 from ..workers import batches as batch_list
 from .clusters import Cluster, DocInfo, Member, Related, greedy_clusters, two_hop_pairs
 from .containment import ensemble_candidates, ensemble_candidates_with_datasketch, sampled_candidates
@@ -50,7 +49,6 @@ class DedupSettings:
       :mod:`.containment`), ``ensemble`` (datasketch's ``MinHashLSHEnsemble`` scheme,
       one sort per band), ``datasketch`` (that class itself) or ``none``.
     - ``containment_sample_rate``: ``sampled`` keeps one shingle in this many.
-    - ``jobs``: processes for signatures (0 = all cores); results do not depend on it.
     Defaults chosen on ``benchmarks/dedup_quality.py`` (see ``benchmarks/README.md``).
     """
 
@@ -65,21 +63,14 @@ class DedupSettings:
     containment_candidates: str = "sampled"
     containment_sample_rate: int = 8
     batch_size: int = 500
-    jobs: int = 1
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("batch_size")
-        data.pop("jobs")
         data.pop("lsh_backend")
         data.pop("containment_candidates")
         data.pop("containment_sample_rate")
         return data
-
-
-def _sketch_worker(args: tuple[list[str], SketchSettings]) -> SketchBatch:
-    texts, settings = args
-    return sketch_texts(texts, settings)
 
 
 @dataclass
@@ -130,8 +121,13 @@ class SimilarityCounts:
                 "containment": self.containment}
 
 
-class NearDuplicateDetector:
+class NearDuplicateDetector(StageBase):
     """Finds near-duplicate documents with MinHash LSH and exact verification.
+
+    As a stage it learns in one round: ``partial`` sketches a partition (its documents'
+    signatures and shingle sets), ``merge`` puts partitions' sketches together, ``finish``
+    verifies candidates and clusters. (On a cluster the candidates and verification are a
+    keyed shuffle instead, :mod:`.partitioned`, and :meth:`use_result` takes its result.)
 
     Memory: per document one signature (``num_perm`` x 8 bytes) and its distinct shingle
     set (4 bytes a shingle), both in compact batch stores, plus ``bands`` x 8 bytes while
@@ -140,7 +136,9 @@ class NearDuplicateDetector:
     """
 
     name = "dedup"
-    needs_fit = True
+    rounds = 1
+    light = True  # apply is one dict lookup
+    learns_by_shuffle = True
 
     def __init__(self, settings: DedupSettings | None = None) -> None:
         self.settings = settings or DedupSettings()
@@ -153,30 +151,10 @@ class NearDuplicateDetector:
 
     # ------------------------------------------------------------------ sketching
 
-    def _sketched(self, documents: Iterable[Document]) -> Iterator[tuple[list[Document], SketchBatch]]:
-        s = self.settings
-        jobs = s.jobs or os.cpu_count() or 1
-        batches = batch_list(documents, s.batch_size)
-        if jobs <= 1:
-            for batch in batches:
-                yield batch, sketch_texts([d.text for d in batch], s.sketch)
-            return
-        from ..workers import ordered_map
-
-        sent: deque[list[Document]] = deque()  # batches in flight, in order (results come back in order)
-
-        def tasks() -> Iterator[tuple[list[str], object]]:
-            for batch in batches:
-                sent.append(batch)
-                yield [d.text for d in batch], s.sketch
-
-        for sketch in ordered_map(_sketch_worker, tasks(), jobs):
-            yield sent.popleft(), sketch
-
     def add(self, documents: Iterable[Document]) -> None:
         """Sketch documents and keep their signatures and shingle sets."""
-        for batch, sketch in self._sketched(documents):
-            self.add_batch(batch, sketch)
+        for batch in batch_list(documents, self.settings.batch_size):
+            self.add_batch(batch, sketch_texts([d.text for d in batch], self.settings.sketch))
 
     def add_batch(self, batch: list[Document], sketch: SketchBatch) -> None:
         """Keep a batch of documents sketched elsewhere (a worker that also cleaned them)."""
@@ -324,6 +302,32 @@ class NearDuplicateDetector:
         return self.result
 
     # ------------------------------------------------------------------ stage protocol
+
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> dict:
+        """``{part: (infos, sketch)}`` of one partition's documents."""
+        docs = list(documents)
+        return {part: ([info_of(d) for d in docs], sketch_texts([d.text for d in docs], self.settings.sketch))}
+
+    def merge(self, states, round: int = 0) -> dict:
+        merged: dict = {}
+        for state in states:
+            merged.update(state)
+        return merged
+
+    def finish(self, state: dict, round: int = 0) -> None:
+        """Keep every partition's sketches in corpus order, then verify and cluster."""
+        for part in sorted(state):
+            infos, sketch = state[part]
+            for info in infos:
+                self._register(info)
+            self.signatures.extend(sketch.signatures)
+            self.shingles.extend(sketch.shingle_sets)
+        self.cluster()
+
+    def use_result(self, result: DedupResult) -> None:
+        """Take clusters found elsewhere (the cluster engine's shuffle) as this stage's own."""
+        self.result = result
+        self._duplicate_of = result.duplicate_of()
 
     def fit(self, documents: Iterable[Document]) -> "NearDuplicateDetector":
         """Sketch the whole corpus, then find and verify its duplicate clusters."""

@@ -1,26 +1,24 @@
-"""The pipeline on a Dask cluster: fits as maps and group-bys over partitions, apply as a
-map, output shards written by the workers. Nothing but small state (document counts per
-source, recurring lines, verified duplicate edges, per-partition totals) ever reaches the
-client.
+"""The pipeline on a Dask cluster: the stages' own learning rounds as maps and trees of
+merges over partitions, apply as a map, output shards written by the workers. Nothing but
+finished stages and small tallies ever reaches the client.
 
 Passes over the corpus (each a map over partitions; every task is a pure function of its
 partition and of state computed before it, so a task lost with its worker is simply run
 again elsewhere, and writes go to temporary names renamed into place):
 
-1. cruft: recurrence scan per partition, story and id keys grouped by bucket, counted
-   documents per source (ranks), learned sentences, line counts grouped by bucket
-   (:mod:`cleancorpus.cruft.partitioned`);
-   names (only with ``apply_discovered`` or check's CC202): discovery counted per partition,
-   merged in a tree (:meth:`~cleancorpus.names.NameDiscovery.merge`);
-2. near-duplicates: partitions cleaned and sketched, band keys and sampled shingles
-   grouped by bucket, candidates joined to both documents' sketches for verification,
-   clusters of the verified edges on the client (:mod:`cleancorpus.dedup.partitioned`);
+1. every stage that learns by rounds (:mod:`cleancorpus.stages`: recurrence's two rounds,
+   name discovery): ``partial`` per partition with the stages before it applied, ``merge``
+   in a tree of :data:`FAN_IN` states a task, ``finish`` on a worker; the first pass also
+   groups ids by bucket to find ids read in two partitions;
+2. near-duplicates, the stage that learns by a keyed shuffle: partitions cleaned and
+   sketched, band keys and sampled shingles grouped by bucket, candidates joined to both
+   documents' sketches for verification, clusters of the verified edges on the client
+   (:mod:`cleancorpus.dedup.partitioned`);
 3. output: partitions cleaned again and written as part files with their records; the
    parts of each output shard are joined in order by a worker.
 
-Pass 1 keeps each partition's scan (digests of its short lines) in worker memory until its
-counts are reduced; pass 2 keeps each partition's sketch (a signature and a shingle set a
-document) until clusters are known. Everything else streams.
+Pass 2 keeps each partition's sketch (a signature and a shingle set a document) until
+clusters are known. Everything else streams.
 """
 
 from __future__ import annotations
@@ -45,8 +43,10 @@ from ..io.readers import CorpusError, ReadOptions, ReadProblem, file_kind
 from ..pipeline import apply_stages, excerpt_ids_of, leftovers_as_problems, notes_as_problems, write_run_report
 from .partitions import Partition, count_records, list_shards, plan_partitions
 
-#: Buckets per worker for the group-by steps (story keys, line digests, band keys, samples).
+#: Buckets per worker for the group-by steps (ids, band keys, samples).
 BUCKETS_PER_WORKER = 2
+#: States merged by one task of a learning round's tree of merges.
+FAN_IN = 8
 
 
 def require_dask():
@@ -143,31 +143,30 @@ def _read_through(partition: Partition, options: ReadOptions, stages: Sequence) 
     return [apply_stages(d, stages) for d in docs]
 
 
-def _discover_task(partition: Partition, options: ReadOptions, earlier: Sequence) -> Any:
-    from ..names import NameDiscovery
+def _partial_task(partition: Partition, options: ReadOptions, shipped: tuple, round: int,
+                  buckets: int = 0) -> Any:
+    """A learning stage's partial state of one partition (the stages before it applied);
+    with ``buckets``, also the partition's ids by bucket (see :func:`.partitions.clashing_ids`)."""
+    from .partitions import id_entries
 
-    return NameDiscovery().fit(_read_through(partition, options, earlier))
-
-
-def _merged_discoveries(parts: list, known: set[str]) -> Any:
-    """One discovery of the documents of all ``parts`` (the parts themselves are left as
-    they are: a task run again must find its inputs unchanged)."""
-    from ..names import NameDiscovery
-
-    merged = NameDiscovery(known)
-    for part in parts:
-        merged.merge(part)
-    return merged
+    earlier, stage = shipped
+    docs = _read_through(partition, options, earlier)
+    state = stage.partial(partition.number, docs, round)
+    return (state, id_entries([d.id for d in docs], partition.number, buckets)) if buckets else state
 
 
-def _variants_of(discovery) -> list:
-    return discovery.variants()
+def _merge_task(shipped: tuple, states: list, round: int) -> Any:
+    return shipped[1].merge(states, round)
 
 
-def _scan_task(partition: Partition, options: ReadOptions, earlier: Sequence, remover) -> Any:
-    from ..cruft.partitioned import scan_partition
+def _finish_task(shipped: tuple, states: list, round: int) -> Any:
+    """The stage after ``finish`` of the merged ``states``, as workers get it. (A copy: the
+    shipped stage is a value other tasks on this worker may hold too.)"""
+    import copy
 
-    return scan_partition(partition.number, _read_through(partition, options, earlier), remover.recurrence)
+    stage = copy.copy(shipped[1])
+    stage.finish(stage.merge(states, round), round)
+    return stage.for_workers()
 
 
 @dataclass
@@ -233,10 +232,6 @@ def _value(value: Any) -> Any:
 
 def _rebase(sketch, base: int):
     return replace(sketch, base=base)
-
-
-def _positions_of(part: int, repeated: list[tuple[int, int]]) -> set[int]:
-    return {n for p, n in repeated if p == part}
 
 
 @dataclass
@@ -376,7 +371,7 @@ class DaskPipeline:
         self.settings = settings
         self.progress = progress
         self.stages = build_stages(settings, cruft="cruft" in stages, names="names" in stages,
-                                   dedup="dedup" in stages, repair="repair" in stages)
+                                   dedup="dedup" in stages, repair="repair" in stages, discover_names=discover_names)
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         self.buckets = max(BUCKETS_PER_WORKER * workers, 1)
         self.result = None
@@ -387,9 +382,7 @@ class DaskPipeline:
     @property
     def detector(self):
         """The near-duplicate stage (its ``result`` once fitted), or ``None``."""
-        from ..dedup import NearDuplicateDetector
-
-        return next((s for s in self.stages if isinstance(s, NearDuplicateDetector)), None)
+        return next((s for s in self.stages if s.name == "dedup"), None)
 
     def _check_supported(self) -> None:
         s = self.settings
@@ -398,7 +391,7 @@ class DaskPipeline:
 
     # -------------------------------------------------------------- helpers
 
-    def _wait(self, futures: list, label: str) -> None:
+    def wait_for(self, futures: list, label: str) -> None:
         """Wait for ``futures``, telling progress how many partitions are done."""
         from distributed import as_completed
 
@@ -414,7 +407,7 @@ class DaskPipeline:
         """``future[index]`` of each future (a piece of a split result, as a future)."""
         return [self.client.submit(operator.getitem, f, index, pure=False) for f in futures]
 
-    def _broadcast(self, value: Any) -> Any:
+    def broadcast(self, value: Any) -> Any:
         """``value`` as a future every task can take. A task's result rather than scattered
         data: the scheduler can compute it again if the workers holding it are lost."""
         return self.client.submit(_value, value, pure=False)
@@ -422,89 +415,65 @@ class DaskPipeline:
     # -------------------------------------------------------------- fitting
 
     def fit(self) -> "DaskPipeline":
-        from ..cruft import CruftRemover
-        from ..dedup import NearDuplicateDetector
-        from ..names import NameNormalizer
-
+        """Learn every stage that learns from the corpus, in order, each on what the stages
+        before it leave: rounds of ``partial`` per partition and a tree of ``merge``; the
+        near-duplicate stage by its keyed shuffle."""
         applied: list = []
-        for stage in self.stages:
-            if isinstance(stage, CruftRemover) and stage.needs_fit:
-                self._fit_cruft(stage, applied)
-            elif isinstance(stage, NameNormalizer) and (stage.needs_fit or self.discover_names):
-                self._fit_names(stage, applied)
-            elif isinstance(stage, NearDuplicateDetector):
-                self._fit_dedup(stage, applied)
-            applied.append(stage.for_workers() if hasattr(stage, "for_workers") else stage)
+        ids_checked = False
+        for index, stage in enumerate(self.stages):
+            if getattr(stage, "learns_by_shuffle", False):
+                self._fit_by_shuffle(stage, applied)
+            else:
+                for round in range(stage.rounds):
+                    stage = self._learn_round(stage, applied, round, check_ids=not ids_checked)
+                    ids_checked = True
+                self.stages[index] = stage
+            applied.append(stage.for_workers())
         return self
 
-    def _fit_cruft(self, remover, earlier: list) -> None:
-        from ..cruft import partitioned as rec
-
-        client, options, buckets = self.client, self.settings.read, self.buckets
-        settings = remover.recurrence.settings
-        shipped = self._broadcast((earlier, remover))
-        scans = [client.submit(lambda p, s, o=options: _scan_task(p, o, s[0], s[1]), part, shipped, pure=False)
+    def _learn_round(self, stage: Any, earlier: list, round: int, check_ids: bool = False) -> Any:
+        """One learning round of ``stage`` on the cluster: its partial state per partition,
+        merged in a tree of :data:`FAN_IN` states a task, finished on a worker. Returns the
+        stage as workers get it (only that reaches the client, never the states)."""
+        client = self.client
+        shipped = self.broadcast((earlier, stage))
+        buckets = self.buckets if check_ids else 0
+        parts = [client.submit(_partial_task, part, self.settings.read, shipped, round, buckets, pure=False)
                  for part in self.partitions]
-        self._wait(scans, "fitting cruft")
-        # ids read in two partitions; stories a source already had (first in corpus order counts)
-        ids = client.map(rec.id_entries, scans, buckets=buckets, pure=False)
-        clashes = client.gather([client.submit(rec.clashing_ids, self._pieces(ids, b), pure=False)
-                                 for b in range(buckets)])
+        self.wait_for(parts, f"fitting {stage.name}")
+        if check_ids:
+            self._check_ids(self._pieces(parts, 1))
+            parts = self._pieces(parts, 0)
+        while len(parts) > FAN_IN:
+            parts = [client.submit(_merge_task, shipped, parts[i:i + FAN_IN], round, pure=False)
+                     for i in range(0, len(parts), FAN_IN)]
+        return client.submit(_finish_task, shipped, parts, round, pure=False).result()
+
+    def _check_ids(self, ids: list) -> None:
+        """Stop on ids read in two partitions (the local reader renames repeats; a partition
+        cannot know of another's)."""
+        from .partitions import clashing_ids
+
+        client = self.client
+        clashes = client.gather([client.submit(clashing_ids, self._pieces(ids, b), pure=False)
+                                 for b in range(self.buckets)])
         clashing = sorted(i for found in clashes for i in found)
         if clashing:
             shown = ", ".join(repr(i) for i in clashing[:5]) + (" ..." if len(clashing) > 5 else "")
             raise CorpusError(f"{len(clashing)} id(s) occur in two partitions: {shown}; --engine dask needs "
                               "unique ids (the local engine renames repeats)")
-        stories = client.map(rec.story_entries, scans, buckets=buckets, pure=False)
-        repeated = [pos for found in client.gather(
-            [client.submit(rec.repeated_in_bucket, self._pieces(stories, b), pure=False) for b in range(buckets)])
-            for pos in found]
-        repeated_sets = [_positions_of(number, repeated) for number in range(len(self.partitions))]
-        counted = client.gather(client.map(rec.counted_per_source, scans, repeated_sets, pure=False))
-        offsets = rec.rank_offsets(counted)
-        learned: dict[str, set[bytes]] = {}
-        for found in client.gather(client.map(rec.learning_digests, scans, repeated_sets, offsets,
-                                              settings=settings, pure=False)):
-            for source, digests in found.items():
-                learned.setdefault(source, set()).update(digests)
-        doc_counts: Counter = Counter()
-        for c in counted:
-            doc_counts.update(c)
-        learned_future = self._broadcast(learned)
-        counts = client.map(rec.count_entries, scans, repeated_sets, learned=learned_future, buckets=buckets,
-                            pure=False)
-        recurring = client.gather([client.submit(rec.recurring_in_bucket, self._pieces(counts, b), dict(doc_counts),
-                                                 settings, pure=False) for b in range(buckets)])
-        remover.recurrence = rec.slim_model(settings, dict(doc_counts), recurring, len(repeated))
-        # (the scans are released with the last reference to their futures, on return)
 
-    def _fit_names(self, normalizer, earlier: list) -> None:
-        """Name discovery: counted per partition, merged in a tree of ``fan_in`` parts a
-        task (the merge is exact, see :class:`~cleancorpus.names.discovery.ContextCounter`),
-        the variants chosen on a worker; only they reach the client."""
-        client, fan_in = self.client, 8
-        shipped = self._broadcast(earlier)
-        parts = [client.submit(_discover_task, part, self.settings.read, shipped, pure=False)
-                 for part in self.partitions]
-        self._wait(parts, "discovering names")
-        known = normalizer.known_words()
-        while len(parts) > fan_in:
-            parts = [client.submit(_merged_discoveries, parts[i:i + fan_in], set(), pure=False)
-                     for i in range(0, len(parts), fan_in)]
-        merged = client.submit(_merged_discoveries, parts, known, pure=False)  # (words a table knows left out)
-        normalizer.use_discovered(client.submit(_variants_of, merged, pure=False).result())
-
-    def _fit_dedup(self, detector, earlier: list) -> None:
+    def _fit_by_shuffle(self, detector, earlier: list) -> None:
         from ..dedup import partitioned as nd
         from ..dedup.clusters import two_hop_pairs
 
         client, s, buckets = self.client, detector.settings, self.buckets
-        shipped = self._broadcast(earlier)
+        shipped = self.broadcast(earlier)
         spool = self.spool_folder
         raw = [client.submit(lambda p, e, n, o=self.settings.read, d=s: _sketch_task(
                    p, o, e, d, None if spool is None else str(Path(spool) / f"{n:08d}.cleaned")),
                part, shipped, number, pure=False) for number, part in enumerate(self.partitions)]
-        self._wait(raw, "fitting dedup")
+        self.wait_for(raw, "fitting dedup")
         lengths = client.gather(client.map(len, raw, pure=False))
         self.problems = [p for found in client.gather(client.map(_problems_of, raw, pure=False)) for p in found]
         bases = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if lengths else np.zeros(0, np.int64)
@@ -541,32 +510,31 @@ class DaskPipeline:
         groups = nd.components(edges)
         wanted = sorted(i for g in groups for i in g)
         infos: dict = {}
-        wanted_future = self._broadcast(wanted)  # (a large list as a keyword of map would be inlined per task)
+        wanted_future = self.broadcast(wanted)  # (a large list as a keyword of map would be inlined per task)
         for found in client.gather([client.submit(nd.infos_of, sketch, wanted_future, pure=False)
                                     for sketch in sketches]):
             infos.update(found)
         clusters, related = nd.clusters_of_edges(edges, infos, s)
-        detector.result = nd.result_of(clusters, s, total, int(candidates), len(edges), counts, related)
-        detector._duplicate_of = detector.result.duplicate_of()
+        detector.use_result(nd.result_of(clusters, s, total, int(candidates), len(edges), counts, related))
         self.result = detector.result
 
     # -------------------------------------------------------------- applying
 
     def fitted_stages(self) -> list:
-        return [stage.for_workers() if hasattr(stage, "for_workers") else stage for stage in self.stages]
+        return [stage.for_workers() for stage in self.stages]
 
     def write(self, folder: Path, shard_names: Sequence[str], drop_duplicates: bool = False,
               dropped_name: str | None = None, excerpt_ids: set[str] | None = None) -> list[PartOutput]:
         """Clean each partition and write its part files under ``folder`` (one output shard
         name per partition); returns what each partition did, in order."""
         client = self.client
-        shipped = self._broadcast(self.fitted_stages())
+        shipped = self.broadcast(self.fitted_stages())
         options = self.settings.read
         futures = [client.submit(lambda p, st, n, o=options: _write_part(p, o, st, str(folder), n, drop_duplicates,
                                                                           dropped_name, excerpt_ids or set()),
                                  part, shipped, name, pure=False)
                    for part, name in zip(self.partitions, shard_names)]
-        self._wait(futures, "writing")
+        self.wait_for(futures, "writing")
         return client.gather(futures)
 
 
@@ -600,7 +568,7 @@ def _check_task(partition: Partition, options: ReadOptions, stages: Sequence, ch
     findings = []
     for doc in docs:
         path = reported_path(doc, input_path)
-        after_cruft = remover.apply(repairer.apply(doc))
+        after_cruft = remover.apply(repairer.apply(doc) if repairer is not None else doc)
         cleaned = normalizer.apply(after_cruft)
         findings += change_findings(cleaned, path, after_cruft.text) + document_findings(doc, cleaned, path, check)
         if doc.id in duplicate_of:
@@ -616,7 +584,6 @@ def check_on_dask(input_path: str | Path | Sequence[str | Path], settings: Setti
     the cluster (without its cache; ``--fix`` and ``--diff`` need the local engine)."""
     from ..check.codes import CheckResult, selected_codes
     from ..check.run import conclude
-    from ..repair import TextRepairer
 
     require_dask()
     codes = selected_codes(settings.check)
@@ -628,13 +595,12 @@ def check_on_dask(input_path: str | Path | Sequence[str | Path], settings: Setti
                                 stages=("repair", "cruft", "names", "dedup") if "CC301" in codes
                                 else ("repair", "cruft", "names"),
                                 discover_names="CC202" in codes).fit()
-        repairer = TextRepairer(settings.repair)
-        remover, normalizer = [s for s in pipeline.fitted_stages() if s.name in ("cruft", "names")]
-        shipped = pipeline._broadcast((repairer, remover, normalizer))
-        duplicates = pipeline._broadcast(pipeline.result.duplicate_of() if pipeline.result is not None else {})
+        fitted = {stage.name: stage for stage in pipeline.fitted_stages()}
+        shipped = pipeline.broadcast((fitted.get("repair"), fitted["cruft"], fitted["names"]))
+        duplicates = pipeline.broadcast(pipeline.result.duplicate_of() if pipeline.result is not None else {})
         futures = [client.submit(_check_task, part, settings.read, shipped, settings.check, base,
                                  duplicates, pure=False) for part in pipeline.partitions]
-        pipeline._wait(futures, "checking")
+        pipeline.wait_for(futures, "checking")
         found = client.gather(futures)
     findings = [f for part, _, _ in found for f in part]
     problems = [p for _, part, _ in found for p in part]

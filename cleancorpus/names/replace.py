@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import regex
 
 from ..document import SOURCE_LINES, Document, WordChange
+from ..stages import StageBase
 from .tables import AliasEntry, load_table, merge_tables, shipped_table
 
 # A whitespace-delimited token that is (or holds) a URL, an e-mail address or a bare domain.
@@ -88,8 +89,12 @@ def _inside(spans: list[tuple[int, int]], starts: list[int], start: int, end: in
     return index >= 0 and spans[index][0] <= start and end <= spans[index][1]
 
 
-class NameNormalizer:
+class NameNormalizer(StageBase):
     """Respells name variants from alias tables; records each change with its table entry.
+
+    With ``discover`` (``apply_discovered`` sets it; ``check`` sets it for CC202) it first
+    learns variants no table lists, in one round (:class:`~.discovery.NameDiscovery` per
+    partition, merged exactly).
 
     Cost: one regular-expression scan per document (all variants in one alternation).
     """
@@ -104,6 +109,8 @@ class NameNormalizer:
         tables.append(list(extra_entries))
         self._tables = tables
         self.discovered: list = []
+        #: learn variants from the corpus before applying (see :attr:`rounds`)
+        self.discover = self.settings.apply_discovered
         self._build(tables)
 
     def _build(self, tables: list[list[AliasEntry]]) -> None:
@@ -122,9 +129,27 @@ class NameNormalizer:
         self._literals = re.compile(literal_trie_pattern(ordered)) if ordered else None
 
     @property
-    def needs_fit(self) -> bool:
-        """True when discovered variants are to be applied (discovery needs the whole corpus)."""
-        return self.settings.apply_discovered
+    def rounds(self) -> int:
+        """One learning round when variants are discovered (that needs the whole corpus)."""
+        return 1 if self.discover else 0
+
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> Any:
+        from .discovery import NameDiscovery
+
+        return NameDiscovery().fit(documents)
+
+    def merge(self, states: Sequence[Any], round: int = 0) -> Any:
+        from .discovery import NameDiscovery
+
+        merged = NameDiscovery()
+        for state in states:
+            merged.merge(state)
+        return merged
+
+    def finish(self, state: Any, round: int = 0) -> None:
+        """Apply the variants discovered (words a table knows are left to the table)."""
+        state.known = self.known_words()
+        self.use_discovered(state.variants())
 
     def known_words(self) -> set[str]:
         """Every canonical form and variant the tables know."""
@@ -135,7 +160,7 @@ class NameNormalizer:
 
         Discovered entries have the lowest precedence: any table entry wins over them.
         """
-        if not self.settings.apply_discovered:
+        if not self.discover:
             for _ in documents:
                 pass
             return self

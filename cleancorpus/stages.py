@@ -1,0 +1,91 @@
+"""The one interface every stage offers, and that the engines use and nothing else.
+
+A stage ``apply``-s to one document at a time (a pure function of the document and what the
+stage has learned). A stage that learns from the corpus does so in ``rounds`` (most need
+one; recurrence needs two), each of three steps:
+
+- ``partial(part, documents, round) -> state``: what one partition teaches (``part``: the
+  partition's number, which orders partitions in the corpus; documents in corpus order;
+  every round of a stage sees the same partitions, so a document's position is the same);
+- ``merge(states, round) -> state``: one state of several; associative and commutative, so
+  any tree of merges in any order gives the same state, and it never changes the states
+  it merges (a task run again must find its inputs unchanged);
+- ``finish(state, round)``: the stage takes what it learned (round ``r + 1``'s ``partial``
+  may use what round ``r`` finished).
+
+Stated as datatrove states its steps by rank: ``merge`` of ``partial`` over any split of
+the corpus equals one ``partial`` over all of it; tests call the stages so.
+The local engine (:mod:`cleancorpus.engines.local`) and the Dask engine
+(:mod:`cleancorpus.engines.cluster`) are runners of this interface.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Protocol, Sequence
+
+from .document import Document
+
+
+class Stage(Protocol):
+    """What an engine needs of a stage."""
+
+    name: str
+    #: learning rounds before ``apply`` (0: the stage learns nothing from the corpus)
+    rounds: int
+    #: ``apply`` costs next to nothing (a lookup): not worth sending documents to a worker for
+    light: bool
+
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> Any: ...
+
+    def merge(self, states: Sequence[Any], round: int = 0) -> Any: ...
+
+    def finish(self, state: Any, round: int = 0) -> None: ...
+
+    def apply(self, doc: Document) -> Document: ...
+
+    def for_workers(self) -> "Stage": ...
+
+
+class StageBase:
+    """Defaults for a stage: nothing to learn, shipped to workers as it is."""
+
+    name = "stage"
+    light = False
+    #: learned on a cluster by a keyed shuffle of its own instead of a tree of merges
+    #: (the near-duplicate stage: band keys to buckets, candidates, verification)
+    learns_by_shuffle = False
+
+    @property
+    def rounds(self) -> int:
+        return 0
+
+    @property
+    def needs_fit(self) -> bool:
+        """Whether ``apply`` depends on what the corpus teaches (``rounds > 0``)."""
+        return self.rounds > 0
+
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> Any:
+        raise TypeError(f"the {self.name} stage learns nothing from the corpus")
+
+    def merge(self, states: Sequence[Any], round: int = 0) -> Any:
+        raise TypeError(f"the {self.name} stage learns nothing from the corpus")
+
+    def finish(self, state: Any, round: int = 0) -> None:
+        raise TypeError(f"the {self.name} stage learns nothing from the corpus")
+
+    def for_workers(self) -> "StageBase":
+        """The copy worker processes get (a stage may slim what ``apply`` does not need)."""
+        return self
+
+    def fit_rounds(self, documents: Sequence[Document]) -> "StageBase":
+        """Learn from ``documents`` (a list: read once per round) as one partition."""
+        for round in range(self.rounds):
+            self.finish(self.merge([self.partial(0, documents, round)], round), round)
+        return self
+
+
+def apply_stages(doc: Document, stages: Sequence[Stage]) -> Document:
+    """``doc`` after each of ``stages`` in turn."""
+    for stage in stages:
+        doc = stage.apply(doc)
+    return doc

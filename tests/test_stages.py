@@ -1,0 +1,167 @@
+"""The stage interface: for every stage that learns from the corpus, ``merge`` of ``partial``
+over any split of the corpus, merged in any order and any tree, equals one ``partial`` over
+all of it, and what ``finish`` learns equals the one-pass ``fit`` (the stages called directly,
+as datatrove tests its steps by rank). Then the local engine on several jobs and partition
+sizes against one process.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleancorpus import CruftRemover, Document, NearDuplicateDetector, Settings
+from cleancorpus.cruft import CruftSettings, RecurrenceSettings
+from cleancorpus.engines.local import run_stages
+from cleancorpus.names import NameNormalizer, NameSettings
+from cleancorpus.pipeline import build_stages
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import prose  # noqa: E402
+from golden_corpus import build_rows  # noqa: E402
+
+
+def recurrence_corpus(seed: int = 0) -> list[Document]:
+    """Documents that make recurrence depend on order: copies of one story on one site
+    (the first copy counts; copies fall in different partitions), documents with no prose
+    line, and a promo sentence on most pages of a site (learned from its first pages only)."""
+    rng = random.Random(seed)
+    docs = []
+    stories = [[prose(k * 7 + j, 3) for j in range(rng.randint(1, 3))] for k in range(25)]
+    for i in range(160):
+        site = f"site{i % 4}"
+        lines = [f"Menu {site}", "Home | World | Sport", f"Caption {rng.randint(0, 6)}"]
+        if rng.random() < 0.15:
+            lines += ["Short line only", "Another short one"]  # no prose: its own story
+        else:
+            lines += stories[rng.randrange(len(stories))]
+        if rng.random() < 0.7:
+            lines.append(f"For the latest stories from {site} download our app for iOS and Android today.")
+        if rng.random() < 0.3:
+            lines.append(f"A background sentence that several wire stories of {site} repeat word for word.")
+        docs.append(Document(f"{site}/{i}", "\n".join(lines), source=site))
+    return docs
+
+
+def random_split(items: list, rng: random.Random) -> list[list]:
+    cuts = sorted(rng.sample(range(1, len(items)), rng.randint(1, 9)))
+    return [items[a:b] for a, b in zip([0, *cuts], [*cuts, len(items)])]
+
+
+def merged_in_random_tree(stage, states: list, round: int, rng: random.Random):
+    """``states`` merged in a random order and random grouping."""
+    pool = states[:]
+    rng.shuffle(pool)
+    while len(pool) > 1:
+        take = rng.randint(2, min(4, len(pool)))
+        group, pool = pool[:take], pool[take:]
+        pool.insert(rng.randrange(len(pool) + 1), stage.merge(group, round))
+    return stage.merge(pool, round)
+
+
+def learned_by_rounds(make_stage, docs: list[Document], rng: random.Random | None):
+    """The stage after its rounds over ``docs`` in random partitions (one, with ``rng=None``;
+    every round sees the same partitions, as the engines give them)."""
+    stage = make_stage()
+    pieces = random_split(docs, rng) if rng is not None else [docs]
+    for round in range(stage.rounds):
+        states = [stage.partial(part, piece, round) for part, piece in enumerate(pieces)]
+        if rng is None:
+            state = stage.merge(states, round)
+        else:
+            state = merged_in_random_tree(stage, states, round, rng)
+        stage.finish(state, round)
+    return stage
+
+
+def recurrence_of(remover: CruftRemover) -> tuple:
+    model = remover.recurrence
+    return (dict(model.doc_counts), {s: dict(c) for s, c in model.line_counts.items()}, model.repeated_stories)
+
+
+@pytest.mark.parametrize("first_docs", [1, 3, 30])
+def test_recurrence_rounds_over_any_partitions_equal_the_one_pass_fit(first_docs: int) -> None:
+    settings = CruftSettings(recurrence_settings=RecurrenceSettings(prose_first_docs=first_docs, prose_min_docs=2,
+                                                                    prose_min_share=0.1))
+    docs = recurrence_corpus()
+    sequential = CruftRemover(settings).fit(docs)
+    assert sequential.recurrence.repeated_stories > 0  # the corpus does have copies to skip
+    expected = recurrence_of(sequential)
+    assert recurrence_of(learned_by_rounds(lambda: CruftRemover(settings), docs, None)) == expected
+    for seed in range(6):
+        learned = learned_by_rounds(lambda: CruftRemover(settings), docs, random.Random(seed))
+        assert recurrence_of(learned) == expected, seed
+    # and what is removed is the same
+    learned = learned_by_rounds(lambda: CruftRemover(settings), docs, random.Random(9))
+    assert [learned.apply(d).text for d in docs] == [sequential.apply(d).text for d in docs]
+
+
+def test_recurrence_on_the_golden_corpus_in_any_partitions() -> None:
+    docs = [Document(r["id"], r["text"], r["source"]) for r in build_rows()]
+    expected = recurrence_of(CruftRemover().fit(docs))
+    for seed in range(3):
+        assert recurrence_of(learned_by_rounds(CruftRemover, docs, random.Random(seed))) == expected
+
+
+def name_corpus() -> list[Document]:
+    rng = random.Random(5)
+    names = ["Pashinyan", "Pashinian", "Aliyev", "Aliev", "Erdogan", "Erdoğan", "Zelensky", "Zelenskyy"]
+    docs = []
+    for i in range(120):
+        picked = rng.sample(names, 3)
+        text = " ".join(f"Prime Minister {n} met officials in Yerevan on Monday, said {n} aides." for n in picked)
+        docs.append(Document(f"d{i}", text + " " + prose(i, 2)))
+    return docs
+
+
+def test_name_discovery_over_any_partitions_equals_one_pass() -> None:
+    docs = name_corpus()
+    make = lambda: NameNormalizer(NameSettings(use_shipped_table=False, apply_discovered=True))  # noqa: E731
+    sequential = make().fit(docs)
+    assert sequential.discovered  # there is something to discover
+    for seed in (None, 0, 1, 2):
+        learned = learned_by_rounds(make, docs, None if seed is None else random.Random(seed))
+        assert learned.discovered == sequential.discovered
+
+
+def test_near_duplicates_over_any_partitions_equal_one_pass() -> None:
+    rows = build_rows()
+    docs = [Document(r["id"], r["text"], r["source"]) for r in rows]
+    expected = NearDuplicateDetector().fit(docs).result.to_dict()
+    assert expected["clusters"]
+    for seed in range(3):
+        assert learned_by_rounds(NearDuplicateDetector, docs, random.Random(seed)).result.to_dict() == expected
+
+
+def test_merge_never_changes_the_states_it_merges() -> None:
+    """A task run again (its worker lost) must find its inputs as they were."""
+    import pickle
+
+    docs = recurrence_corpus(1)
+    for stage in (CruftRemover(), NearDuplicateDetector(), NameNormalizer(NameSettings(apply_discovered=True))):
+        for round in range(stage.rounds):
+            states = [stage.partial(part, piece, round) for part, piece in enumerate(random_split(docs, random.Random(2)))]
+            before = [pickle.dumps(s) for s in states]
+            stage.merge(states, round)
+            stage.merge(states[::-1], round)
+            assert [pickle.dumps(s) for s in states] == before, (stage.name, round)
+            stage.finish(stage.merge(states, round), round)
+
+
+def outputs_of(docs: list[Document], settings: Settings, **engine) -> list[tuple]:
+    stages = build_stages(settings)
+    out = list(run_stages(iter(docs), stages, **engine))
+    return [(d.id, d.text, d.records) for d in out]
+
+
+def test_local_engine_gives_one_result_for_any_jobs_and_partition_size() -> None:
+    docs = recurrence_corpus(3) + [Document(r["id"], r["text"], r["source"]) for r in build_rows(60)]
+    settings = Settings(names=NameSettings(apply_discovered=True),
+                        cruft=CruftSettings(recurrence_settings=RecurrenceSettings(prose_first_docs=5)))
+    expected = outputs_of(docs, settings)
+    assert any(records for _, _, records in expected)
+    for jobs, size in ((1, 7), (2, 200), (2, 3)):
+        assert outputs_of(docs, settings, jobs=jobs, partition_size=size) == expected, (jobs, size)
