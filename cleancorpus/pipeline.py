@@ -22,7 +22,7 @@ from .config import Settings
 from .cruft import CruftRemover
 from .dedup import NearDuplicateDetector
 from .document import Document, DuplicateOf
-from .engines.local import ProgressCallback, Spool, run_stages
+from .engines.local import CorpusInput, ProgressCallback, Spool, run_stages
 from .io.kinds import ReadProblem
 from .names import NameNormalizer
 from .names.tables import parse_entities
@@ -81,13 +81,16 @@ class Pipeline:
         """Cleaned, normalized documents with their records, lazily and in input order.
 
         ``documents`` may be :class:`Document` objects or records (dicts, rows of a
-        ``datasets.Dataset``: any mapping), read with the field names of ``settings.read``.
+        ``datasets.Dataset``: any mapping), read with the field names of ``settings.read``,
+        or a :class:`~cleancorpus.engines.local.CorpusInput` (inputs the workers read).
         ``settings.jobs`` worker processes (0: one per core) do the per-document work.
         """
         from .adapters import as_documents
 
         jobs = self.settings.jobs or os.cpu_count() or 1
-        if isinstance(documents, (list, tuple)):
+        if isinstance(documents, CorpusInput):
+            pass  # read as partitions by the engine
+        elif isinstance(documents, (list, tuple)):
             documents = list(as_documents(documents, self.settings.read))  # still a list: fitted on directly
         else:
             documents = as_documents(documents, self.settings.read)
@@ -155,8 +158,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     listed in ``report.stale_files``); only files in the folder's manifest are ever touched.
     ``shard_size``: records are resharded into ``part-NNNNN`` shards of that many.
     """
-    from .io import (REPORT_NAME, CorpusError, OutputFolder, atomic_open, plan_output_names, read_corpus,
-                     write_corpus)
+    from .io import REPORT_NAME, CorpusError, OutputFolder, atomic_open, plan_output_names, write_corpus
     from .io.writers import plan_output
     from .io.readers import check_inputs, text_document_ids
     from .io.writers import RecordsFile, stale_files, write_records_file, write_stdout
@@ -181,7 +183,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     shown = str(input_path) if isinstance(input_path, (str, Path)) else " ".join(map(str, inputs))
     report = RunReport(input=shown, output="-" if to_stdout else str(out), settings=settings.to_dict())
     pipeline = Pipeline(settings)
-    documents = read_corpus(inputs, settings.read, problems=report.problems, progress=progress)
+    documents = CorpusInput(inputs, settings.read, report.problems, progress)  # read by the engine's workers
 
     # with --dropped: the duplicates go to their file as they pass (never held in memory)
     dropped_file = RecordsFile(dropped, settings.read) if dropped is not None else None

@@ -1,27 +1,35 @@
-"""The local engine: the stages over one stream of documents, in ``jobs`` processes.
+"""The local engine: the stages over partitions of the corpus, in ``jobs`` processes.
 
-A runner of the stage interface (:mod:`cleancorpus.stages`) and nothing else. For each
-learning round of a stage, one pass: the stream is cut into partitions of
-:data:`PARTITION` documents; each partition gets the stages already learned applied and
-the learning stage's ``partial`` (in a worker process with ``jobs > 1``); the states are
-merged here as they arrive (:class:`TreeMerge`), and the documents, cleaned so far, are
-spooled to disk for the next pass (so standard input and HTML extraction are read once).
-After the last round of the last learning stage, one more pass applies what is left.
+A runner of the stage interface (:mod:`cleancorpus.stages`) and nothing else. The corpus
+comes as partitions of about :data:`PARTITION` documents: of the input
+(:mod:`cleancorpus.io.partitions`: this process only cuts files into lines or lists
+files; workers parse, extract HTML and check what they read) or of documents given from
+Python. For each learning round of a stage, one pass: every task reads its partition,
+applies the stages already learned, gives the learning stage's ``partial`` state and
+keeps its documents in a spool file of its own (so standard input and HTML extraction are
+read once); this process merges the states as they arrive (:class:`TreeMerge`) and keeps
+the partitions' order. After the last round, one more pass applies what is left and
+sends the documents back here, in order, for the writers.
 
-Results do not depend on ``jobs``: ``apply`` is a pure function of a document and the
-finished states, and merging is exact in any order.
+Results do not depend on ``jobs`` or on the partitions: ``apply`` is a pure function of a
+document and the finished states, merging is exact in any order, and ids are checked as
+one sequential read would give them (see :class:`PartitionResult` ``digests``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import pickle
+import shutil
 import tempfile
 from collections import deque
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..document import Document
+from ..io.kinds import ReadOptions
+from ..io.partitions import SeenIds, id_digest
 from ..stages import Stage, apply_stages
 
 #: ``progress(stage, documents so far, total or None)``
@@ -111,26 +119,83 @@ class TreeMerge:
         return self.stage.merge([s for s in reversed(self.levels) if s is not None], self.round)
 
 
-def partitions(documents: Iterable[Document], size: int = PARTITION) -> Iterator[tuple[int, list[Document]]]:
-    """``(number, documents)`` of consecutive partitions of ``size`` documents, read lazily."""
-    from ..workers import batches
+@dataclass
+class CorpusInput:
+    """Inputs (folders, files, ``-``) for the engine to read as partitions, in its workers
+    (see :mod:`cleancorpus.io.partitions`): what ``normalize`` hands the engine instead of
+    documents. Read problems go to ``problems``, in the order a sequential read meets them."""
 
-    return enumerate(batches(documents, size))
+    paths: list
+    options: ReadOptions
+    problems: list = field(default_factory=list)
+    progress: Any = None
 
 
-def learn_partition(part: int, batch: list[Document], earlier: Sequence[Stage], stage: Stage,
-                    round: int) -> tuple[dict[int, Document], Any]:
-    """``earlier`` applied to one partition, then ``stage``'s partial state of it. Returns
-    the documents an earlier stage changed (by position; the others need not travel back
-    from a worker) and the state."""
-    changed: dict[int, Document] = {}
-    docs = []
-    for position, doc in enumerate(batch):
-        new = apply_stages(doc, earlier)
-        if new is not doc:
-            changed[position] = new
-        docs.append(new)
-    return changed, stage.partial(part, docs, round)
+@dataclass
+class DocumentsPartition:
+    """Documents given as they are (from Python): a partition nothing needs to read."""
+
+    docs: list
+
+    def read(self, options: ReadOptions, seen: Any) -> tuple[list[Document], list]:
+        return self.docs, []
+
+
+@dataclass
+class SpoolFile:
+    """One partition's documents as a learning pass left them, on disk."""
+
+    path: str
+
+    def read(self, options: ReadOptions, seen: Any) -> tuple[list[Document], list]:
+        with open(self.path, "rb") as handle:
+            return [Document(*fields) for fields in pickle.load(handle)], []
+
+
+def _rows(docs: Sequence[Document]) -> list[tuple]:
+    return [(d.id, d.text, d.source, d.meta, d.records) for d in docs]
+
+
+@dataclass
+class PartitionResult:
+    """What one task did with one partition."""
+
+    state: Any
+    problems: list
+    #: digests of the ids read (the first pass over the input only)
+    digests: list | None
+    count: int
+    #: the documents, as rows, when the caller wants them back
+    rows: list | None
+
+
+@dataclass(frozen=True)
+class PassPlan:
+    """What every task of one pass does: read its partition, apply ``earlier``, give
+    ``stage``'s partial state of round ``round`` (if any), keep the documents in a spool
+    file (if given one), send them back (``send_back``)."""
+
+    options: ReadOptions
+    earlier: Sequence[Stage]
+    stage: Stage | None = None
+    round: int = 0
+    send_back: bool = False
+    digests: bool = False
+
+
+def process_partition(plan: PassPlan, part: int, partition: Any, spool: str | None,
+                      seen: Any = None) -> PartitionResult:
+    """One task of a pass (in a worker, or in this process; ``seen``: the ids read before
+    the partition, when this process reads it again after a clash)."""
+    docs, problems = partition.read(plan.options, set() if seen is None else seen)
+    digests = [id_digest(d.id) for d in docs] if plan.digests else None
+    if plan.earlier:
+        docs = [apply_stages(doc, plan.earlier) for doc in docs]
+    state = plan.stage.partial(part, docs, plan.round) if plan.stage is not None else None
+    if spool is not None:
+        with open(spool, "wb") as handle:
+            pickle.dump(_rows(docs), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return PartitionResult(state, problems, digests, len(docs), _rows(docs) if plan.send_back else None)
 
 
 _IN_WORKER: tuple = ()
@@ -141,14 +206,9 @@ def _set_in_worker(*state: Any) -> None:
     _IN_WORKER = state
 
 
-def _learn_task(task: tuple[int, list[Document]]) -> tuple[dict[int, Document], Any]:
-    earlier, stage, round = _IN_WORKER
-    return learn_partition(*task, earlier, stage, round)
-
-
-def _apply_task(batch: list[Document]) -> list[Document]:
-    (stages,) = _IN_WORKER
-    return [apply_stages(doc, stages) for doc in batch]
+def _task(item: tuple[int, Any, str | None]) -> PartitionResult:
+    (plan,) = _IN_WORKER
+    return process_partition(plan, *item)
 
 
 def for_workers(stages: Sequence[Stage]) -> list[Stage]:
@@ -156,99 +216,154 @@ def for_workers(stages: Sequence[Stage]) -> list[Stage]:
     return [stage.for_workers() for stage in stages]
 
 
-def learning_pass(documents: Iterable[Document], earlier: Sequence[Stage], stage: Stage, round: int,
-                  jobs: int = 1, size: int = PARTITION) -> Iterator[Document]:
-    """One learning round of ``stage`` over ``documents``, with ``earlier`` applied first:
-    yields the documents as ``earlier`` leaves them, in order, and finishes the round
-    (``stage.finish``) when the stream ends."""
-    merged = TreeMerge(stage, round)
-    if jobs <= 1:
-        for part, batch in partitions(documents, size):
-            changed, state = learn_partition(part, batch, earlier, stage, round)
-            merged.add(state)
-            for position, doc in enumerate(batch):
-                yield changed.get(position, doc)
-    else:
+class LocalRun:
+    """One run of ``stages`` on this machine (see the module docstring)."""
+
+    def __init__(self, stages: Sequence[Stage], *, jobs: int = 1, workdir: str | Path | None = None,
+                 progress: ProgressCallback | None = None, partition_size: int = PARTITION,
+                 options: ReadOptions | None = None, problems: list | None = None) -> None:
+        self.stages = list(stages)
+        self.jobs = jobs
+        self.workdir = workdir
+        self.progress = progress
+        self.size = partition_size
+        self.options = options or ReadOptions()
+        self.problems = problems if problems is not None else []
+        self.total: int | None = None
+        self.generation = 0
+
+    # -------------------------------------------------------------- one pass
+
+    def _results(self, plan: PassPlan, items: Iterable[tuple[int, Any, str | None]],
+                 sent: deque) -> Iterator[PartitionResult]:
+        def remembered() -> Iterator[tuple[int, Any, str | None]]:
+            for item in items:
+                sent.append(item)
+                yield item
+
+        if self.jobs <= 1:
+            for item in remembered():
+                yield process_partition(plan, *item)
+            return
         from ..workers import ordered_map
 
-        sent: deque[list[Document]] = deque()  # partitions in flight, in order (results come back in order)
+        shipped = replace(plan, earlier=for_workers(plan.earlier))
+        yield from ordered_map(_task, remembered(), self.jobs, initializer=_set_in_worker, initargs=(shipped,))
 
-        def tasks() -> Iterator[tuple[int, list[Document]]]:
-            for part, batch in partitions(documents, size):
-                sent.append(batch)
-                yield part, batch
+    def run_pass(self, source: Iterable[Any], plan: PassPlan, label: str, spool_dir: Path | None,
+                 seen: SeenIds | None) -> Iterator[tuple[PartitionResult, str | None]]:
+        """``(result, spool file)`` of each partition of ``source``, in order; the learning
+        stage's states merged and the round finished when the source is done. ``seen``
+        (the first pass over the input): ids are checked, and a partition holding an id an
+        earlier one had is read again here with them (so ids are those of one sequential read)."""
+        merged = TreeMerge(plan.stage, plan.round) if plan.stage is not None else None
+        sent: deque = deque()
 
-        for changed, state in ordered_map(_learn_task, tasks(), jobs, initializer=_set_in_worker,
-                                          initargs=(for_workers(earlier), stage, round)):
-            merged.add(state)
-            for position, doc in enumerate(sent.popleft()):
-                yield changed.get(position, doc)
-    stage.finish(merged.result(), round)
+        def items() -> Iterator[tuple[int, Any, str | None]]:
+            for part, partition in enumerate(source):
+                spool = str(spool_dir / f"{part:08d}.pickle") if spool_dir is not None else None
+                yield part, partition, spool
+
+        done = 0
+        for result in self._results(plan, items(), sent):
+            part, partition, spool = sent.popleft()
+            if seen is not None:
+                if seen.clashes(result.digests):
+                    result = process_partition(plan, part, partition, spool, seen)
+                else:
+                    seen.digests.update(result.digests)
+            self.problems.extend(result.problems)
+            if merged is not None:
+                merged.add(result.state)
+            done += result.count
+            if self.progress is not None and result.count:
+                self.progress(label, done, self.total)
+            yield result, spool
+        if self.total is None:
+            self.total = done
+        if merged is not None:
+            plan.stage.finish(merged.result(), plan.round)
+
+    # -------------------------------------------------------------- the run
+
+    def run(self, source: Iterable[Any], *, reading: bool = False, reread: bool = False,
+            last_pass: str = "writing") -> Iterator[Document]:
+        """The documents of ``source`` (partitions) through every stage, in order.
+        ``reading``: the source is the input (ids are checked on its first pass);
+        ``reread``: the source may be iterated more than once (a list)."""
+        current: Iterable[Any] = source
+        pending: list[Stage] = []
+        seen = SeenIds() if reading else None
+        spool_dirs: list[Path] = []  # the last pass's spool, and the one being written
+        try:
+            for stage in self.stages:
+                for round in range(stage.rounds):
+                    plan = PassPlan(self.options, list(pending), stage, round, digests=seen is not None)
+                    keep = bool(pending) or not reread
+                    spool_dir = None
+                    if keep:
+                        spool_dir = Path(tempfile.mkdtemp(prefix="cleancorpus-spool-", dir=self.workdir))
+                        spool_dirs.append(spool_dir)  # removed at the end even if this pass fails
+                    files = [f for _, f in self.run_pass(current, plan, f"fitting {stage.name}", spool_dir, seen)]
+                    seen = None
+                    if keep:
+                        for old in spool_dirs[:-1]:
+                            shutil.rmtree(old, ignore_errors=True)
+                        spool_dirs = spool_dirs[-1:]
+                        current, pending, reread = [SpoolFile(f) for f in files], [], True
+                pending.append(stage)
+            if reread and all(stage.light for stage in pending):
+                # applying costs less than sending documents to a worker and back: done here
+                done = 0
+                for partition in current:
+                    docs, problems = partition.read(self.options, None)
+                    self.problems.extend(problems)
+                    for doc in docs:
+                        done += 1
+                        if self.progress is not None:
+                            self.progress(last_pass, done, self.total)
+                        yield apply_stages(doc, pending)
+                return
+            plan = PassPlan(self.options, list(pending), send_back=True, digests=seen is not None)
+            for result, _ in self.run_pass(current, plan, last_pass, None, seen):
+                for fields in result.rows:
+                    yield Document(*fields)
+        finally:
+            for folder in spool_dirs:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
-def apply_all(documents: Iterable[Document], stages: Sequence[Stage], jobs: int = 1,
-              size: int = PARTITION) -> Iterator[Document]:
-    """Each document through ``stages``, in order; with ``jobs > 1`` in worker processes
-    (unless every stage is ``light``: then moving documents would cost more than applying)."""
-    if jobs <= 1 or all(stage.light for stage in stages):
-        for doc in documents:
-            yield apply_stages(doc, stages)
-        return
-    from ..workers import ordered_map
+def document_partitions(documents: Iterable[Document], size: int = PARTITION) -> Iterator[DocumentsPartition]:
+    """Documents given as they are, in partitions of ``size``."""
+    from ..workers import batches
 
-    for batch in ordered_map(_apply_task, (b for _, b in partitions(documents, size)), jobs,
-                             initializer=_set_in_worker, initargs=(for_workers(stages),)):
-        yield from batch
+    for batch in batches(documents, size):
+        yield DocumentsPartition(batch)
 
 
-def counted(documents: Iterable[Document], label: str, progress: ProgressCallback | None) -> Iterator[Document]:
-    """Pass documents on, telling ``progress(label, count, total)`` (``total``: known when the
-    documents come from a spool or a list, else ``None``)."""
-    if progress is None:
-        yield from documents
-        return
-    total = len(documents) if isinstance(documents, (Spool, list, tuple)) else None
-    count = 0
-    for doc in documents:
-        count += 1
-        progress(label, count, total)
-        yield doc
-
-
-def run_stages(documents: Iterable[Document], stages: Sequence[Stage], *,
+def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Stage], *,
                workdir: str | Path | None = None, progress: ProgressCallback | None = None,
                jobs: int = 1, last_pass: str = "writing", partition_size: int = PARTITION) -> Iterator[Document]:
     """Stream ``documents`` through ``stages`` in order, learning what each must learn first.
 
-    Lazy: nothing is read until the result is iterated. A list is learned from directly
-    while no stage has been applied to it; otherwise each learning pass spools its output
-    to ``workdir`` (a temporary folder by default) for the next. ``last_pass`` names the
-    last pass for ``progress`` (what the caller does with the stream). ``partition_size``:
-    documents a worker gets at a time (the results do not depend on it).
+    ``documents``: documents (any iterable), or a :class:`CorpusInput`, which the workers
+    read themselves. Lazy: nothing is read until the result is iterated. Each learning pass
+    keeps its output in spool files under ``workdir`` (a temporary folder by default) for
+    the next; a list of documents is learned from directly while no stage has changed it.
+    ``last_pass`` names the last pass for ``progress`` (what the caller does with the stream);
+    ``partition_size``: documents a task gets at a time (the results do not depend on it).
     """
-    current: Iterable[Document] = documents
-    pending: list[Stage] = []
-    spools: list[Spool] = []
-    reusable = isinstance(documents, (list, tuple))
-    try:
-        for stage in stages:
-            for round in range(stage.rounds):
-                passing = learning_pass(counted(current, f"fitting {stage.name}", progress), pending, stage,
-                                        round, jobs, partition_size)
-                if reusable and not pending:
-                    for _ in passing:
-                        pass
-                    continue
-                spool = Spool(workdir)
-                spools.append(spool)  # removed in ``finally`` even if learning fails
-                for _ in spool.record(passing):
-                    pass
-                for old in spools[:-1]:
-                    old.remove()
-                spools = [spool]
-                current, pending, reusable = spool, [], True
-            pending.append(stage)
-        yield from apply_all(counted(current, last_pass, progress), pending, jobs, partition_size)
-    finally:
-        for spool in spools:
-            spool.remove()
+    if isinstance(documents, CorpusInput):
+        run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,
+                       options=documents.options, problems=documents.problems)
+        from ..io.partitions import partition_corpus
+
+        source = partition_corpus(documents.paths, documents.options, partition_size, documents.progress)
+        yield from run.run(source, reading=True, last_pass=last_pass)
+        return
+    run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size)
+    if isinstance(documents, (list, tuple)):
+        run.total = len(documents)
+        yield from run.run(list(document_partitions(documents, partition_size)), reread=True, last_pass=last_pass)
+        return
+    yield from run.run(document_partitions(documents, partition_size), last_pass=last_pass)

@@ -15,7 +15,7 @@ import json
 import sys
 import zlib
 from pathlib import Path
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any, Iterable, Iterator, Sequence
 
 from ..document import Document
 from .kinds import (DIRECTORY_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, KINDS_HELP, OWN_FILES,  # noqa: F401
@@ -25,7 +25,7 @@ from .kinds import (DIRECTORY_SUFFIXES, HTML_SUFFIXES, JSONL_SUFFIXES, KINDS_HEL
 from .pages import read_file_document, decode_text, extract_html, learn_folder_templates  # noqa: F401
 
 
-def _bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
+def bounded_lines(handle: IO[bytes], limit: int) -> Iterator[bytes | None]:
     """The lines of a binary stream, each read with at most ``limit`` bytes in memory; a
     longer line is skipped to its end and yields ``None`` in its place."""
     while True:
@@ -59,15 +59,28 @@ def _iter_jsonl(handle: IO[bytes], name: str, options: ReadOptions, problems: li
     give each document the ``content_hash`` of its line (what the check cache keys on; a
     blake2b of every line is a third of the reading time, so only when asked). ``lines``:
     only the lines numbered ``first <= number < stop`` (a partition of the file)."""
+    first, stop = lines or (1, None)
+
+    def wanted() -> Iterator[bytes | None]:
+        for number, raw in enumerate(bounded_lines(handle, options.max_document_bytes), start=1):
+            if number < first:
+                continue
+            if stop is not None and number >= stop:
+                return
+            yield raw
+
+    yield from records_of_lines(wanted(), first, name, options, problems, location, seen, hashes)
+
+
+def records_of_lines(lines: Iterable[bytes | None], start: int, name: str, options: ReadOptions,
+                     problems: list[ReadProblem], location: str | None = None, seen: Any = None,
+                     hashes: bool = False) -> Iterator[Document]:
+    """Documents of JSON Lines ``lines`` numbered from ``start`` (``None``: a line longer than
+    the size limit, from :func:`bounded_lines`); see :func:`_iter_jsonl` for the rest."""
     location = location or name
     seen = set() if seen is None else seen
     limit = options.max_document_bytes
-    first, stop = lines or (1, None)
-    for number, raw in enumerate(_bounded_lines(handle, limit), start=1):
-        if number < first:
-            continue
-        if stop is not None and number >= stop:
-            break
+    for number, raw in enumerate(lines, start=start):
         if raw is None:
             problems.append(ReadProblem(location, f"record larger than the maximum document size, "
                                                   f"{size_message(limit)}", line=number))
@@ -175,9 +188,11 @@ def iter_jsonl_file(path: Path, options: ReadOptions, problems: list[ReadProblem
 
 
 def iter_parquet_file(path: Path, options: ReadOptions, problems: list[ReadProblem], name: str | None = None,
-                       seen: set[str] | None = None, rows: tuple[int, int] | None = None) -> Iterator[Document]:
+                       seen: set[str] | None = None, rows: tuple[int, int] | None = None,
+                       row_groups: list[int] | None = None) -> Iterator[Document]:
     """Documents of a Parquet file, a row group batch at a time (needs ``cleancorpus[parquet]``);
-    ``rows``: only rows numbered ``first <= number < stop`` (from 1)."""
+    ``rows``: only rows numbered ``first <= number < stop`` (from 1). ``row_groups``: read
+    only these (consecutive) row groups, whose first row is ``rows[0]``."""
     from ..extras import require
 
     require("pyarrow", "parquet")
@@ -189,7 +204,9 @@ def iter_parquet_file(path: Path, options: ReadOptions, problems: list[ReadProbl
         reader = pq.ParquetFile(path)
         number = 0
         first, stop = rows or (1, None)
-        for batch in reader.iter_batches(batch_size=1024):
+        if row_groups is not None:
+            number = first - 1
+        for batch in reader.iter_batches(batch_size=1024, row_groups=row_groups):
             if number + batch.num_rows < first:
                 number += batch.num_rows
                 continue
