@@ -13,6 +13,11 @@ one; recurrence needs two), each of three steps:
 - ``finish(state, round)``: the stage takes what it learned (round ``r + 1``'s ``partial``
   may use what round ``r`` finished).
 
+A ``partial`` may return :class:`Carried`: the state, and what the stage keeps of that
+partition for its next round (recurrence keeps each document's line digests, so its second
+round scans nothing again); the engine keeps it with the partition (a file beside the
+spool, a future on the worker) and hands it back as ``partial(..., carry=...)``.
+
 Stated as datatrove states its steps by rank: ``merge`` of ``partial`` over any split of
 the corpus equals one ``partial`` over all of it; tests call the stages so.
 The local engine (:mod:`cleancorpus.engines.local`) and the Dask engine
@@ -21,9 +26,23 @@ The local engine (:mod:`cleancorpus.engines.local`) and the Dask engine
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Iterable, Protocol, Sequence
 
 from .document import Document
+
+
+@dataclass
+class Carried:
+    """A partial state, and what its partition carries to the stage's next round."""
+
+    state: Any
+    carry: Any
+
+
+def split_carried(result: Any) -> tuple[Any, Any]:
+    """``(state, carry)`` of what ``partial`` returned (``carry`` ``None`` when nothing is kept)."""
+    return (result.state, result.carry) if isinstance(result, Carried) else (result, None)
 
 
 class Stage(Protocol):
@@ -35,7 +54,7 @@ class Stage(Protocol):
     #: ``apply`` costs next to nothing (a lookup): not worth sending documents to a worker for
     light: bool
 
-    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> Any: ...
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0, carry: Any = None) -> Any: ...
 
     def merge(self, states: Sequence[Any], round: int = 0) -> Any: ...
 
@@ -64,7 +83,7 @@ class StageBase:
         """Whether ``apply`` depends on what the corpus teaches (``rounds > 0``)."""
         return self.rounds > 0
 
-    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> Any:
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0, carry: Any = None) -> Any:
         raise TypeError(f"the {self.name} stage learns nothing from the corpus")
 
     def merge(self, states: Sequence[Any], round: int = 0) -> Any:
@@ -79,8 +98,10 @@ class StageBase:
 
     def fit_rounds(self, documents: Sequence[Document]) -> "StageBase":
         """Learn from ``documents`` (a list: read once per round) as one partition."""
+        carry = None
         for round in range(self.rounds):
-            self.finish(self.merge([self.partial(0, documents, round)], round), round)
+            state, carry = split_carried(self.partial(0, documents, round, carry=carry))
+            self.finish(self.merge([state], round), round)
         return self
 
 

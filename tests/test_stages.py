@@ -18,6 +18,7 @@ from cleancorpus.cruft import CruftSettings, RecurrenceSettings
 from cleancorpus.engines.local import run_stages
 from cleancorpus.names import NameNormalizer, NameSettings
 from cleancorpus.pipeline import build_stages
+from cleancorpus.stages import split_carried
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import prose  # noqa: E402
@@ -67,8 +68,11 @@ def learned_by_rounds(make_stage, docs: list[Document], rng: random.Random | Non
     every round sees the same partitions, as the engines give them)."""
     stage = make_stage()
     pieces = random_split(docs, rng) if rng is not None else [docs]
+    carries = [None] * len(pieces)
     for round in range(stage.rounds):
-        states = [stage.partial(part, piece, round) for part, piece in enumerate(pieces)]
+        results = [split_carried(stage.partial(part, piece, round, carry=carries[part]))
+                   for part, piece in enumerate(pieces)]
+        states, carries = [r[0] for r in results], [r[1] for r in results]
         if rng is None:
             state = stage.merge(states, round)
         else:
@@ -143,7 +147,8 @@ def test_merge_never_changes_the_states_it_merges() -> None:
     docs = recurrence_corpus(1)
     for stage in (CruftRemover(), NearDuplicateDetector(), NameNormalizer(NameSettings(apply_discovered=True))):
         for round in range(stage.rounds):
-            states = [stage.partial(part, piece, round) for part, piece in enumerate(random_split(docs, random.Random(2)))]
+            pieces = random_split(docs, random.Random(2))
+            states = [split_carried(stage.partial(part, piece, round))[0] for part, piece in enumerate(pieces)]
             before = [pickle.dumps(s) for s in states]
             stage.merge(states, round)
             stage.merge(states[::-1], round)

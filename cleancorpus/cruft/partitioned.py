@@ -44,6 +44,15 @@ def position(part: int, number: int) -> int:
     return (part << _PART_SHIFT) | number
 
 
+#: ``(source, digests of its short lines and sentences, story key)`` of one document
+Scan = tuple
+
+
+def scan_documents(documents: Iterable[Document], model: RecurrenceModel) -> list[Scan]:
+    """Each document's :meth:`RecurrenceModel.scan`, with its source: all both rounds need."""
+    return [(source_of(doc), *model.scan(doc)) for doc in documents]
+
+
 @dataclass
 class StoryState:
     """Round 1 of learning recurrence (see the module docstring); a value: merging never
@@ -59,18 +68,19 @@ class StoryState:
     @classmethod
     def of_partition(cls, part: int, documents: Iterable[Document], model: RecurrenceModel) -> "StoryState":
         """The state of one partition's documents (the earlier stages already applied)."""
+        return cls.of_scans(part, scan_documents(documents, model), model.settings)
+
+    @classmethod
+    def of_scans(cls, part: int, scans: "Sequence[Scan]", settings: RecurrenceSettings) -> "StoryState":
+        """The state of one partition from its documents' scans (:func:`scan_documents`)."""
         state = cls()
-        keep = model.settings.prose_first_docs
-        for number, doc in enumerate(documents):
-            source = source_of(doc)
+        keep = settings.prose_first_docs
+        for number, (source, digests, story) in enumerate(scans):
             at = position(part, number)
             candidates = state.candidates.setdefault(source, [])
             wanted = len(candidates) < keep
             if wanted:
-                digests, story = model.scan(doc)
                 sentences = frozenset(d for d in digests if d[0] == PROSE_MARK)
-            else:
-                story = model.story_key(doc)
             if story is None:
                 state.storyless[source] += 1
             else:
@@ -146,10 +156,13 @@ class LineCounts:
     @classmethod
     def of_partition(cls, part: int, documents: Iterable[Document], model: RecurrenceModel,
                      plan: StoryPlan) -> "LineCounts":
+        return cls.of_scans(part, scan_documents(documents, model), plan)
+
+    @classmethod
+    def of_scans(cls, part: int, scans: "Sequence[Scan]", plan: StoryPlan) -> "LineCounts":
+        """The counts of one partition from its documents' scans (kept from round 1)."""
         state = cls()
-        for number, doc in enumerate(documents):
-            source = source_of(doc)
-            digests, story = model.scan(doc)
+        for number, (source, digests, story) in enumerate(scans):
             if story is not None:
                 first = plan.firsts.get((source, story))
                 if first is not None and first != position(part, number):

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
 from ..document import SOURCE_LINES, Document, LineRemoval
-from ..stages import StageBase
+from ..stages import Carried, StageBase
 from .comments import find_comment_section
 from .lines import looks_like_headline, repeat_key
-from .partitioned import LineCounts, StoryPlan, StoryState
+from .partitioned import LineCounts, StoryPlan, StoryState, scan_documents
 from .recurrence import RecurrenceModel, RecurrenceSettings, source_of
 from .rules import Rule, RuleSet, build_rules
 
@@ -119,13 +119,19 @@ class CruftRemover(StageBase):
         """Two learning rounds when recurrence is on, else none."""
         return 2 if self.settings.recurrence else 0
 
-    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> StoryState | LineCounts:
-        """What partition ``part`` teaches: its stories (round 0), its line counts (round 1)."""
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0,
+                carry: list | None = None) -> Carried | LineCounts:
+        """What partition ``part`` teaches: its stories (round 0, carrying each document's
+        scan to round 1), its line counts (round 1, from the scans carried, or ``documents``
+        scanned again when none are)."""
         if round == 0:
-            return StoryState.of_partition(part, documents, self.recurrence)
+            scans = scan_documents(documents, self.recurrence)
+            return Carried(StoryState.of_scans(part, scans, self.recurrence.settings), scans)
         if self.story_plan is None:
             raise RuntimeError("the second round of recurrence needs the first one finished")
-        return LineCounts.of_partition(part, documents, self.recurrence, self.story_plan)
+        if carry is None:
+            carry = scan_documents(documents, self.recurrence)
+        return LineCounts.of_scans(part, carry, self.story_plan)
 
     def merge(self, states: Sequence, round: int = 0) -> StoryState | LineCounts:
         if round == 0:

@@ -303,7 +303,7 @@ class NearDuplicateDetector(StageBase):
 
     # ------------------------------------------------------------------ stage protocol
 
-    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> dict:
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0, carry=None) -> dict:
         """``{part: (infos, sketch)}`` of one partition's documents."""
         docs = list(documents)
         return {part: ([info_of(d) for d in docs], sketch_texts([d.text for d in docs], self.settings.sketch))}
@@ -315,9 +315,10 @@ class NearDuplicateDetector(StageBase):
         return merged
 
     def finish(self, state: dict, round: int = 0) -> None:
-        """Keep every partition's sketches in corpus order, then verify and cluster."""
+        """Keep every partition's sketches in corpus order (taken out of ``state`` as they
+        are kept: never two copies of them), then verify and cluster."""
         for part in sorted(state):
-            infos, sketch = state[part]
+            infos, sketch = state.pop(part)
             for info in infos:
                 self._register(info)
             self.signatures.extend(sketch.signatures)

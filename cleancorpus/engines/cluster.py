@@ -144,15 +144,17 @@ def _read_through(partition: Partition, options: ReadOptions, stages: Sequence) 
 
 
 def _partial_task(partition: Partition, options: ReadOptions, shipped: tuple, round: int,
-                  buckets: int = 0) -> Any:
-    """A learning stage's partial state of one partition (the stages before it applied);
-    with ``buckets``, also the partition's ids by bucket (see :func:`.partitions.clashing_ids`)."""
+                  buckets: int = 0, carry: Any = None) -> tuple[Any, Any, Any]:
+    """``(state, carry, ids)``: a learning stage's partial state of one partition (the stages
+    before it applied), what it carries to its next round, and with ``buckets`` the
+    partition's ids by bucket (see :func:`.partitions.clashing_ids`)."""
+    from ..stages import split_carried
     from .partitions import id_entries
 
     earlier, stage = shipped
     docs = _read_through(partition, options, earlier)
-    state = stage.partial(partition.number, docs, round)
-    return (state, id_entries([d.id for d in docs], partition.number, buckets)) if buckets else state
+    state, kept = split_carried(stage.partial(partition.number, docs, round, carry=carry))
+    return state, kept, id_entries([d.id for d in docs], partition.number, buckets) if buckets else None
 
 
 def _merge_task(shipped: tuple, states: list, round: int) -> Any:
@@ -424,30 +426,34 @@ class DaskPipeline:
             if getattr(stage, "learns_by_shuffle", False):
                 self._fit_by_shuffle(stage, applied)
             else:
+                carries = None
                 for round in range(stage.rounds):
-                    stage = self._learn_round(stage, applied, round, check_ids=not ids_checked)
+                    stage, carries = self._learn_round(stage, applied, round, not ids_checked, carries)
                     ids_checked = True
                 self.stages[index] = stage
             applied.append(stage.for_workers())
         return self
 
-    def _learn_round(self, stage: Any, earlier: list, round: int, check_ids: bool = False) -> Any:
+    def _learn_round(self, stage: Any, earlier: list, round: int, check_ids: bool = False,
+                     carries: list | None = None) -> tuple[Any, list]:
         """One learning round of ``stage`` on the cluster: its partial state per partition,
         merged in a tree of :data:`FAN_IN` states a task, finished on a worker. Returns the
-        stage as workers get it (only that reaches the client, never the states)."""
+        stage as workers get it (only that reaches the client, never the states) and each
+        partition's carry to the next round (futures: they stay on the workers)."""
         client = self.client
         shipped = self.broadcast((earlier, stage))
         buckets = self.buckets if check_ids else 0
-        parts = [client.submit(_partial_task, part, self.settings.read, shipped, round, buckets, pure=False)
-                 for part in self.partitions]
-        self.wait_for(parts, f"fitting {stage.name}")
+        carries = carries or [None] * len(self.partitions)
+        results = [client.submit(_partial_task, part, self.settings.read, shipped, round, buckets, carry, pure=False)
+                   for part, carry in zip(self.partitions, carries)]
+        self.wait_for(results, f"fitting {stage.name}")
         if check_ids:
-            self._check_ids(self._pieces(parts, 1))
-            parts = self._pieces(parts, 0)
+            self._check_ids(self._pieces(results, 2))
+        parts, carries = self._pieces(results, 0), self._pieces(results, 1)
         while len(parts) > FAN_IN:
             parts = [client.submit(_merge_task, shipped, parts[i:i + FAN_IN], round, pure=False)
                      for i in range(0, len(parts), FAN_IN)]
-        return client.submit(_finish_task, shipped, parts, round, pure=False).result()
+        return client.submit(_finish_task, shipped, parts, round, pure=False).result(), carries
 
     def _check_ids(self, ids: list) -> None:
         """Stop on ids read in two partitions (the local reader renames repeats; a partition

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from ..document import Document
 from ..io.kinds import ReadOptions
 from ..io.partitions import SeenIds, id_digest
-from ..stages import Stage, apply_stages
+from ..stages import Stage, apply_stages, split_carried
 
 #: ``progress(stage, documents so far, total or None)``
 ProgressCallback = Callable[[str, int, 'int | None'], None]
@@ -183,15 +183,27 @@ class PassPlan:
     digests: bool = False
 
 
-def process_partition(plan: PassPlan, part: int, partition: Any, spool: str | None,
+def process_partition(plan: PassPlan, part: int, partition: Any, spool: str | None, carries: str | None = None,
                       seen: Any = None) -> PartitionResult:
     """One task of a pass (in a worker, or in this process; ``seen``: the ids read before
-    the partition, when this process reads it again after a clash)."""
+    the partition, when this process reads it again after a clash). ``carries``: the folder
+    where the stage's carry from one round to the next is kept, a file per partition."""
     docs, problems = partition.read(plan.options, set() if seen is None else seen)
     digests = [id_digest(d.id) for d in docs] if plan.digests else None
     if plan.earlier:
         docs = [apply_stages(doc, plan.earlier) for doc in docs]
-    state = plan.stage.partial(part, docs, plan.round) if plan.stage is not None else None
+    state = None
+    if plan.stage is not None:
+        carry = None
+        if carries is not None and plan.round > 0:
+            previous = Path(carries) / f"{part:08d}.{plan.round - 1}.pickle"
+            if previous.exists():
+                with open(previous, "rb") as handle:
+                    carry = pickle.load(handle)
+        state, kept = split_carried(plan.stage.partial(part, docs, plan.round, carry=carry))
+        if kept is not None and carries is not None:
+            with open(Path(carries) / f"{part:08d}.{plan.round}.pickle", "wb") as handle:
+                pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
     if spool is not None:
         with open(spool, "wb") as handle:
             pickle.dump(_rows(docs), handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -206,7 +218,7 @@ def _set_in_worker(*state: Any) -> None:
     _IN_WORKER = state
 
 
-def _task(item: tuple[int, Any, str | None]) -> PartitionResult:
+def _task(item: tuple[int, Any, str | None, str | None]) -> PartitionResult:
     (plan,) = _IN_WORKER
     return process_partition(plan, *item)
 
@@ -234,9 +246,9 @@ class LocalRun:
 
     # -------------------------------------------------------------- one pass
 
-    def _results(self, plan: PassPlan, items: Iterable[tuple[int, Any, str | None]],
+    def _results(self, plan: PassPlan, items: Iterable[tuple[int, Any, str | None, str | None]],
                  sent: deque) -> Iterator[PartitionResult]:
-        def remembered() -> Iterator[tuple[int, Any, str | None]]:
+        def remembered() -> Iterator[tuple[int, Any, str | None, str | None]]:
             for item in items:
                 sent.append(item)
                 yield item
@@ -251,7 +263,7 @@ class LocalRun:
         yield from ordered_map(_task, remembered(), self.jobs, initializer=_set_in_worker, initargs=(shipped,))
 
     def run_pass(self, source: Iterable[Any], plan: PassPlan, label: str, spool_dir: Path | None,
-                 seen: SeenIds | None) -> Iterator[tuple[PartitionResult, str | None]]:
+                 seen: SeenIds | None, carries: Path | None = None) -> Iterator[tuple[PartitionResult, str | None]]:
         """``(result, spool file)`` of each partition of ``source``, in order; the learning
         stage's states merged and the round finished when the source is done. ``seen``
         (the first pass over the input): ids are checked, and a partition holding an id an
@@ -259,17 +271,18 @@ class LocalRun:
         merged = TreeMerge(plan.stage, plan.round) if plan.stage is not None else None
         sent: deque = deque()
 
-        def items() -> Iterator[tuple[int, Any, str | None]]:
+        def items() -> Iterator[tuple[int, Any, str | None, str | None]]:
             for part, partition in enumerate(source):
                 spool = str(spool_dir / f"{part:08d}.pickle") if spool_dir is not None else None
-                yield part, partition, spool
+                yield part, partition, spool, None if carries is None else str(carries)
 
         done = 0
         for result in self._results(plan, items(), sent):
-            part, partition, spool = sent.popleft()
+            part, partition, spool, _ = sent.popleft()
             if seen is not None:
                 if seen.clashes(result.digests):
-                    result = process_partition(plan, part, partition, spool, seen)
+                    result = process_partition(plan, part, partition, spool, None if carries is None else str(carries),
+                                               seen)
                 else:
                     seen.digests.update(result.digests)
             self.problems.extend(result.problems)
@@ -297,6 +310,10 @@ class LocalRun:
         spool_dirs: list[Path] = []  # the last pass's spool, and the one being written
         try:
             for stage in self.stages:
+                carries = None
+                if stage.rounds > 1:  # what a round keeps of each partition for the next
+                    carries = Path(tempfile.mkdtemp(prefix="cleancorpus-carry-", dir=self.workdir))
+                    spool_dirs.append(carries)
                 for round in range(stage.rounds):
                     plan = PassPlan(self.options, list(pending), stage, round, digests=seen is not None)
                     keep = bool(pending) or not reread
@@ -304,13 +321,18 @@ class LocalRun:
                     if keep:
                         spool_dir = Path(tempfile.mkdtemp(prefix="cleancorpus-spool-", dir=self.workdir))
                         spool_dirs.append(spool_dir)  # removed at the end even if this pass fails
-                    files = [f for _, f in self.run_pass(current, plan, f"fitting {stage.name}", spool_dir, seen)]
+                    files = [f for _, f in self.run_pass(current, plan, f"fitting {stage.name}", spool_dir, seen,
+                                                         carries)]
                     seen = None
                     if keep:
                         for old in spool_dirs[:-1]:
-                            shutil.rmtree(old, ignore_errors=True)
-                        spool_dirs = spool_dirs[-1:]
+                            if old != carries:
+                                shutil.rmtree(old, ignore_errors=True)
+                        spool_dirs = [d for d in spool_dirs if d in (carries, spool_dir)]
                         current, pending, reread = [SpoolFile(f) for f in files], [], True
+                if carries is not None:
+                    shutil.rmtree(carries, ignore_errors=True)
+                    spool_dirs.remove(carries)
                 pending.append(stage)
             if reread and all(stage.light for stage in pending):
                 # applying costs less than sending documents to a worker and back: done here

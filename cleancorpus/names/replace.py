@@ -133,7 +133,7 @@ class NameNormalizer(StageBase):
         """One learning round when variants are discovered (that needs the whole corpus)."""
         return 1 if self.discover else 0
 
-    def partial(self, part: int, documents: Iterable[Document], round: int = 0) -> Any:
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0, carry: Any = None) -> Any:
         from .discovery import NameDiscovery
 
         return NameDiscovery().fit(documents)
