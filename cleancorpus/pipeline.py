@@ -77,7 +77,8 @@ class Pipeline:
         return next((s for s in self.stages if s.name == "dedup"), None)  # type: ignore[return-value]
 
     def run(self, documents: Iterable[Document | Mapping], *, workdir: str | Path | None = None,
-            progress: ProgressCallback | None = None, last_pass: str = "writing") -> Iterator[Document]:
+            progress: ProgressCallback | None = None, last_pass: str = "writing", executor=None,
+            partition_size: int | None = None) -> Iterator[Document]:
         """Cleaned, normalized documents with their records, lazily and in input order.
 
         ``documents`` may be :class:`Document` objects or records (dicts, rows of a
@@ -94,7 +95,9 @@ class Pipeline:
             documents = list(as_documents(documents, self.settings.read))  # still a list: fitted on directly
         else:
             documents = as_documents(documents, self.settings.read)
-        return run_stages(documents, self.stages, workdir=workdir, progress=progress, jobs=jobs, last_pass=last_pass)
+        sizes = {"partition_size": partition_size} if partition_size else {}
+        return run_stages(documents, self.stages, workdir=workdir, progress=progress, jobs=jobs, last_pass=last_pass,
+                          executor=executor, **sizes)
 
     def fit(self, documents: Iterable[Document | Mapping], *, workdir: str | Path | None = None) -> "Pipeline":
         """Fit every stage on ``documents`` (one pass, spooled), for :meth:`map_batch` afterwards."""
@@ -140,7 +143,8 @@ class Pipeline:
 def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str | Path | None = None, *,
                      settings: Settings | None = None, format: str | None = None,
                      drop_duplicates: bool = False, progress: ProgressCallback | None = None,
-                     dropped: str | Path | None = None, clean: bool = False, shard_size: int | None = None):
+                     dropped: str | Path | None = None, clean: bool = False, shard_size: int | None = None,
+                     executor=None, partition_size: int | None = None):
     """Read a corpus, clean it, write it and its report: what ``cleancorpus normalize`` does.
 
     ``input_path``: one input or a list (folders, files, shards, ``-``). ``output``: a folder
@@ -157,6 +161,9 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     wrote into the output folder that this run did not are removed (without it they are
     listed in ``report.stale_files``); only files in the folder's manifest are ever touched.
     ``shard_size``: records are resharded into ``part-NNNNN`` shards of that many.
+    ``executor``: where the engine's tasks run (default: ``settings.jobs`` processes here; the
+    Dask engine passes its own, and then the work folder is made beside the output, where
+    the workers can reach it); ``partition_size``: documents a task reads at a time.
     """
     from .io import REPORT_NAME, CorpusError, OutputFolder, atomic_open, plan_output_names, write_corpus
     from .io.writers import plan_output
@@ -216,7 +223,8 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     if to_stdout:
         try:
             with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir:
-                summary = write_stdout(kept(pipeline.run(documents, workdir=workdir, progress=progress)),
+                summary = write_stdout(kept(pipeline.run(documents, workdir=workdir, progress=progress,
+                                                         executor=executor, partition_size=partition_size)),
                                        settings.read)
         except BaseException:
             abort_dropped()
@@ -237,10 +245,12 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
         raise CorpusError(failure)
     summary = None
     try:
-        with tempfile.TemporaryDirectory(prefix="cleancorpus-") as workdir, \
-                atomic_open(folder_of_report / records_name) as handle:
+        shared = folder_of_report if executor is not None else None  # (workers elsewhere must reach it)
+        with tempfile.TemporaryDirectory(prefix=".cleancorpus-parts-" if shared else "cleancorpus-", dir=shared) \
+                as workdir, atomic_open(folder_of_report / records_name) as handle:
             report.records_out = handle
-            cleaned = kept(pipeline.run(documents, workdir=workdir, progress=progress))
+            cleaned = kept(pipeline.run(documents, workdir=workdir, progress=progress, executor=executor,
+                                        partition_size=partition_size))
             if one_file:
                 summary = write_records_file(cleaned, out, settings.read)
             else:

@@ -198,13 +198,6 @@ def test_python_api_normalizes_a_bag(cluster):
 
 
 def test_errors_are_one_line(tmp_path, shards):
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "story.txt").write_text("A story.\n")
-    done = run("normalize", str(tmp_path / "docs"), "--engine", "dask", "-o", str(tmp_path / "o"), check=False)
-    assert done.returncode == 2 and "JSON Lines and Parquet shards" in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
-    done = run("normalize", str(shards), "--engine", "dask", "-o", "-", check=False)
-    assert done.returncode == 2 and "not -o -" in done.stderr
     done = run("normalize", str(shards), "--engine", "dask", "-o", str(shards / "inside"), check=False)
     assert done.returncode == 2 and "inside the input" in done.stderr  # the local engine's checks and words
     done = run("normalize", str(shards), "--workers", "2", "-o", str(tmp_path / "o2"), check=False)
@@ -377,3 +370,63 @@ def test_dask_writes_the_local_engines_bytes_for_any_partitioning(cluster, mixed
     report = json.loads(mixed_local["one.parquet"]["one.parquet.cleancorpus-report.json"])
     assert [p["message"] for p in report["problems"]] == ["column 'n' has values of more than one type; "
                                                           "written as text"]
+
+
+def test_every_input_and_option_of_the_local_engine_works_on_dask(cluster, tmp_path):
+    """Folders of text and HTML pages (site templates included), stdin, --format, --shard-size,
+    --dropped and -o -: on a cluster, the local engine's output byte for byte, for several
+    partition sizes (issue 26 part 3)."""
+    from test_partitions import build_corpus
+
+    corpus = build_corpus(tmp_path)
+    dask = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
+    for options in ([], ["--format", "files"], ["--drop-duplicates", "--dropped", "DROPPED"]):
+        local_out, dask_out = tmp_path / "local", tmp_path / "dask"
+        codes = []
+        for out, extra in ((local_out, []), (dask_out, [*dask, "--partition-size", "2"])):
+            shutil.rmtree(out, ignore_errors=True)
+            given = [str(out.with_suffix(".dropped.jsonl")) if o == "DROPPED" else o for o in options]
+            done = run("normalize", str(corpus), "-o", str(out), "-q", "--isolated", *given, *extra, check=False)
+            codes.append((done.returncode, done.stderr.replace(str(out), "OUT")))
+        assert codes[0] == codes[1] and codes[0][0] == 1  # the corpus has bad records: both say so, alike
+        assert "process_partition" in cluster.scheduler.task_prefixes  # the workers did read and clean
+        expected = output_bytes(local_out)
+        assert any(name.endswith(".html") or name.startswith("pages/") for name in expected), options
+        assert output_bytes(dask_out) == expected, options
+        if "--dropped" in options:
+            assert out.with_suffix(".dropped.jsonl").exists()
+    records = "".join(json.dumps(r) + "\n" for r in build_rows(60))
+    local = subprocess.run([sys.executable, "-m", "cleancorpus", "normalize", "-", "-o", "-", "-q", "--isolated"],
+                           input=records, capture_output=True, text=True, check=True).stdout
+    on_dask = subprocess.run([sys.executable, "-m", "cleancorpus", "normalize", "-", "-o", "-", "-q", "--isolated",
+                              *dask, "--partition-size", "7"], input=records, capture_output=True, text=True,
+                             check=True).stdout
+    assert on_dask == local and local.count("\n") >= 50
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "a.jsonl").write_text(records)
+    for out, extra in ((tmp_path / "s-local", []), (tmp_path / "s-dask", dask)):
+        run("normalize", str(shards), "-o", str(out), "-q", "--isolated", "--shard-size", "9", *extra)
+    assert output_bytes(tmp_path / "s-dask") == output_bytes(tmp_path / "s-local")
+    assert (tmp_path / "s-dask" / "part-00000.jsonl").exists()
+
+
+def test_dedup_index_explain_and_folders_on_dask_equal_local(cluster, shards, tmp_path):
+    from test_partitions import build_corpus
+
+    dask = ["--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-size", "11"]
+    corpus = build_corpus(tmp_path)
+    local = run("dedup", str(corpus), "--json", "-q", "--isolated", check=False)
+    on_dask = run("dedup", str(corpus), "--json", "-q", "--isolated", *dask, check=False)
+    assert (on_dask.returncode, json.loads(on_dask.stdout)) == (local.returncode, json.loads(local.stdout))
+    found = json.loads(run("dedup", str(shards), "--json", "-q", "--isolated").stdout)
+    cluster_ids = found["clusters"][0]
+    a, b = cluster_ids["representative"], cluster_ids["members"][0]["id"]
+    explained = [run("dedup", str(shards), "--explain", a, b, "--isolated", *extra).stdout for extra in ([], dask)]
+    assert explained[0] == explained[1] and "duplicates" in explained[0]
+    indexed = []
+    for name, extra in (("local", []), ("dask", dask)):
+        index = tmp_path / f"{name}.idx"
+        indexed.append(json.loads(run("dedup", str(shards), "--index", str(index), "--json", "-q", "--isolated",
+                                      *extra).stdout) | {"index": ""})
+    assert indexed[0] == indexed[1] and indexed[0]["duplicates"]

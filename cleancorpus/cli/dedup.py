@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sqlite3
 import sys
@@ -15,9 +16,8 @@ from ..dedup.detector import NearDuplicateDetector
 from ..dedup.index import DuplicateIndex, IndexError_
 from ..dedup.shingles import fold_words
 from ..document import Document
-from ..io import read_corpus
 from ..pipeline import Pipeline
-from .common import (UsageError, add_common_options, add_engine_options, dask_options, print_problems,
+from .common import (add_common_options, add_engine_options, dask_options, print_problems,
                      settings_from_args)
 
 
@@ -47,10 +47,16 @@ def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[
     return [" ".join(words_a[m.a:m.a + m.size]) for m in blocks[:limit]]
 
 
-def _prepared(args: argparse.Namespace, settings: Settings, problems: list, progress=None) -> Iterator[Document]:
-    """Cleaned, normalized documents, as a stream (duplicates are judged on what would be written)."""
-    return Pipeline(settings, stages=("repair", "cruft", "names")).run(read_corpus(args.inputs, settings.read, problems),
-                                                             progress=progress, last_pass="cleaning and sketching")
+def _prepared(args: argparse.Namespace, settings: Settings, problems: list, progress=None, executor=None,
+              partition_size: int | None = None) -> Iterator[Document]:
+    """Cleaned, normalized documents, as a stream (duplicates are judged on what would be
+    written); the inputs are read by the engine's workers (``executor``: Dask's, or this
+    machine's ``--jobs``)."""
+    from ..engines.local import CorpusInput
+
+    return Pipeline(settings, stages=("repair", "cruft", "names")).run(
+        CorpusInput(list(args.inputs), settings.read, problems), progress=progress,
+        last_pass="cleaning and sketching", executor=executor, partition_size=partition_size)
 
 
 def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
@@ -80,16 +86,26 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
     progress = Progress(enabled=not args.quiet and not args.explain and not args.index)
     engine = dask_options(args)
     if engine:
-        if args.explain or args.index:
-            raise UsageError("--explain and --index run on the local engine (drop --engine dask)")
-        from ..engines.cluster import dedup_on_dask
+        from ..engines.cluster import dedup_on_dask, reads_as_shards
 
-        try:
-            result, problems = dedup_on_dask(args.inputs, settings, progress=progress, **engine)
-        finally:
-            progress.close()
-        return _print_result(args, result, problems)
-    docs = _prepared(args, settings, problems, progress)
+        if not (args.explain or args.index) and reads_as_shards(args.inputs):  # the keyed shuffle, on the workers
+            try:
+                result, problems = dedup_on_dask(args.inputs, settings, progress=progress, **engine)
+            finally:
+                progress.close()
+            return _print_result(args, result, problems)
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if engine:  # any input, --explain, --index: the local plan with its tasks on the cluster
+            from ..engines.cluster import DaskExecutor, dask_client
+
+            executor = DaskExecutor(stack.enter_context(dask_client(engine["scheduler"], engine["workers"])))
+        docs = _prepared(args, settings, problems, progress, executor, engine.get("partition_size"))
+        return _dedup_stream(args, settings, docs, problems, progress)
+
+
+def _dedup_stream(args: argparse.Namespace, settings: Settings, docs: Iterator[Document], problems: list,
+                  progress) -> int:
     if args.explain:
         wanted = set(args.explain)
         chosen = [d for d in docs if d.id in wanted]  # only the two documents are kept

@@ -58,15 +58,21 @@ def run(args: argparse.Namespace) -> int:
         for single in args.inputs:  # never a file in the input, nor over it
             check_output_location(single, page.parent, one_file=page)
     engine = dask_options(args)
-    if engine and (args.format or args.shard_size):
-        raise UsageError("--engine dask mirrors the input shards: --format and --shard-size are for the local engine")
     progress = Progress(enabled=not args.quiet)
     try:
         if engine:
-            from ..engines.cluster import normalize_on_dask
+            from ..engines.cluster import normalize_on_dask, normalize_with_dask, reads_as_shards
 
-            report = normalize_on_dask(args.inputs, args.output, settings=settings, drop_duplicates=args.drop_duplicates,
-                                       dropped=args.dropped, clean=args.clean, progress=progress, **engine)
+            if reads_as_shards(args.inputs) and not args.format and not args.shard_size and args.output != "-":
+                # record shards: the workers also write the output shards, in parallel
+                report = normalize_on_dask(args.inputs, args.output, settings=settings,
+                                           drop_duplicates=args.drop_duplicates, dropped=args.dropped,
+                                           clean=args.clean, progress=progress, **engine)
+            else:  # folders of pages, stdin, --format, --shard-size, -o -: the writing is the client's
+                report = normalize_with_dask(args.inputs, args.output, settings=settings, format=args.format,
+                                             drop_duplicates=args.drop_duplicates, progress=progress,
+                                             dropped=args.dropped, clean=args.clean, shard_size=args.shard_size,
+                                             **engine)
         else:
             report = normalize_corpus(args.inputs, args.output, settings=settings, format=args.format,
                                       drop_duplicates=args.drop_duplicates, progress=progress,

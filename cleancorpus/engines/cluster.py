@@ -544,6 +544,67 @@ class DaskPipeline:
         return client.gather(futures)
 
 
+class DaskExecutor:
+    """The local engine's plan (:class:`~.local.LocalRun`) with its tasks on a Dask cluster:
+    the same passes over the same partitions (:mod:`cleancorpus.io.partitions`: folders of
+    text and HTML pages, standard input, shards), read, cleaned and spooled by the workers;
+    the client cuts inputs into partitions, merges states and writes with the local writers,
+    so every input and option of the local engine works, with its output byte for byte.
+    Results come back in order, with at most :data:`IN_FLIGHT_PER_WORKER` tasks a worker
+    submitted ahead. Spool files must be on storage the workers share with the client
+    (``normalize_corpus`` puts them beside the output)."""
+
+    IN_FLIGHT_PER_WORKER = 4
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        self.window = self.IN_FLIGHT_PER_WORKER * workers
+
+    def map(self, plan: Any, items: Any) -> Iterator[Any]:
+        from collections import deque
+
+        from .local import for_workers, process_partition
+
+        client = self.client
+        shipped = client.submit(_value, replace(plan, earlier=for_workers(plan.earlier)), pure=False)
+        pending: deque = deque()
+        try:
+            for item in items:
+                if len(pending) >= self.window:
+                    yield pending.popleft().result()
+                pending.append(client.submit(process_partition, shipped, *item, pure=False))
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:  # (an error, or a consumer that stopped early)
+                future.cancel()
+
+
+def normalize_with_dask(inputs: Sequence[str | Path], output: str | Path | None, *, settings: Settings,
+                        scheduler: str | None = None, workers: int | None = None,
+                        partition_size: int | None = None, **options: Any):
+    """``cleancorpus normalize --engine dask`` for any input and option: the local engine's
+    :func:`~cleancorpus.pipeline.normalize_corpus` with its tasks on the cluster
+    (:class:`DaskExecutor`). ``options``: those of ``normalize_corpus``."""
+    from ..pipeline import normalize_corpus
+
+    require_dask()
+    with dask_client(scheduler, workers) as client:
+        return normalize_corpus(inputs, output, settings=settings, executor=DaskExecutor(client),
+                                partition_size=partition_size, **options)
+
+
+def reads_as_shards(inputs: Sequence[str | Path]) -> bool:
+    """Whether every input is record shards (JSON Lines, Parquet) the workers can read and
+    write in place (:func:`normalize_on_dask`); folders of pages and stdin are not."""
+    try:
+        list_shards(inputs)
+    except CorpusError:
+        return False
+    return True
+
+
 def _partitions(client: Any, inputs: Sequence[str | Path], partition_size: int | None) -> list[Partition]:
     shards = list_shards(inputs)
     counts = client.gather(client.map(count_records, shards, pure=False)) if partition_size else None

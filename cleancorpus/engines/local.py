@@ -228,14 +228,34 @@ def for_workers(stages: Sequence[Stage]) -> list[Stage]:
     return [stage.for_workers() for stage in stages]
 
 
+class ProcessExecutor:
+    """Where a pass's tasks run: in this process (``jobs <= 1``) or in ``jobs`` worker
+    processes of this machine. (The Dask engine's executor runs the same tasks on a cluster.)"""
+
+    def __init__(self, jobs: int = 1) -> None:
+        self.jobs = jobs
+
+    def map(self, plan: PassPlan, items: Iterable[tuple]) -> Iterator[PartitionResult]:
+        """``process_partition(plan, *item)`` of each item, in order."""
+        if self.jobs <= 1:
+            for item in items:
+                yield process_partition(plan, *item)
+            return
+        from ..workers import ordered_map
+
+        shipped = replace(plan, earlier=for_workers(plan.earlier))
+        yield from ordered_map(_task, items, self.jobs, initializer=_set_in_worker, initargs=(shipped,))
+
+
 class LocalRun:
-    """One run of ``stages`` on this machine (see the module docstring)."""
+    """One run of ``stages`` (see the module docstring): the plan of passes, whose tasks
+    ``executor`` runs (default: :class:`ProcessExecutor` of ``jobs``)."""
 
     def __init__(self, stages: Sequence[Stage], *, jobs: int = 1, workdir: str | Path | None = None,
                  progress: ProgressCallback | None = None, partition_size: int = PARTITION,
-                 options: ReadOptions | None = None, problems: list | None = None) -> None:
+                 options: ReadOptions | None = None, problems: list | None = None, executor: Any = None) -> None:
         self.stages = list(stages)
-        self.jobs = jobs
+        self.executor = executor or ProcessExecutor(jobs)
         self.workdir = workdir
         self.progress = progress
         self.size = partition_size
@@ -253,14 +273,7 @@ class LocalRun:
                 sent.append(item)
                 yield item
 
-        if self.jobs <= 1:
-            for item in remembered():
-                yield process_partition(plan, *item)
-            return
-        from ..workers import ordered_map
-
-        shipped = replace(plan, earlier=for_workers(plan.earlier))
-        yield from ordered_map(_task, remembered(), self.jobs, initializer=_set_in_worker, initargs=(shipped,))
+        yield from self.executor.map(plan, remembered())
 
     def run_pass(self, source: Iterable[Any], plan: PassPlan, label: str, spool_dir: Path | None,
                  seen: SeenIds | None, carries: Path | None = None) -> Iterator[tuple[PartitionResult, str | None]]:
@@ -365,7 +378,8 @@ def document_partitions(documents: Iterable[Document], size: int = PARTITION) ->
 
 def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Stage], *,
                workdir: str | Path | None = None, progress: ProgressCallback | None = None,
-               jobs: int = 1, last_pass: str = "writing", partition_size: int = PARTITION) -> Iterator[Document]:
+               jobs: int = 1, last_pass: str = "writing", partition_size: int = PARTITION,
+               executor: Any = None) -> Iterator[Document]:
     """Stream ``documents`` through ``stages`` in order, learning what each must learn first.
 
     ``documents``: documents (any iterable), or a :class:`CorpusInput`, which the workers
@@ -374,16 +388,19 @@ def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Sta
     the next; a list of documents is learned from directly while no stage has changed it.
     ``last_pass`` names the last pass for ``progress`` (what the caller does with the stream);
     ``partition_size``: documents a task gets at a time (the results do not depend on it).
+    ``executor``: where tasks run (default: ``jobs`` processes here; see
+    :class:`~cleancorpus.engines.cluster.DaskExecutor`).
     """
     if isinstance(documents, CorpusInput):
         run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,
-                       options=documents.options, problems=documents.problems)
+                       options=documents.options, problems=documents.problems, executor=executor)
         from ..io.partitions import partition_corpus
 
         source = partition_corpus(documents.paths, documents.options, partition_size, documents.progress)
         yield from run.run(source, reading=True, last_pass=last_pass)
         return
-    run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size)
+    run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,
+                   executor=executor)
     if isinstance(documents, (list, tuple)):
         run.total = len(documents)
         yield from run.run(list(document_partitions(documents, partition_size)), reread=True, last_pass=last_pass)
