@@ -10,6 +10,8 @@ one; recurrence needs two), each of three steps:
 - ``merge(states, round) -> state``: one state of several; associative and commutative, so
   any tree of merges in any order gives the same state, and it never changes the states
   it merges (a task run again must find its inputs unchanged);
+- ``merge_into(total, state, round)``: the same as ``merge([total, state])``, for a runner
+  that owns ``total`` and folds states into it (a stage may add to it in place);
 - ``finish(state, round)``: the stage takes what it learned (round ``r + 1``'s ``partial``
   may use what round ``r`` finished).
 
@@ -91,6 +93,11 @@ class StageBase:
 
     def finish(self, state: Any, round: int = 0) -> None:
         raise TypeError(f"the {self.name} stage learns nothing from the corpus")
+
+    def merge_into(self, total: Any, state: Any, round: int = 0) -> Any:
+        """``merge([total, state])``, for a runner that owns ``total`` (and may let it be
+        changed in place: a stage whose merge copies can add ``state`` to it instead)."""
+        return self.merge([total, state], round)
 
     def for_workers(self) -> "StageBase":
         """The copy worker processes get (a stage may slim what ``apply`` does not need)."""

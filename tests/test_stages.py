@@ -25,13 +25,15 @@ from conftest import prose  # noqa: E402
 from golden_corpus import build_rows  # noqa: E402
 
 
-def recurrence_corpus(seed: int = 0) -> list[Document]:
+def recurrence_corpus(seed: int = 0, stories: int = 25) -> list[Document]:
     """Documents that make recurrence depend on order: copies of one story on one site
     (the first copy counts; copies fall in different partitions), documents with no prose
     line, and a promo sentence on most pages of a site (learned from its first pages only)."""
     rng = random.Random(seed)
     docs = []
-    stories = [[prose(k * 7 + j, 3) for j in range(rng.randint(1, 3))] for k in range(25)]
+    stories = [[prose(k * 7 + j, 3) for j in range(rng.randint(1, 3))]
+               + [f"Report number {k} said the harbour board met again on a cold Tuesday evening."]
+               for k in range(stories)]  # (the last sentence is the story's own: learned or not, it shows)
     for i in range(160):
         site = f"site{i % 4}"
         lines = [f"Menu {site}", "Home | World | Sport", f"Caption {rng.randint(0, 6)}"]
@@ -170,3 +172,36 @@ def test_local_engine_gives_one_result_for_any_jobs_and_partition_size() -> None
     assert any(records for _, _, records in expected)
     for jobs, size in ((1, 7), (2, 200), (2, 3)):
         assert outputs_of(docs, settings, jobs=jobs, partition_size=size) == expected, (jobs, size)
+
+
+@pytest.mark.parametrize("first_docs", [3, 30])
+def test_folding_states_in_place_in_any_order_equals_merging(first_docs: int) -> None:
+    """``merge_into`` (what a runner that owns the total uses) gives what ``merge`` gives."""
+    docs = recurrence_corpus(stories=120)  # most stories once, some copied: a copy can crowd out a story
+    settings = CruftSettings(recurrence_settings=RecurrenceSettings(prose_first_docs=first_docs, prose_min_docs=2,
+                                                                    prose_min_share=0.1))
+    for make, expected in ((lambda: CruftRemover(settings), recurrence_of(CruftRemover(settings).fit(docs))),
+                           (NearDuplicateDetector, NearDuplicateDetector().fit(docs).result.to_dict())):
+        for seed in range(4):
+            rng = random.Random(seed)
+            stage = make()
+            pieces = random_split(docs, rng)
+            carries = [None] * len(pieces)
+            for round in range(stage.rounds):
+                results = [split_carried(stage.partial(part, piece, round, carry=carries[part]))
+                           for part, piece in enumerate(pieces)]
+                states, carries = [r[0] for r in results], [r[1] for r in results]
+                order = list(range(len(states)))
+                rng.shuffle(order)
+                total = states[order[0]]
+                for k in order[1:]:
+                    total = stage.merge_into(total, states[k], round)
+                stage.finish(total, round)
+                if stage.name == "cruft" and round == 0:  # which copies count, what is learned: as one pass
+                    one = make()
+                    one.finish(split_carried(one.partial(0, docs, 0))[0], 0)
+                    mine, theirs = stage.story_plan, one.story_plan  # (positions differ by partitioning)
+                    assert (mine.doc_counts, mine.learned, mine.repeated_stories, set(mine.firsts)) == \
+                        (theirs.doc_counts, theirs.learned, theirs.repeated_stories, set(theirs.firsts)), seed
+            got = recurrence_of(stage) if stage.name == "cruft" else stage.result.to_dict()
+            assert got == expected, (stage.name, seed)

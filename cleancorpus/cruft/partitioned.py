@@ -116,6 +116,24 @@ class StoryState:
             merged.candidates[source] = [c for c in pooled if c[1] is None or stories[c[1]][0] == c[0]][:keep]
         return merged
 
+    def absorb(self, state: "StoryState", settings: RecurrenceSettings) -> "StoryState":
+        """Add ``state`` to this one in place (what :meth:`merge` of both gives); returns self."""
+        for source, stories in state.firsts.items():
+            into = self.firsts.get(source)
+            if into is None:
+                self.firsts[source] = dict(stories)
+                continue
+            for story, (at, copies) in stories.items():
+                seen = into.get(story)
+                into[story] = (at, copies) if seen is None else (min(at, seen[0]), copies + seen[1])
+        self.storyless.update(state.storyless)
+        keep = settings.prose_first_docs
+        for source in set(state.candidates) | set(state.firsts):  # (only their firsts changed)
+            stories = self.firsts.get(source, {})
+            pooled = sorted([*self.candidates.get(source, ()), *state.candidates.get(source, ())], key=lambda c: c[0])
+            self.candidates[source] = [c for c in pooled if c[1] is None or stories[c[1]][0] == c[0]][:keep]
+        return self
+
     def finish(self) -> "StoryPlan":
         plan = StoryPlan()
         for source, stories in self.firsts.items():
@@ -187,6 +205,16 @@ class LineCounts:
                 else:
                     into.update(counts)
         return merged
+
+    def absorb(self, state: "LineCounts") -> "LineCounts":
+        """Add ``state``'s counts to this one in place; returns self."""
+        for source, counts in state.counts.items():
+            into = self.counts.get(source)
+            if into is None:
+                self.counts[source] = Counter(counts)
+            else:
+                into.update(counts)
+        return self
 
     def finish(self, settings: RecurrenceSettings, plan: StoryPlan) -> RecurrenceModel:
         """The fitted model: what the one-pass fit of the same documents holds (counts of

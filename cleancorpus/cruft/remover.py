@@ -138,6 +138,12 @@ class CruftRemover(StageBase):
             return StoryState.merge(states, self.recurrence.settings)
         return LineCounts.merge(states)
 
+    def merge_into(self, total: StoryState | LineCounts, state: StoryState | LineCounts,
+                   round: int = 0) -> StoryState | LineCounts:
+        if round == 0:
+            return total.absorb(state, self.recurrence.settings)  # type: ignore[call-arg]
+        return total.absorb(state)  # type: ignore[call-arg]
+
     def finish(self, state: StoryState | LineCounts, round: int = 0) -> None:
         if round == 0:
             self.story_plan = state.finish()  # type: ignore[union-attr]

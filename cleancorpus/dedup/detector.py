@@ -314,6 +314,10 @@ class NearDuplicateDetector(StageBase):
             merged.update(state)
         return merged
 
+    def merge_into(self, total: dict, state: dict, round: int = 0) -> dict:
+        total.update(state)
+        return total
+
     def finish(self, state: dict, round: int = 0) -> None:
         """Keep every partition's sketches in corpus order (taken out of ``state`` as they
         are kept: never two copies of them), then verify and cluster."""

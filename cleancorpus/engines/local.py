@@ -7,7 +7,7 @@ files; workers parse, extract HTML and check what they read) or of documents giv
 Python. For each learning round of a stage, one pass: every task reads its partition,
 applies the stages already learned, gives the learning stage's ``partial`` state and
 keeps its documents in a spool file of its own (so standard input and HTML extraction are
-read once); this process merges the states as they arrive (:class:`TreeMerge`) and keeps
+read once); this process folds the states together as they arrive (:class:`Fold`) and keeps
 the partitions' order. After the last round, one more pass applies what is left and
 sends the documents back here, in order, for the writers.
 
@@ -94,29 +94,24 @@ class Spool:
         self.path.unlink(missing_ok=True)
 
 
-class TreeMerge:
-    """A stage's partial states merged as they arrive, as a binary counter adds: two states
-    of one level are merged into one of the next. Each state takes part in O(log n) merges,
-    so a ``merge`` that copies (as it must: it never changes its inputs) costs n log n in
-    all, and at most one state per level is held."""
+class Fold:
+    """A stage's partial states folded into one as they arrive (``stage.merge_into``: the
+    runner owns the total, so a stage may add to it in place; every state comes from a
+    task, so nothing anyone else holds is changed)."""
 
     def __init__(self, stage: Stage, round: int) -> None:
         self.stage, self.round = stage, round
-        self.levels: list[Any] = []
+        self.total: Any = None
+        self.started = False
 
     def add(self, state: Any) -> None:
-        level = 0
-        while level < len(self.levels) and self.levels[level] is not None:
-            state = self.stage.merge([self.levels[level], state], self.round)
-            self.levels[level] = None
-            level += 1
-        if level == len(self.levels):
-            self.levels.append(state)
+        if not self.started:
+            self.total, self.started = state, True
         else:
-            self.levels[level] = state
+            self.total = self.stage.merge_into(self.total, state, self.round)
 
     def result(self) -> Any:
-        return self.stage.merge([s for s in reversed(self.levels) if s is not None], self.round)
+        return self.total if self.started else self.stage.merge([], self.round)
 
 
 @dataclass
@@ -150,6 +145,25 @@ class SpoolFile:
     def read(self, options: ReadOptions, seen: Any) -> tuple[list[Document], list]:
         with open(self.path, "rb") as handle:
             return [Document(*fields) for fields in pickle.load(handle)], []
+
+
+class LazyDocuments:
+    """A partition's documents, read only when iterated (a stage's round that needs only
+    what it carried from its last round never reads them)."""
+
+    def __init__(self, partition: Any, options: ReadOptions) -> None:
+        self.partition, self.options = partition, options
+        self.docs: list[Document] | None = None
+
+    def __iter__(self) -> Iterator[Document]:
+        if self.docs is None:
+            self.docs = self.partition.read(self.options, set())[0]
+        return iter(self.docs)
+
+    @property
+    def count(self) -> int:
+        """How many documents, when known (0 when never read: the count is the first pass's)."""
+        return len(self.docs) if self.docs is not None else getattr(self.partition, "count", 0)
 
 
 def _rows(docs: Sequence[Document]) -> list[tuple]:
@@ -188,18 +202,23 @@ def process_partition(plan: PassPlan, part: int, partition: Any, spool: str | No
     """One task of a pass (in a worker, or in this process; ``seen``: the ids read before
     the partition, when this process reads it again after a clash). ``carries``: the folder
     where the stage's carry from one round to the next is kept, a file per partition."""
-    docs, problems = partition.read(plan.options, set() if seen is None else seen)
+    carry = None
+    if plan.stage is not None and carries is not None and plan.round > 0:
+        previous = Path(carries) / f"{part:08d}.{plan.round - 1}.pickle"
+        if previous.exists():
+            with open(previous, "rb") as handle:
+                carry = pickle.load(handle)
+    if carry is not None and not (plan.earlier or plan.digests or spool or plan.send_back):
+        # the stage has what it needs of the partition: its documents are read only if it asks
+        docs: Any = LazyDocuments(partition, plan.options)
+        problems: list = []
+    else:
+        docs, problems = partition.read(plan.options, set() if seen is None else seen)
     digests = [id_digest(d.id) for d in docs] if plan.digests else None
     if plan.earlier:
         docs = [apply_stages(doc, plan.earlier) for doc in docs]
     state = None
     if plan.stage is not None:
-        carry = None
-        if carries is not None and plan.round > 0:
-            previous = Path(carries) / f"{part:08d}.{plan.round - 1}.pickle"
-            if previous.exists():
-                with open(previous, "rb") as handle:
-                    carry = pickle.load(handle)
         state, kept = split_carried(plan.stage.partial(part, docs, plan.round, carry=carry))
         if kept is not None and carries is not None:
             with open(Path(carries) / f"{part:08d}.{plan.round}.pickle", "wb") as handle:
@@ -207,7 +226,8 @@ def process_partition(plan: PassPlan, part: int, partition: Any, spool: str | No
     if spool is not None:
         with open(spool, "wb") as handle:
             pickle.dump(_rows(docs), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return PartitionResult(state, problems, digests, len(docs), _rows(docs) if plan.send_back else None)
+    count = docs.count if isinstance(docs, LazyDocuments) else len(docs)
+    return PartitionResult(state, problems, digests, count, _rows(docs) if plan.send_back else None)
 
 
 _IN_WORKER: tuple = ()
@@ -281,7 +301,7 @@ class LocalRun:
         stage's states merged and the round finished when the source is done. ``seen``
         (the first pass over the input): ids are checked, and a partition holding an id an
         earlier one had is read again here with them (so ids are those of one sequential read)."""
-        merged = TreeMerge(plan.stage, plan.round) if plan.stage is not None else None
+        merged = Fold(plan.stage, plan.round) if plan.stage is not None else None
         sent: deque = deque()
 
         def items() -> Iterator[tuple[int, Any, str | None, str | None]]:
