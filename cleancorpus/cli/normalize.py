@@ -61,18 +61,13 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(enabled=not args.quiet)
     try:
         if engine:
-            from ..engines.cluster import normalize_on_dask, normalize_with_dask, reads_as_shards
+            from ..engines.cluster import normalize_with_dask
 
-            if reads_as_shards(args.inputs) and not args.format and not args.shard_size and args.output != "-":
-                # record shards: the workers also write the output shards, in parallel
-                report = normalize_on_dask(args.inputs, args.output, settings=settings,
-                                           drop_duplicates=args.drop_duplicates, dropped=args.dropped,
-                                           clean=args.clean, progress=progress, **engine)
-            else:  # folders of pages, stdin, --format, --shard-size, -o -: the writing is the client's
-                report = normalize_with_dask(args.inputs, args.output, settings=settings, format=args.format,
-                                             drop_duplicates=args.drop_duplicates, progress=progress,
-                                             dropped=args.dropped, clean=args.clean, shard_size=args.shard_size,
-                                             **engine)
+            # the local engine's plan, its tasks on the cluster: every input and option
+            report = normalize_with_dask(args.inputs, args.output, settings=settings, format=args.format,
+                                         drop_duplicates=args.drop_duplicates, progress=progress,
+                                         dropped=args.dropped, clean=args.clean, shard_size=args.shard_size,
+                                         **engine)
         else:
             report = normalize_corpus(args.inputs, args.output, settings=settings, format=args.format,
                                       drop_duplicates=args.drop_duplicates, progress=progress,

@@ -1,10 +1,10 @@
-"""The pipeline on a Dask cluster: the stages' own learning rounds as maps and trees of
-merges over partitions, apply as a map, output shards written by the workers. Nothing but
-finished stages and small tallies ever reaches the client.
+"""The stages on a Dask cluster.
 
-Passes over the corpus (each a map over partitions; every task is a pure function of its
-partition and of state computed before it, so a task lost with its worker is simply run
-again elsewhere, and writes go to temporary names renamed into place):
+``normalize`` and ``dedup`` run the local engine's plan (:class:`~.local.LocalRun`) with
+their tasks on the cluster (:class:`DaskExecutor`): every input and option, the local
+engine's bytes. ``dedup`` of shards, ``check`` and the Python API for bags
+(:mod:`cleancorpus.dask`) use :class:`DaskPipeline`, whose passes keep every state on the
+workers:
 
 1. every stage that learns by rounds (:mod:`cleancorpus.stages`: recurrence's two rounds,
    name discovery): ``partial`` per partition with the stages before it applied, ``merge``
@@ -13,12 +13,10 @@ again elsewhere, and writes go to temporary names renamed into place):
 2. near-duplicates, the stage that learns by a keyed shuffle: partitions cleaned and
    sketched, band keys and sampled shingles grouped by bucket, candidates joined to both
    documents' sketches for verification, clusters of the verified edges on the client
-   (:mod:`cleancorpus.dedup.partitioned`);
-3. output: partitions cleaned again and written as part files with their records; the
-   parts of each output shard are joined in order by a worker.
+   (:mod:`cleancorpus.dedup.partitioned`).
 
-Pass 2 keeps each partition's sketch (a signature and a shingle set a document) until
-clusters are known. Everything else streams.
+Every task is a pure function of its partition and of state computed before it, so a task
+lost with its worker is simply run again elsewhere.
 """
 
 from __future__ import annotations
@@ -27,20 +25,16 @@ import contextlib
 import logging
 import operator
 import os
-import shutil
-import tempfile
-import time
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from ..config import Settings
-from ..document import Document, DuplicateOf
-from ..io.readers import CorpusError, ReadOptions, ReadProblem, file_kind
-from ..pipeline import apply_stages, excerpt_ids_of, leftovers_as_problems, notes_as_problems, write_run_report
+from ..document import Document
+from ..io.readers import CorpusError, ReadOptions, ReadProblem
+from ..pipeline import apply_stages
 from .partitions import Partition, count_records, list_shards, plan_partitions
 
 #: Buckets per worker for the group-by steps (ids, band keys, samples).
@@ -194,34 +188,14 @@ def clean_records(partition, options: ReadOptions, stages: Sequence) -> list[dic
     return [document_to_json(apply_stages(d, stages), options) for d in docs]
 
 
-def _sketch_task(partition: Partition, options: ReadOptions, stages: Sequence, settings,
-                 spool: str | None = None) -> Any:
-    """Clean and sketch one partition; with ``spool`` (a path on storage the workers share),
-    the cleaned documents are also kept there for the writing pass (renamed into place when
-    complete, so a task run twice leaves one whole file)."""
+def _sketch_task(partition: Partition, options: ReadOptions, stages: Sequence, settings) -> Any:
+    """Clean and sketch one partition."""
     from ..dedup.partitioned import sketch_partition
 
     docs, problems = partition.read(options)
-    cleaned = [apply_stages(d, stages) for d in docs]
-    if spool is not None:
-        import pickle
-
-        from ..io.atomic import atomic_open
-
-        with atomic_open(Path(spool)) as handle:
-            pickle.dump(([(d.id, d.text, d.source, d.meta, d.records) for d in cleaned], problems), handle,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-    sketch = sketch_partition(cleaned, 0, settings)
+    sketch = sketch_partition([apply_stages(d, stages) for d in docs], 0, settings)
     sketch.problems = problems
     return sketch
-
-
-def _read_spooled(path: Path) -> tuple[list[Document], list[ReadProblem]]:
-    import pickle
-
-    with open(path, "rb") as handle:
-        rows, problems = pickle.load(handle)
-    return [Document(*fields) for fields in rows], problems
 
 
 def _problems_of(sketch) -> list[ReadProblem]:
@@ -236,120 +210,6 @@ def _rebase(sketch, base: int):
     return replace(sketch, base=base)
 
 
-@dataclass
-class PartOutput:
-    """What writing one partition did (summed into the run's report on the client)."""
-
-    read: int = 0
-    written: int = 0
-    dropped: int = 0
-    by_rule: Counter = field(default_factory=Counter)
-    words_changed: int = 0
-    lines_repaired: int = 0
-    problems: list[ReadProblem] = field(default_factory=list)
-    excerpts: dict[str, str] = field(default_factory=dict)
-    #: what a Parquet part wrote as text, ``(output name, message)``
-    notes: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _write_part(partition: Partition, options: ReadOptions, stages: Sequence, folder: str, shard_name: str,
-                drop_duplicates: bool, dropped_name: str | None, excerpt_ids: set[str]) -> PartOutput:
-    """Clean one partition and write its part files (output records, run records, dropped
-    records) under ``folder``, each renamed into place when complete: a task run twice
-    (its worker lost) leaves one copy."""
-    from ..io.atomic import atomic_open
-    from ..io.shards import RecordSink
-    from ..report import RunReport
-
-    base = Path(folder) / f"{partition.number:08d}"
-    if base.with_suffix(".cleaned").exists():  # cleaned while sketching: only the last stage is left
-        docs, problems = _read_spooled(base.with_suffix(".cleaned"))
-        stages = stages[-1:]
-    else:
-        docs, problems = partition.read(options)
-    out = PartOutput(problems=problems)
-    report = RunReport(input="")
-    report.excerpt_ids = excerpt_ids
-    with contextlib.ExitStack() as stack:
-        sink = RecordSink(stack.enter_context(atomic_open(base.with_suffix(".out"))), shard_name, options,
-                          partition.path)
-        stack.callback(sink.discard)
-        report.records_out = stack.enter_context(atomic_open(base.with_suffix(".records")))
-        dropped = None
-        if dropped_name is not None:
-            dropped = RecordSink(stack.enter_context(atomic_open(base.with_suffix(".dropped"))), dropped_name, options)
-            stack.callback(dropped.discard)
-        for doc in docs:
-            doc = apply_stages(doc, stages)
-            report.add(doc)
-            if drop_duplicates and doc.records_of(DuplicateOf):
-                out.dropped += 1
-                if dropped is not None:
-                    dropped.write(doc)
-                continue
-            sink.write(doc)
-            out.written += 1
-        sink.close()
-        if dropped is not None:
-            dropped.close()
-    out.notes = sink.notes + (dropped.notes if dropped is not None else [])
-    out.read, out.by_rule = report.read, report.by_rule
-    out.words_changed, out.lines_repaired, out.excerpts = report.words_changed, report.lines_repaired, report.excerpts
-    return out
-
-
-def _join_parts(target: str, parts: list[str], kind: str, label: str = "") -> list[tuple[str, str]]:
-    """Join part files, in order, into ``target`` (atomically), as the local engine writes
-    that file in one pass, byte for byte: compressed JSON Lines parts are decompressed and
-    compressed again as one stream (the bytes of one stream do not depend on how its input
-    was cut), Parquet parts are rewritten with one unified schema in row groups of the
-    local engine's size (:func:`~cleancorpus.io.parquet.join_parquet`). Returns the notes
-    on columns written as text."""
-    from ..io.atomic import atomic_open
-    from ..io.records import DUPLICATE_FIELD
-    from ..io.shards import compressed_writer
-
-    with atomic_open(Path(target)) as handle:
-        if kind == "parquet":
-            from ..io.parquet import join_parquet
-
-            return join_parquet(handle, parts, label or Path(target).name, DUPLICATE_FIELD)
-        with contextlib.ExitStack() as stack:
-            out = compressed_writer(stack, handle, target)
-            for part in parts:
-                with _open_part(part, target) as source:
-                    shutil.copyfileobj(source, out, 1 << 20)
-    return []
-
-
-def _where_noted(notes: list[tuple[str, str]], out: Path, one_file: bool,
-                 dropped: Path | None) -> list[tuple[str, str]]:
-    """Notes named by output name (as the parts and joins make them) named by path, as the
-    local engine names them."""
-    def path_of(label: str) -> str:
-        if dropped is not None and label == dropped.name:
-            return str(dropped)
-        return str(out) if one_file else str(out / label)
-    return [(path_of(label), message) for label, message in notes]
-
-
-def _open_part(path: str, target: str):
-    """A part file of ``target``, decompressed as it was compressed (by its target's name)."""
-    lowered = target.lower()
-    if lowered.endswith(".gz"):
-        import gzip
-
-        return gzip.open(path, "rb")
-    if lowered.endswith(".zst"):
-        from ..extras import require
-
-        return require("zstandard", "zstd").ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
-    return open(path, "rb")
-
-
-# ---------------------------------------------------------------------------- the run (on the client)
-
-
 class DaskPipeline:
     """The stages of ``settings`` over ``partitions`` on the cluster of ``client``.
 
@@ -360,13 +220,10 @@ class DaskPipeline:
     def __init__(self, client: Any, partitions: Sequence[Partition], settings: Settings,
                  progress: Callable[[str, int, int | None], None] | None = None,
                  stages: Sequence[str] = ("repair", "cruft", "names", "dedup"),
-                 spool_folder: str | Path | None = None, discover_names: bool = False) -> None:
+                 discover_names: bool = False) -> None:
         from ..pipeline import build_stages
 
         self.client = client
-        #: where the sketching pass keeps each partition's cleaned documents for the writing
-        #: pass (storage the workers share); ``None``: the writing pass cleans them again
-        self.spool_folder = spool_folder
         #: discover name variants even without ``apply_discovered`` (check's CC202 reports them)
         self.discover_names = discover_names
         self.partitions = list(partitions)
@@ -475,10 +332,8 @@ class DaskPipeline:
 
         client, s, buckets = self.client, detector.settings, self.buckets
         shipped = self.broadcast(earlier)
-        spool = self.spool_folder
-        raw = [client.submit(lambda p, e, n, o=self.settings.read, d=s: _sketch_task(
-                   p, o, e, d, None if spool is None else str(Path(spool) / f"{n:08d}.cleaned")),
-               part, shipped, number, pure=False) for number, part in enumerate(self.partitions)]
+        raw = [client.submit(_sketch_task, part, self.settings.read, shipped, s, pure=False)
+               for part in self.partitions]
         self.wait_for(raw, "fitting dedup")
         lengths = client.gather(client.map(len, raw, pure=False))
         self.problems = [p for found in client.gather(client.map(_problems_of, raw, pure=False)) for p in found]
@@ -528,21 +383,6 @@ class DaskPipeline:
 
     def fitted_stages(self) -> list:
         return [stage.for_workers() for stage in self.stages]
-
-    def write(self, folder: Path, shard_names: Sequence[str], drop_duplicates: bool = False,
-              dropped_name: str | None = None, excerpt_ids: set[str] | None = None) -> list[PartOutput]:
-        """Clean each partition and write its part files under ``folder`` (one output shard
-        name per partition); returns what each partition did, in order."""
-        client = self.client
-        shipped = self.broadcast(self.fitted_stages())
-        options = self.settings.read
-        futures = [client.submit(lambda p, st, n, o=options: _write_part(p, o, st, str(folder), n, drop_duplicates,
-                                                                          dropped_name, excerpt_ids or set()),
-                                 part, shipped, name, pure=False)
-                   for part, name in zip(self.partitions, shard_names)]
-        self.wait_for(futures, "writing")
-        return client.gather(futures)
-
 
 class DaskExecutor:
     """The local engine's plan (:class:`~.local.LocalRun`) with its tasks on a Dask cluster:
@@ -676,90 +516,3 @@ def check_on_dask(input_path: str | Path | Sequence[str | Path], settings: Setti
     findings, failing, known = conclude(findings, problems, notes, documents, settings.check, codes, baseline)
     return CheckResult(findings, failing, documents, 0, len(known), [], notes,
                        baseline=None if baseline is None else known)
-
-
-def normalize_on_dask(inputs: Sequence[str | Path], output: str | Path | None, *, settings: Settings,
-                      scheduler: str | None = None, workers: int | None = None,
-                      partition_size: int | None = None, drop_duplicates: bool = False,
-                      dropped: str | Path | None = None, clean: bool = False,
-                      progress: Callable[[str, int, int | None], None] | None = None):
-    """``cleancorpus normalize --engine dask``: the same output shards, records and report as
-    :func:`~cleancorpus.pipeline.normalize_corpus`, computed on a Dask cluster.
-
-    ``inputs``: JSON Lines or Parquet shards, or folders of them; ``output``: a folder
-    (shards of the input names, mirrored) or one ``.jsonl``/``.jsonl.gz``/``.parquet``
-    file. ``partition_size``: records per partition (default: one partition per shard).
-    The output must be on a file system the workers share with the client.
-    """
-    from ..io import REPORT_NAME, OutputFolder
-    from ..io.writers import plan_output, stale_files
-    from ..report import RECORDS_NAME, RunReport
-
-    started = time.time()
-    require_dask()
-    inputs = list(inputs)
-    shards = list_shards(inputs)
-    plan = plan_output(inputs, output, dropped, stdout=False)  # (the local engine's checks, the same words)
-    out, one_file, dropped_path = plan.out, plan.one_file, plan.dropped
-    drop_duplicates = drop_duplicates or dropped_path is not None
-    folder_of_report = out.parent if one_file else out
-    prefix = f"{out.name}." if one_file else ""
-    records_name, report_name = prefix + RECORDS_NAME, prefix + REPORT_NAME
-
-    shown = " ".join(map(str, inputs))
-    report = RunReport(input=shown, output=str(out), settings=settings.to_dict())
-    report.records_name = records_name
-    targets = [out.name] if one_file else sorted({s.name for s in shards}, key=[s.name for s in shards].index)
-    with dask_client(scheduler, workers) as client:  # connected first: nothing is written for a cluster not there
-        manifest = OutputFolder(folder_of_report)
-        for name in [*targets, records_name]:
-            failure = manifest.claim(name, name)
-            if failure is not None:
-                manifest.close()
-                raise CorpusError(failure)
-        manifest.close()
-        work = Path(tempfile.mkdtemp(prefix=".cleancorpus-parts-", dir=folder_of_report))
-        try:
-            partitions = _partitions(client, inputs, partition_size)
-            pipeline = DaskPipeline(client, partitions, settings, progress, spool_folder=work).fit()
-            report.excerpt_ids = excerpt_ids_of(pipeline)
-            shard_names = [out.name if one_file else p.name for p in partitions]
-            parts = pipeline.write(work, shard_names, drop_duplicates,
-                                   dropped_path.name if dropped_path is not None else None, report.excerpt_ids)
-            # join the parts: each output shard, the records, the dropped documents
-            joins = []
-            for target in targets:
-                numbers = [p.number for p, n in zip(partitions, shard_names) if n == target]
-                joins.append(client.submit(_join_parts, str(out if one_file else out / target),
-                                           [str(work / f"{n:08d}.out") for n in numbers], file_kind(target) or "jsonl",
-                                           target, pure=False))
-            every = [str(work / f"{p.number:08d}.records") for p in partitions]
-            joins.append(client.submit(_join_parts, str(folder_of_report / records_name), every, "jsonl", pure=False))
-            if dropped_path is not None:
-                joins.append(client.submit(_join_parts, str(dropped_path),
-                                           [str(work / f"{p.number:08d}.dropped") for p in partitions],
-                                           file_kind(dropped_path) or "jsonl", dropped_path.name, pure=False))
-            join_notes = [note for notes in client.gather(joins) for note in notes]
-            if pipeline.result is not None:
-                found = pipeline.result.to_dict()
-                report.clusters, report.related = found["clusters"], found["related"]
-                report.similarities = pipeline.result.similarities
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    for part in parts:
-        report.read += part.read
-        report.written += part.written
-        report.dropped_duplicates += part.dropped
-        report.by_rule.update(part.by_rule)
-        report.words_changed += part.words_changed
-        report.lines_repaired += part.lines_repaired
-        report.problems.extend(part.problems)
-        report.excerpts.update(part.excerpts)
-    report.problems.extend(leftovers_as_problems(folder_of_report, started))
-    report.problems.extend(notes_as_problems(_where_noted([n for part in parts for n in part.notes] + join_notes,
-                                                          out, one_file, dropped_path)))
-    if not one_file:
-        written = set(targets) | {records_name, report_name}
-        report.stale_files = stale_files(out, written, remove=clean, problems=report.problems)
-        report.removed_stale = clean
-    return write_run_report(report, folder_of_report, report_name)
