@@ -103,14 +103,6 @@ class StageBase:
         """The copy worker processes get (a stage may slim what ``apply`` does not need)."""
         return self
 
-    def fit_rounds(self, documents: Sequence[Document]) -> "StageBase":
-        """Learn from ``documents`` (a list: read once per round) as one partition."""
-        carry = None
-        for round in range(self.rounds):
-            state, carry = split_carried(self.partial(0, documents, round, carry=carry))
-            self.finish(self.merge([state], round), round)
-        return self
-
 
 def apply_stages(doc: Document, stages: Sequence[Stage]) -> Document:
     """``doc`` after each of ``stages`` in turn."""

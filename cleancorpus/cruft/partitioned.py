@@ -96,24 +96,11 @@ class StoryState:
 
     @classmethod
     def merge(cls, states: Sequence["StoryState"], settings: RecurrenceSettings) -> "StoryState":
-        """One state of all of ``states``' documents (in any order, any grouping)."""
+        """One state of all of ``states``' documents (in any order, any grouping); the
+        states are left as they are (:meth:`absorb` copies what it keeps of them)."""
         merged = cls()
         for state in states:
-            for source, stories in state.firsts.items():
-                into = merged.firsts.get(source)
-                if into is None:
-                    merged.firsts[source] = dict(stories)
-                    continue
-                for story, (at, copies) in stories.items():
-                    seen = into.get(story)
-                    into[story] = (at, copies) if seen is None else (min(at, seen[0]), copies + seen[1])
-            merged.storyless.update(state.storyless)
-        keep = settings.prose_first_docs
-        sources = {source for state in states for source in state.candidates}
-        for source in sources:
-            stories = merged.firsts.get(source, {})
-            pooled = sorted((c for state in states for c in state.candidates.get(source, ())), key=lambda c: c[0])
-            merged.candidates[source] = [c for c in pooled if c[1] is None or stories[c[1]][0] == c[0]][:keep]
+            merged.absorb(state, settings)
         return merged
 
     def absorb(self, state: "StoryState", settings: RecurrenceSettings) -> "StoryState":
@@ -198,12 +185,7 @@ class LineCounts:
     def merge(cls, states: Sequence["LineCounts"]) -> "LineCounts":
         merged = cls()
         for state in states:
-            for source, counts in state.counts.items():
-                into = merged.counts.get(source)
-                if into is None:
-                    merged.counts[source] = Counter(counts)
-                else:
-                    into.update(counts)
+            merged.absorb(state)
         return merged
 
     def absorb(self, state: "LineCounts") -> "LineCounts":
