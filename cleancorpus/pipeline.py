@@ -100,9 +100,17 @@ class Pipeline:
                           executor=executor, **sizes)
 
     def fit(self, documents: Iterable[Document | Mapping], *, workdir: str | Path | None = None) -> "Pipeline":
-        """Fit every stage on ``documents`` (one pass, spooled), for :meth:`map_batch` afterwards."""
-        for _ in self.run(documents, workdir=workdir):
-            pass
+        """Fit every stage on ``documents`` (the learning passes of :meth:`run`, without the
+        pass that applies them), for :meth:`map_batch` afterwards."""
+        from .adapters import as_documents
+        from .engines.local import fit_stages
+
+        jobs = self.settings.jobs or os.cpu_count() or 1
+        if isinstance(documents, (list, tuple)):
+            documents = list(as_documents(documents, self.settings.read))
+        elif not isinstance(documents, CorpusInput):
+            documents = as_documents(documents, self.settings.read)
+        fit_stages(documents, self.stages, workdir=workdir, jobs=jobs)
         self._fitted = True
         return self
 

@@ -435,3 +435,23 @@ def test_dedup_index_explain_and_folders_on_dask_equal_local(cluster, shards, tm
         indexed.append(json.loads(run("dedup", str(shards), "--index", str(index), "--json", "-q", "--isolated",
                                       *extra).stdout) | {"index": ""})
     assert indexed[0] == indexed[1] and indexed[0]["duplicates"]
+
+
+def test_names_and_explain_run_on_dask_as_on_the_local_engine(cluster, tmp_path):
+    """(issue 26) ``names`` and ``explain`` are runs of the one plan too: the same table and
+    the same marked documents on either engine and any number of jobs, for any input kind."""
+    from test_partitions import build_corpus
+
+    corpus = build_corpus(tmp_path)
+    (corpus / "n.jsonl").write_text("".join(json.dumps(r) + "\n" for r in name_rows()))
+    dask = ["--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-size", "7"]
+    tables = [run("names", str(corpus), "-q", "--isolated", *extra, check=False) for extra in
+              (["--jobs", "1"], ["--jobs", "2"], dask)]
+    assert len({(t.returncode, t.stdout) for t in tables}) == 1
+    assert "Kovalchuk" in tables[0].stdout and "Guliyev" in tables[0].stdout  # discovery had work to do
+    wanted = ["names/000", "pages/p1.html", "e.txt", "missing-id"]
+    shown = [run("explain", str(corpus), *wanted, "--isolated", *extra, check=False) for extra in
+             (["--jobs", "1"], ["--jobs", "2"], dask)]
+    assert len({(s.returncode, s.stdout) for s in shown}) == 1
+    assert shown[0].returncode == 2 and "no document with id 'missing-id'" in shown[0].stderr
+    assert shown[0].stdout.count("=== ") == 3 and "=== pages/p1.html" in shown[0].stdout

@@ -4,12 +4,13 @@ one table that maps flags to settings."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import math
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable, Iterator, NoReturn
 
 from ..config import Settings, discover_settings, validate_settings
 
@@ -242,8 +243,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
     """--engine and its options (the Dask engine needs ``cleancorpus[dask]``)."""
     engine = parser.add_argument_group("engine")
     engine.add_argument("--engine", choices=("local", "dask"), default="local",
-                        help="local (default: this machine, --jobs processes) or dask (a Dask cluster; reads "
-                        "JSON Lines and Parquet shards; pip install 'cleancorpus[dask]')")
+                        help="local (default: this machine, --jobs processes) or dask (the same run on a Dask "
+                        "cluster; pip install 'cleancorpus[dask]')")
     engine.add_argument("--scheduler", metavar="ADDRESS", help="dask: the scheduler to use (tcp://host:8786); "
                         "default: a local cluster of --workers processes")
     engine.add_argument("--workers", type=number(int, 1), metavar="N", help="dask: worker processes of the local cluster "
@@ -272,6 +273,24 @@ def dask_options(args: argparse.Namespace) -> dict:
     except MissingExtra as exc:
         raise UsageError(f"--engine dask: {exc}") from None
     return {"scheduler": args.scheduler, "workers": args.workers, "partition_size": args.partition_size}
+
+
+@contextlib.contextmanager
+def engine_of(args: argparse.Namespace) -> Iterator[dict]:
+    """Where a command's tasks run, as keyword arguments for the engine's plan
+    (``executor``, ``workdir``, ``partition_size``): nothing for the local engine
+    (``--jobs`` processes here), or the Dask cluster the engine options name for the
+    block's duration (spools then go under the current folder when the scheduler is
+    elsewhere: its workers must reach them)."""
+    engine = dask_options(args)
+    if not engine:
+        yield {}
+        return
+    from ..engines.cluster import DaskExecutor, dask_client
+
+    with dask_client(engine["scheduler"], engine["workers"]) as client:
+        given = {"partition_size": engine["partition_size"]} if engine["partition_size"] else {}
+        yield {"executor": DaskExecutor(client), "workdir": Path.cwd() if engine["scheduler"] else None, **given}
 
 
 def printable(value: str) -> str:

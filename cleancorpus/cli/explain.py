@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_OK, EXIT_USAGE, add_common_options, print_problems, settings_from_args
+from .common import (EXIT_OK, EXIT_USAGE, add_common_options, add_engine_options, engine_of, print_problems,
+                     settings_from_args)
+from ..document import Document
+from ..stages import StageBase
+
+#: where :class:`KeepOriginals` puts a wanted document's text as it was read
+ORIGINAL_TEXT = "explain_original_text"
 
 
 def add_parser(subparsers) -> None:
@@ -13,37 +19,49 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("explain", help="show documents with their removed lines and changed words marked")
     add_common_options(parser, dedup=False)
     parser.add_argument("documents", nargs="+", metavar="DOC_ID", help="document ids (paths relative to INPUT)")
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
+class KeepOriginals(StageBase):
+    """The first stage of an ``explain`` run: the documents asked for keep the text they were
+    read with (in their meta), so it can be shown line by line beside what the other stages
+    did, whichever engine and worker ran them."""
+
+    name = "originals"
+    light = True
+
+    def __init__(self, wanted: set[str]) -> None:
+        self.wanted = frozenset(wanted)
+
+    def apply(self, doc: Document) -> Document:
+        return doc.evolve(meta={**doc.meta, ORIGINAL_TEXT: doc.text}) if doc.id in self.wanted else doc
+
+
 def run(args: argparse.Namespace) -> int:
+    import os
+
     from ..document import LineRemoval, TextRepair, WordChange
-    from ..io import read_corpus
-    from ..pipeline import Pipeline
+    from ..engines.local import CorpusInput, run_stages
+    from ..pipeline import build_stages
 
     settings = settings_from_args(args)
     problems: list = []
     wanted = set(args.documents)
-    pipeline = Pipeline(settings, stages=("repair", "cruft", "names"))
-    originals: dict[str, str] = {}
-
-    def remember(stream):
-        for doc in stream:
-            if doc.id in wanted:
-                originals[doc.id] = doc.text
-            yield doc
-
+    stages = [KeepOriginals(wanted), *build_stages(settings, dedup=False)]
+    with engine_of(args) as engine:
+        cleaned = [doc for doc in run_stages(CorpusInput([args.input], settings.read, problems), stages,
+                                             jobs=settings.jobs or os.cpu_count() or 1, **engine)
+                   if doc.id in wanted]
     found = set()
-    for doc in pipeline.run(remember(read_corpus(args.input, settings.read, problems=problems))):
-        if doc.id not in wanted:
-            continue
+    for doc in cleaned:
         found.add(doc.id)
         removed = {r.line: r for r in doc.records_of(LineRemoval)}
         print(f"=== {doc.id} (source: {doc.source or '-'})")
         for r in doc.records_of(LineRemoval):
             if r.line == 0:  # a block of the site's template, taken out of the HTML before extraction
                 print(f"- html [{r.rule}: {r.detail}] {r.text}")
-        for number, line in enumerate(originals[doc.id].split("\n"), start=1):
+        for number, line in enumerate(doc.meta[ORIGINAL_TEXT].split("\n"), start=1):
             if number in removed:
                 r = removed[number]
                 print(f"- {number:4d} [{r.rule}{': ' + r.detail if r.detail else ''}] {line}")

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import EXIT_FINDINGS, EXIT_OK, add_common_options, print_problems, settings_from_args
+from .common import (EXIT_FINDINGS, EXIT_OK, add_common_options, add_engine_options, engine_of, print_problems,
+                     settings_from_args)
 
 
 def add_parser(subparsers) -> None:
@@ -14,30 +15,33 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("names", help="discover name spelling variants no table lists, as a TOML table")
     add_common_options(parser, several=True, dedup=False)
     parser.add_argument("-o", "--output", metavar="FILE", help="write the table here (default: stdout)")
+    add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Discovery as ``normalize`` runs it: the name stage learning, on either engine, in
+    workers that read their own partitions; its finished state lists every variant."""
     import os
 
-    from ..io import atomic_write_bytes, read_corpus
-    from ..names import NameDiscovery, variants_to_toml
-    from ..pipeline import build_stages, run_stages
+    from ..engines.local import CorpusInput, fit_stages
+    from ..io import atomic_write_bytes
+    from ..names import variants_to_toml
+    from ..pipeline import build_stages
     from ..progress import Progress
-    from ..repair import TextRepairer
 
     settings = settings_from_args(args)
     problems: list = []
-    repairer = TextRepairer(settings.repair)
-    remover, normalizer = build_stages(settings, dedup=False, repair=False)
-    discovery = NameDiscovery(normalizer.known_words())  # type: ignore[attr-defined]
+    stages = build_stages(settings, dedup=False, discover_names=True)
+    normalizer = stages[-1]
     progress = Progress(enabled=not args.quiet)
     try:
-        cleaned = run_stages(read_corpus(args.inputs, settings.read, problems), [repairer, remover],
-                             progress=progress, last_pass="discovering", jobs=settings.jobs or os.cpu_count() or 1)
-        found = discovery.fit(cleaned).variants()
+        with engine_of(args) as engine:
+            fit_stages(CorpusInput(list(args.inputs), settings.read, problems, progress), stages, progress=progress,
+                       jobs=settings.jobs or os.cpu_count() or 1, **engine)
     finally:
         progress.close()
+    found = normalizer.candidates  # type: ignore[attr-defined]
     print_problems(problems)
     table = variants_to_toml(found, " ".join(map(str, args.inputs)))
     if args.output:

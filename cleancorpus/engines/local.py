@@ -333,10 +333,11 @@ class LocalRun:
     # -------------------------------------------------------------- the run
 
     def run(self, source: Iterable[Any], *, reading: bool = False, reread: bool = False,
-            last_pass: str = "writing") -> Iterator[Document]:
+            last_pass: str = "writing", apply: bool = True) -> Iterator[Document]:
         """The documents of ``source`` (partitions) through every stage, in order.
         ``reading``: the source is the input (ids are checked on its first pass);
-        ``reread``: the source may be iterated more than once (a list)."""
+        ``reread``: the source may be iterated more than once (a list); ``apply=False``:
+        only learn (every stage finished, no pass to apply them, nothing yielded)."""
         current: Iterable[Any] = source
         pending: list[Stage] = []
         seen = SeenIds() if reading else None
@@ -367,6 +368,8 @@ class LocalRun:
                     shutil.rmtree(carries, ignore_errors=True)
                     spool_dirs.remove(carries)
                 pending.append(stage)
+            if not apply:
+                return
             if reread and all(stage.light for stage in pending):
                 # applying costs less than sending documents to a worker and back: done here
                 done = 0
@@ -426,3 +429,28 @@ def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Sta
         yield from run.run(list(document_partitions(documents, partition_size)), reread=True, last_pass=last_pass)
         return
     yield from run.run(document_partitions(documents, partition_size), last_pass=last_pass)
+
+
+def fit_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Stage], *,
+               workdir: str | Path | None = None, progress: ProgressCallback | None = None, jobs: int = 1,
+               partition_size: int = PARTITION, executor: Any = None) -> None:
+    """Learn what every stage of ``stages`` learns from ``documents`` (as :func:`run_stages`
+    does, the same passes, executors and results), without the last pass that would
+    apply them: for a caller that wants what was learned, not the documents."""
+    if isinstance(documents, CorpusInput):
+        from ..io.partitions import partition_corpus
+
+        run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,
+                       options=documents.options, problems=documents.problems, executor=executor)
+        source = partition_corpus(documents.paths, documents.options, partition_size, documents.progress)
+        for _ in run.run(source, reading=True, apply=False):
+            pass
+        return
+    run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,
+                   executor=executor)
+    reread = isinstance(documents, (list, tuple))
+    if reread:
+        run.total = len(documents)
+    partitions = document_partitions(documents, partition_size)
+    for _ in run.run(list(partitions) if reread else partitions, reread=reread, apply=False):
+        pass

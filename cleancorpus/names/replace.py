@@ -109,6 +109,7 @@ class NameNormalizer(StageBase):
         tables.append(list(extra_entries))
         self._tables = tables
         self.discovered: list = []
+        self.candidates: list = []
         #: learn variants from the corpus before applying (see :attr:`rounds`)
         self.discover = self.settings.apply_discovered
         self._build(tables)
@@ -173,6 +174,8 @@ class NameNormalizer(StageBase):
         """Also respell discovered variants, below every table in precedence: those with
         ``confidence == "apply"`` scoring at least ``discovery_min_score`` (the others are
         for review only)."""
+        #: every variant discovery found, for review ones too (``cleancorpus names`` lists them)
+        self.candidates = list(found)
         self.discovered = [v for v in found if v.score >= self.settings.discovery_min_score
                            and getattr(v, "confidence", "apply") == "apply"]
         self._build([[v.to_entry() for v in self.discovered], *self._tables])
