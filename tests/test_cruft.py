@@ -346,3 +346,20 @@ def test_the_metadata_test_answers_as_each_pattern_would(seed_texts: dict[str, s
     found = [line for line in lines if any(p.search(line) for p in _SIGNALS)]
     assert len(found) >= 12
     assert [line for line in lines if _has_signal(line)] == found
+
+
+def test_a_long_text_is_scanned_line_by_line_with_the_same_result(monkeypatch) -> None:
+    """(issue 32) A text past LAZY_LINES is cut into lines as it is read and its story key
+    hashed as it goes: the digests and the key are those of the short-text path."""
+    from cleancorpus.cruft import recurrence
+    from cleancorpus.cruft.recurrence import RecurrenceModel
+    from cleancorpus.document import Document
+
+    text = "\n".join(["Share This Article", "", "  The council met on Monday to discuss the budget plan.  ",
+                      "Advertisement", "It voted to raise the tax on the port by two percent, officials said."] * 40)
+    doc = Document("a", text + "\n", "site")
+    model = RecurrenceModel()
+    expected = model.scan(doc)
+    monkeypatch.setattr(recurrence, "LAZY_LINES", 10)
+    assert list(recurrence.lines_of(doc.text)) == doc.text.split("\n")
+    assert model.scan(doc) == expected and expected[1] is not None and len(expected[0]) >= 3

@@ -41,8 +41,35 @@ PROSE_MARK = 0xFF
 
 
 def _digest(key: str) -> bytes:
-    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return _marked(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest())
+
+
+def _marked(digest: bytes) -> bytes:
+    """A short line's digest never starts with the sentences' mark."""
     return digest if digest[0] != PROSE_MARK else b"\xfe" + digest[1:]
+
+
+#: texts longer than this are cut into lines as they are read, not into one list of all lines
+LAZY_LINES = 1 << 20
+
+
+def lines_of(text: str) -> Iterable[str]:
+    """The lines of ``text`` (as ``text.split("\\n")``); a long text's one at a time, so a
+    50 MB document does not hold a list of its lines beside itself."""
+    if len(text) <= LAZY_LINES:
+        return text.split("\n")
+    return _each_line(text)
+
+
+def _each_line(text: str) -> Iterator[str]:
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 
 
 def _prose_digest(key: str) -> bytes:
@@ -126,19 +153,24 @@ class RecurrenceModel:
         """The digests of a document's distinct short lines and short sentences, and its
         :meth:`story_key`, in one pass over the lines: what :meth:`add` counts, a pure function
         of the document (so it can run in another process)."""
-        digests, prose = set(), []
+        digests: set[bytes] = set()
+        story = hashlib.blake2b(digest_size=8)  # the story key, hashed as it goes: no joined copy of the prose
+        prose = 0
         limit = self.settings.max_line_chars
-        for line in doc.text.split("\n"):
+        for line in lines_of(doc.text):
             stripped = line.strip()
             if not stripped:
                 continue
             if looks_like_prose(stripped):
-                prose.append(stripped)
+                if prose:
+                    story.update(b"\n")
+                story.update(stripped.encode("utf-8"))
+                prose += 1
                 if len(stripped) <= limit and not is_protected(stripped):
                     digests.add(_prose_digest(repeat_key(stripped)))
             elif len(stripped) <= limit and not is_protected(stripped):
                 digests.add(_digest(line_key(line)))
-        return digests, (_digest("\n".join(prose)) if prose else None)
+        return digests, (_marked(story.digest()) if prose else None)
 
     def state_of(self, source: str) -> str:
         """A fingerprint of what recurrence decides for ``source``: its document count and its
