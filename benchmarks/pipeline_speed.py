@@ -11,6 +11,7 @@ split by stage, in process, on the smallest size.
 
     python benchmarks/pipeline_speed.py                    # 10k and 100k
     python benchmarks/pipeline_speed.py --sizes 1000000 --commands normalize   # the 1M memory row
+    python benchmarks/pipeline_speed.py --sizes 30000 --commands floor,dedup,dedup-2,check,check-2
 """
 
 from __future__ import annotations
@@ -190,18 +191,21 @@ def main() -> None:
                 subprocess.run(["rm", "-rf", str(out)], check=True)
                 command = [python, "-m", "cleancorpus", "normalize", str(corpus), "-o", str(out), "-q", "--isolated",
                            "--jobs", jobs]
-            elif name == "dedup":
+            elif name.startswith("dedup"):
+                jobs = name.split("-")[1] if "-" in name else "1"
                 command = [python, "-m", "cleancorpus", "dedup", str(corpus), "--json", "-q", "--isolated",
-                           "--jobs", "1"]
-            elif name == "check":
+                           "--jobs", jobs]
+            elif name.startswith("check"):
+                jobs = name.split("-")[1] if "-" in name else "1"
                 command = [python, "-m", "cleancorpus", "check", str(corpus), "--no-cache", "--isolated",
-                           "--jobs", "1", "--format", "json"]
+                           "--jobs", jobs, "--format", "json"]
             else:
                 raise SystemExit(f"unknown command {name}")
             seconds, peak = measure(command)
             floor = seconds if name == "floor" else floor
             ratio = f"{seconds / floor:>8.1f}" if floor else f"{'':>8}"
-            label = {"normalize": "normalize --jobs 1", "normalize-2": "normalize --jobs 2"}.get(name, name)
+            command_name, _, jobs = name.partition("-")
+            label = f"{command_name} --jobs {jobs or 1}" if command_name != "floor" else name
             print(f"{size:>10,} {label:<22} {seconds:>8.1f} {size / seconds:>8,.0f} {ratio} {peak:>8,.0f}",
                   flush=True)
     if smallest is not None and "normalize" in args.commands:
