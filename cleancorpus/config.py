@@ -70,6 +70,13 @@ class Settings:
     jobs: int = 1
     origin: str | None = None
 
+    @property
+    def processes(self) -> int:
+        """The worker processes a run uses: ``jobs``, or one per core when it is 0."""
+        import os
+
+        return self.jobs or os.cpu_count() or 1
+
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data (for the report)."""
         from dataclasses import asdict

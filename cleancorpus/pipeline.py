@@ -12,7 +12,6 @@ state, not by the corpus.
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -86,31 +85,27 @@ class Pipeline:
         or a :class:`~cleancorpus.engines.local.CorpusInput` (inputs the workers read).
         ``settings.jobs`` worker processes (0: one per core) do the per-document work.
         """
+        sizes = {"partition_size": partition_size} if partition_size else {}
+        return run_stages(self._documents(documents), self.stages, workdir=workdir, progress=progress,
+                          jobs=self.settings.processes, last_pass=last_pass, executor=executor, **sizes)
+
+    def _documents(self, documents: Iterable[Document | Mapping]) -> Iterable[Document] | CorpusInput:
+        """What the engine takes: records as documents; a list stays a list (learned from
+        directly), a :class:`CorpusInput` stays as it is (read as partitions by the engine)."""
         from .adapters import as_documents
 
-        jobs = self.settings.jobs or os.cpu_count() or 1
         if isinstance(documents, CorpusInput):
-            pass  # read as partitions by the engine
-        elif isinstance(documents, (list, tuple)):
-            documents = list(as_documents(documents, self.settings.read))  # still a list: fitted on directly
-        else:
-            documents = as_documents(documents, self.settings.read)
-        sizes = {"partition_size": partition_size} if partition_size else {}
-        return run_stages(documents, self.stages, workdir=workdir, progress=progress, jobs=jobs, last_pass=last_pass,
-                          executor=executor, **sizes)
+            return documents
+        if isinstance(documents, (list, tuple)):
+            return list(as_documents(documents, self.settings.read))
+        return as_documents(documents, self.settings.read)
 
     def fit(self, documents: Iterable[Document | Mapping], *, workdir: str | Path | None = None) -> "Pipeline":
         """Fit every stage on ``documents`` (the learning passes of :meth:`run`, without the
         pass that applies them), for :meth:`map_batch` afterwards."""
-        from .adapters import as_documents
         from .engines.local import fit_stages
 
-        jobs = self.settings.jobs or os.cpu_count() or 1
-        if isinstance(documents, (list, tuple)):
-            documents = list(as_documents(documents, self.settings.read))
-        elif not isinstance(documents, CorpusInput):
-            documents = as_documents(documents, self.settings.read)
-        fit_stages(documents, self.stages, workdir=workdir, jobs=jobs)
+        fit_stages(self._documents(documents), self.stages, workdir=workdir, jobs=self.settings.processes)
         self._fitted = True
         return self
 

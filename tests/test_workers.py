@@ -66,3 +66,12 @@ def test_a_consumer_that_stops_early_ends_the_workers() -> None:
     assert next(results) == 0
     results.close()
     assert multiprocessing.active_children() == []
+
+
+def test_jobs_zero_means_one_process_per_core() -> None:
+    import os
+
+    from cleancorpus import Settings
+
+    assert Settings(jobs=0).processes == (os.cpu_count() or 1)
+    assert Settings(jobs=3).processes == 3

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -232,7 +231,7 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
             if window:
                 yield window
 
-        jobs = settings.jobs or os.cpu_count() or 1
+        jobs = settings.processes
         state = (repairer, remover.for_workers() if jobs > 1 else remover, normalizer, check, settings.dedup.sketch)
         if jobs > 1:
             from ..workers import ordered_map

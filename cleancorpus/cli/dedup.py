@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sqlite3
 import sys
@@ -17,7 +16,7 @@ from ..dedup.index import DuplicateIndex, IndexError_
 from ..dedup.shingles import fold_words
 from ..document import Document
 from ..pipeline import Pipeline
-from .common import (add_common_options, add_engine_options, dask_options, print_problems,
+from .common import (add_common_options, add_engine_options, dask_options, engine_of, print_problems,
                      settings_from_args)
 
 
@@ -47,16 +46,16 @@ def shared_passages(a: str, b: str, limit: int = 3, min_words: int = 5) -> list[
     return [" ".join(words_a[m.a:m.a + m.size]) for m in blocks[:limit]]
 
 
-def _prepared(args: argparse.Namespace, settings: Settings, problems: list, progress=None, executor=None,
-              partition_size: int | None = None) -> Iterator[Document]:
+def _prepared(args: argparse.Namespace, settings: Settings, problems: list, progress=None,
+              engine: dict | None = None) -> Iterator[Document]:
     """Cleaned, normalized documents, as a stream (duplicates are judged on what would be
-    written); the inputs are read by the engine's workers (``executor``: Dask's, or this
-    machine's ``--jobs``)."""
+    written); the inputs are read by the engine's workers (``engine``: what
+    :func:`~.common.engine_of` gives, Dask's executor or none for this machine's ``--jobs``)."""
     from ..engines.local import CorpusInput
 
     return Pipeline(settings, stages=("repair", "cruft", "names")).run(
         CorpusInput(list(args.inputs), settings.read, problems), progress=progress,
-        last_pass="cleaning and sketching", executor=executor, partition_size=partition_size)
+        last_pass="cleaning and sketching", **(engine or {}))
 
 
 def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
@@ -94,13 +93,8 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 progress.close()
             return _print_result(args, result, problems)
-    with contextlib.ExitStack() as stack:
-        executor = None
-        if engine:  # any input, --explain, --index: the local plan with its tasks on the cluster
-            from ..engines.cluster import DaskExecutor, dask_client
-
-            executor = DaskExecutor(stack.enter_context(dask_client(engine["scheduler"], engine["workers"])))
-        docs = _prepared(args, settings, problems, progress, executor, engine.get("partition_size"))
+    with engine_of(args) as where:  # any input, --explain, --index: the local plan, its tasks where asked
+        docs = _prepared(args, settings, problems, progress, where)
         return _dedup_stream(args, settings, docs, problems, progress)
 
 

@@ -39,8 +39,6 @@ class KeepOriginals(StageBase):
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-
     from ..document import LineRemoval, TextRepair, WordChange
     from ..engines.local import CorpusInput, run_stages
     from ..pipeline import build_stages
@@ -51,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     stages = [KeepOriginals(wanted), *build_stages(settings, dedup=False)]
     with engine_of(args) as engine:
         cleaned = [doc for doc in run_stages(CorpusInput([args.input], settings.read, problems), stages,
-                                             jobs=settings.jobs or os.cpu_count() or 1, **engine)
+                                             jobs=settings.processes, **engine)
                    if doc.id in wanted]
     found = set()
     for doc in cleaned:

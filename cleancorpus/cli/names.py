@@ -22,8 +22,6 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Discovery as ``normalize`` runs it: the name stage learning, on either engine, in
     workers that read their own partitions; its finished state lists every variant."""
-    import os
-
     from ..engines.local import CorpusInput, fit_stages
     from ..io import atomic_write_bytes
     from ..names import variants_to_toml
@@ -33,12 +31,12 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     problems: list = []
     stages = build_stages(settings, dedup=False, discover_names=True)
-    normalizer = stages[-1]
+    normalizer = next(stage for stage in stages if stage.name == "names")
     progress = Progress(enabled=not args.quiet)
     try:
         with engine_of(args) as engine:
             fit_stages(CorpusInput(list(args.inputs), settings.read, problems, progress), stages, progress=progress,
-                       jobs=settings.jobs or os.cpu_count() or 1, **engine)
+                       jobs=settings.processes, **engine)
     finally:
         progress.close()
     found = normalizer.candidates  # type: ignore[attr-defined]

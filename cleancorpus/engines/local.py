@@ -402,7 +402,7 @@ def document_partitions(documents: Iterable[Document], size: int = PARTITION) ->
 def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Stage], *,
                workdir: str | Path | None = None, progress: ProgressCallback | None = None,
                jobs: int = 1, last_pass: str = "writing", partition_size: int = PARTITION,
-               executor: Any = None) -> Iterator[Document]:
+               executor: Any = None, apply: bool = True) -> Iterator[Document]:
     """Stream ``documents`` through ``stages`` in order, learning what each must learn first.
 
     ``documents``: documents (any iterable), or a :class:`CorpusInput`, which the workers
@@ -412,7 +412,8 @@ def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Sta
     ``last_pass`` names the last pass for ``progress`` (what the caller does with the stream);
     ``partition_size``: documents a task gets at a time (the results do not depend on it).
     ``executor``: where tasks run (default: ``jobs`` processes here; see
-    :class:`~cleancorpus.engines.cluster.DaskExecutor`).
+    :class:`~cleancorpus.engines.cluster.DaskExecutor`). ``apply=False``: only learn
+    (see :func:`fit_stages`).
     """
     if isinstance(documents, CorpusInput):
         run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,
@@ -420,37 +421,21 @@ def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Sta
         from ..io.partitions import partition_corpus
 
         source = partition_corpus(documents.paths, documents.options, partition_size, documents.progress)
-        yield from run.run(source, reading=True, last_pass=last_pass)
+        yield from run.run(source, reading=True, last_pass=last_pass, apply=apply)
         return
     run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,
                    executor=executor)
     if isinstance(documents, (list, tuple)):
         run.total = len(documents)
-        yield from run.run(list(document_partitions(documents, partition_size)), reread=True, last_pass=last_pass)
+        yield from run.run(list(document_partitions(documents, partition_size)), reread=True, last_pass=last_pass,
+                           apply=apply)
         return
-    yield from run.run(document_partitions(documents, partition_size), last_pass=last_pass)
+    yield from run.run(document_partitions(documents, partition_size), last_pass=last_pass, apply=apply)
 
 
-def fit_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Stage], *,
-               workdir: str | Path | None = None, progress: ProgressCallback | None = None, jobs: int = 1,
-               partition_size: int = PARTITION, executor: Any = None) -> None:
-    """Learn what every stage of ``stages`` learns from ``documents`` (as :func:`run_stages`
-    does, the same passes, executors and results), without the last pass that would
-    apply them: for a caller that wants what was learned, not the documents."""
-    if isinstance(documents, CorpusInput):
-        from ..io.partitions import partition_corpus
-
-        run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,
-                       options=documents.options, problems=documents.problems, executor=executor)
-        source = partition_corpus(documents.paths, documents.options, partition_size, documents.progress)
-        for _ in run.run(source, reading=True, apply=False):
-            pass
-        return
-    run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,
-                   executor=executor)
-    reread = isinstance(documents, (list, tuple))
-    if reread:
-        run.total = len(documents)
-    partitions = document_partitions(documents, partition_size)
-    for _ in run.run(list(partitions) if reread else partitions, reread=reread, apply=False):
+def fit_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Stage], **options: Any) -> None:
+    """Learn what every stage of ``stages`` learns from ``documents``: the passes of
+    :func:`run_stages` (its ``options``, executors and results) without the last one that
+    would apply them, for a caller that wants what was learned, not the documents."""
+    for _ in run_stages(documents, stages, apply=False, **options):
         pass
