@@ -66,6 +66,8 @@ class Stage(Protocol):
 
     def for_workers(self) -> "Stage": ...
 
+    def label(self, round: int = 0) -> str: ...
+
 
 class StageBase:
     """Defaults for a stage: nothing to learn, shipped to workers as it is."""
@@ -102,6 +104,10 @@ class StageBase:
     def for_workers(self) -> "StageBase":
         """The copy worker processes get (a stage may slim what ``apply`` does not need)."""
         return self
+
+    def label(self, round: int = 0) -> str:
+        """What progress calls learning round ``round``."""
+        return f"fitting {self.name}"
 
 
 def apply_stages(doc: Document, stages: Sequence[Stage]) -> Document:

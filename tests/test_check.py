@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import cleancorpus.check.run as check_run
+import cleancorpus.check.stage as check_stage
 from cleancorpus import Settings
 from cleancorpus.check import CODES, check_corpus
 from conftest import prose, run_cli
@@ -199,13 +199,13 @@ def test_cache_rechecks_only_what_changed(tmp_path: Path, monkeypatch: pytest.Mo
         (corpus / folder).mkdir(parents=True)
         (corpus / folder / "doc.txt").write_text(f"Story from {folder}\n\n{prose(ord(folder), 6)}\n\nShare This Article\n")
     checked: list[str] = []
-    original = check_run.document_findings
+    original = check_stage.document_findings
 
     def counting(doc, cleaned, path, settings):
         checked.append(doc.id)
         return original(doc, cleaned, path, settings)
 
-    monkeypatch.setattr(check_run, "document_findings", counting)
+    monkeypatch.setattr(check_stage, "document_findings", counting)
     cache = tmp_path / "cache"
     first = check_corpus(corpus, Settings(), cache_dir=cache)
     assert sorted(checked) == ["a/doc.txt", "b/doc.txt", "c/doc.txt"] and len(first.findings) == 3

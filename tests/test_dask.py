@@ -257,9 +257,33 @@ def test_check_on_dask_reports_what_the_local_check_reports(cluster, shards):
     assert json.loads(on_dask.stdout) == json.loads(local.stdout)
     codes = json.loads(local.stdout)["summary"]
     assert {"CC101", "CC102", "CC104", "CC201", "CC301"} <= set(codes)
-    refused = run("check", str(shards), "--fix", "--engine", "dask", "--scheduler", cluster.scheduler_address,
-                  check=False)
-    assert refused.returncode == 2 and "--fix" in refused.stderr
+    on_cluster = ["--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-size", "25"]
+    local_diff = run("check", str(shards), "--no-cache", "--isolated", "--diff", check=False)
+    dask_diff = run("check", str(shards), "--isolated", "--diff", *on_cluster, check=False)
+    assert dask_diff.returncode == local_diff.returncode == 1 and "+++ " in local_diff.stdout
+    assert dask_diff.stdout == local_diff.stdout
+
+
+def test_check_on_dask_reads_a_folder_of_pages_and_fixes_it_as_the_local_check(cluster, tmp_path):
+    """check runs the one plan: a folder of text files on the cluster gives the local
+    findings, and --fix rewrites the same files to the same bytes."""
+    import shutil
+
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    mine, theirs = tmp_path / "local", tmp_path / "dask"
+    shutil.copytree(seeds, mine)
+    shutil.copytree(seeds, theirs)
+    on_cluster = ["--engine", "dask", "--scheduler", cluster.scheduler_address, "--partition-size", "2"]
+    local = run("check", str(mine), "--no-cache", "--isolated", "--output-format", "json", check=False)
+    on_dask = run("check", str(theirs), "--isolated", "--output-format", "json", *on_cluster, check=False)
+    assert json.loads(local.stdout)["summary"] and local.returncode == on_dask.returncode == 1
+    strip = lambda out: json.dumps(json.loads(out)).replace(str(mine), "").replace(str(theirs), "")  # noqa: E731
+    assert strip(on_dask.stdout) == strip(local.stdout)
+    run("check", str(mine), "--no-cache", "--isolated", "--fix", check=False)
+    run("check", str(theirs), "--isolated", "--fix", *on_cluster, check=False)
+    changed = [p.name for p in sorted(seeds.iterdir()) if (mine / p.name).read_bytes() != p.read_bytes()]
+    assert changed, "the seeds have fixable findings, or this test proves nothing"
+    assert {p.name: p.read_bytes() for p in mine.iterdir()} == {p.name: p.read_bytes() for p in theirs.iterdir()}
 
 
 @pytest.mark.parametrize("command", ["normalize", "dedup", "check"])

@@ -6,6 +6,7 @@ changes only what it reported (:mod:`.fix`). The package:
 
 - :mod:`.codes`: the codes, :class:`Finding`, :class:`CheckResult`, selection;
 - :mod:`.findings`: findings of one document;
+- :mod:`.stage`: the check as one stage of the engines' plan (findings made in the workers);
 - :mod:`.run`: :func:`check_corpus`;
 - :mod:`.fix`: fix plans, byte-preserving JSON Lines rewrites, the resumable journal;
 - :mod:`.formats`: text, JSON, GitHub and JUnit output;

@@ -14,12 +14,15 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from .codes import CODES, Finding
 
+#: Seconds a process waits for another's write to the cache (the workers of a run write
+#: their partitions' scans and extractions side by side).
+BUSY_TIMEOUT = 60.0
 SCHEMA_VERSION = 5  # 3: a recurrence scan holds its story key; 4: and its short sentences; 5: columns
 CACHE_FILE = f"check-v{SCHEMA_VERSION}.sqlite"
 _SHINGLE_DTYPES = {"uint32": np.uint32, "uint64": np.uint64}
@@ -65,7 +68,12 @@ class CheckCache:
     ``warnings`` collects what went wrong with the cache (shown by the command line).
     """
 
-    def __init__(self, folder: str | Path | None) -> None:
+    def __init__(self, folder: str | Path | None, rebuild: bool = True) -> None:
+        #: a cache found broken is rebuilt (``False`` in worker processes: the run's own
+        #: process opened, checked and if need be rebuilt the file before they started)
+        self.rebuild = rebuild
+        #: the database file in use (``None``: no cache, or one only in memory)
+        self.path: Path | None = None
         self.hits = 0
         self.disabled = False
         self.failed = ""
@@ -89,16 +97,22 @@ class CheckCache:
                                  "running without a cache")
             return self._create(sqlite3.connect(":memory:"))
         try:
-            db = sqlite3.connect(path)
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
             if self._schema_ok(db):
+                self.path = path
                 return db
             db.close()
             self.warnings.append(f"{path}: not a cleancorpus {SCHEMA_VERSION} cache; discarded and rebuilt")
         except sqlite3.DatabaseError as exc:
             self.warnings.append(f"{path}: unreadable cache ({exc}); discarded and rebuilt")
+        if not self.rebuild:
+            self.disabled = True
+            return self._create(sqlite3.connect(":memory:"))
         try:
             path.unlink(missing_ok=True)
-            return self._create(sqlite3.connect(path))
+            db = self._create(sqlite3.connect(path, timeout=BUSY_TIMEOUT))
+            self.path = path
+            return db
         except (OSError, sqlite3.DatabaseError) as exc:
             self.warnings.append(f"{path}: cannot rebuild the cache ({exc}); running without a cache")
             return self._create(sqlite3.connect(":memory:"))
@@ -140,6 +154,9 @@ class CheckCache:
     def _discard(self, why: str) -> None:
         """Stop trusting the cache for the rest of the run (it is rebuilt from this run's values)."""
         self.warnings.append(f"check cache: {why}; discarded")
+        if not self.rebuild:  # (a worker: the others still use the file; this process stops using it)
+            self.disabled = True
+            return
         try:
             with self.db:
                 for table in _TABLES:
@@ -238,6 +255,24 @@ class CheckCache:
             except (sqlite3.DatabaseError, UnicodeError) as exc:
                 self.failed = f"{exc}"
 
+    def commit(self) -> None:
+        """Write what was added so far (one transaction; a worker commits each partition's
+        entries so the others never wait long for the file)."""
+        if self.disabled:
+            return
+        try:
+            if self.failed:
+                raise sqlite3.DatabaseError(self.failed)
+            with self.db:
+                self._flush()
+        except (sqlite3.DatabaseError, UnicodeError) as exc:
+            self.warnings.append(f"check cache: cannot be written ({exc}); this run's results are not cached")
+            self.disabled = True
+            try:
+                self.db.rollback()
+            except sqlite3.DatabaseError:
+                pass
+
     def close(self) -> None:
         """Write what this run added (one transaction) and close."""
         try:
@@ -255,14 +290,54 @@ class CheckCache:
             self.db.close()
 
 
-class ExtractionCache:
-    """The dict-like the reader wants for HTML extractions, stored in the check cache."""
+class CacheMemo:
+    """The check cache as the stages see it in a worker process: recurrence scans and HTML
+    extractions of unchanged documents looked up, new ones written at the end of each
+    partition (:meth:`commit`), and documents' cached results. Pickled as its folder and
+    settings fingerprint only: each process opens the file itself, lazily. The run's own
+    process opens the cache first (a broken one is rebuilt there), so a worker never
+    rebuilds it; a failure here only costs time (that process stops using the cache)."""
 
-    def __init__(self, cache: CheckCache) -> None:
-        self.cache = cache
+    def __init__(self, folder: str | Path, fingerprint: str) -> None:
+        self.folder, self.fingerprint = str(folder), fingerprint
+        self._cache: CheckCache | None = None
 
-    def get(self, key: str):
+    def __getstate__(self) -> dict:
+        return {"folder": self.folder, "fingerprint": self.fingerprint}
+
+    def __setstate__(self, state: dict) -> None:
+        self.folder, self.fingerprint, self._cache = state["folder"], state["fingerprint"], None
+
+    @property
+    def cache(self) -> CheckCache:
+        if self._cache is None:
+            self._cache = CheckCache(self.folder, rebuild=False)
+        return self._cache
+
+    def scan(self, doc_hash: str | None, compute: Callable[[], tuple]) -> tuple:
+        """The recurrence scan of the document whose content hash is ``doc_hash``: from the
+        cache, else ``compute()`` (then kept)."""
+        if not doc_hash:
+            return compute()
+        key = f"{self.fingerprint}:{doc_hash}"
+        found = self.cache.get_scan(key)
+        if found is None:
+            found = compute()
+            self.cache.put_scan(key, *found)
+        return found
+
+    def document(self, key: str) -> tuple | None:
+        """A document's cached findings and sketch (see :meth:`CheckCache.get_document`)."""
+        return self.cache.get_document(key)
+
+    def get(self, key: str) -> tuple[str, dict] | None:
+        """An HTML page's cached extraction (the dict-like the page reader wants)."""
         return self.cache.get_extraction(key)
 
-    def __setitem__(self, key: str, value) -> None:
+    def __setitem__(self, key: str, value: tuple[str, dict]) -> None:
         self.cache.put_extraction(key, value)
+
+    def commit(self) -> None:
+        """Write this process's new entries (at the end of each partition)."""
+        if self._cache is not None:
+            self._cache.commit()

@@ -5,25 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Sequence
 
 from ..config import ConfigError, Settings
-from ..cruft.recurrence import source_of
 from ..dedup import NearDuplicateDetector
-from ..dedup.detector import info_of
-from ..dedup.signatures import sketch_texts
 from ..document import Document
-from ..io import STDIN, ReadProblem, read_corpus
-from ..names import NameDiscovery
-from ..engines.local import ProgressCallback, Spool
-from ..pipeline import build_stages
-from ..repair import TextRepairer
+from ..engines.local import CorpusInput, ProgressCallback, fit_stages
+from ..io import STDIN, ReadProblem
 from .baseline import split_by_baseline
-from .cache import CheckCache, ExtractionCache
+from .cache import CacheMemo, CheckCache
 from .codes import CheckResult, Finding, ignored_here, selected_codes
-from .findings import change_findings, document_findings, line_of
 from .rule_pages import fix_is_safe
 from .fix import JOURNAL, FixPlan, complete_journal, plan_fix, unified_diff_of, write_fixes
+from .stage import CheckStage
 
 
 def _fingerprint(settings: Settings) -> str:
@@ -35,11 +29,6 @@ def _fingerprint(settings: Settings) -> str:
         except (OSError, UnicodeDecodeError):
             data += path
     return hashlib.blake2b(data.encode("utf-8", errors="surrogatepass"), digest_size=16).hexdigest()
-
-
-def reported_path(doc: Document, input_path: str) -> str:
-    """The path a finding names: the document's file, else its id under the input."""
-    return str(doc.meta.get("path") or Path(input_path) / doc.id)
 
 
 def _safety_line(codes: set[str]) -> str:
@@ -72,43 +61,6 @@ def _problem_finding(problem: ReadProblem) -> Finding:
     return Finding(problem.path, problem.line, code, problem.message, problem.path, f"{code}:{problem.message}")
 
 
-_CHECK_STATE: tuple = ()
-
-
-def _set_check_state(state: tuple) -> None:
-    global _CHECK_STATE
-    _CHECK_STATE = state
-
-
-def _check_window(window: list) -> list:
-    """Findings and sketches of the documents of a window not found in the cache (in a
-    worker process with ``--jobs``): ``[(doc, key, (findings, signature, shingles,
-    cleaned length), fresh?)]`` in order."""
-    repairer, remover, normalizer, check, sketch_settings = _CHECK_STATE
-    done, texts = [], []
-    for doc, path, key, entry in window:
-        if entry is not None:
-            done.append((doc, key, entry, False))
-            continue
-        after_cruft = remover.apply(repairer.apply(doc))
-        cleaned = normalizer.apply(after_cruft)
-        doc_findings = change_findings(cleaned, path, after_cruft.text) + document_findings(doc, cleaned, path, check)
-        done.append((doc.evolve(text=""), key, doc_findings, True))
-        texts.append(cleaned.text)
-    sketch = sketch_texts(texts, sketch_settings) if texts else None
-    position = 0
-    result = []
-    for doc, key, item, fresh in done:
-        if fresh:
-            entry = (item, sketch.signatures[position].copy(), sketch.shingle_sets[position].copy(),
-                     len(texts[position]))
-            position += 1
-            result.append((doc, key, entry, True))
-        else:
-            result.append((doc, key, item, False))
-    return result
-
-
 def cc301_finding(path: str, line: int | None, member, representative: str) -> Finding:
     """The finding of a near-duplicate ``member`` of ``representative``'s cluster."""
     return Finding(path, line, "CC301", f"near-duplicate of {representative} (jaccard {member.jaccard:.2f}, "
@@ -139,7 +91,7 @@ def conclude(findings: list[Finding], problems: list[ReadProblem], notes: list[s
 def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settings | None = None, *,
                  cache_dir: str | Path | None = None, fix: bool = False, baseline: dict | None = None,
                  diff: bool = False, progress: ProgressCallback | None = None,
-                 unsafe_fixes: bool = False) -> CheckResult:
+                 unsafe_fixes: bool = False, **engine: Any) -> CheckResult:
     """Check a corpus (one input, or several checked as one corpus, as ``normalize`` reads
     them); with ``fix``, also write the reported fixes back over the input files.
 
@@ -147,7 +99,12 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
     in ``baseline``, and only safe fixes (each code's page says) unless ``unsafe_fixes``.
     ``diff`` computes the same fixes as unified diffs (``result.diffs``) and writes nothing.
     Raises :class:`~cleancorpus.config.ConfigError` for unknown codes or unsupported options.
-    ``progress(stage, count, total)`` is told as documents pass.
+    ``progress(stage, count, total)`` is told as documents pass. ``engine``: where the
+    plan's tasks run (``executor``, ``workdir``, ``partition_size`` of
+    :func:`~cleancorpus.engines.local.run_stages`; default ``settings.jobs`` processes here).
+    Every document is read, cleaned and checked in the engine's workers
+    (:class:`~.stage.CheckStage`); this process merges what they learned and found, writes
+    the cache and the fixes.
     """
     if progress is None:
         progress = lambda stage, count, total: None  # noqa: E731
@@ -172,125 +129,73 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
         elif (root / JOURNAL).is_file():
             notes.append(f"{root / JOURNAL}: a check --fix was interrupted here; run check --fix to complete it")
 
-    cache = CheckCache(cache_dir)
+    cache = CheckCache(cache_dir)  # opened here first: a broken cache is rebuilt before any worker reads it
     fingerprint = _fingerprint(settings)
+    memo = CacheMemo(cache_dir, fingerprint) if cache_dir is not None and cache.path is not None else None
     problems: list[ReadProblem] = []
-    remover, normalizer = build_stages(settings, dedup=False, repair=False)
-    repairer = TextRepairer(settings.repair)  # applied where the text is read: the spool keeps the input as it is
-    spool = Spool()  # the corpus is read once and kept on disk between passes, not in memory
-    try:
-        documents = 0
-        where: dict[str, tuple[str, int | None]] = {}  # id -> (path, line): all CC301 needs
-        with spool.writer() as keep:
-            for doc in read_corpus(inputs, settings.read, problems, extraction_cache=ExtractionCache(cache),
-                                   content_hashes=True, progress=progress):
-                documents += 1
-                progress("reading", documents, None)
-                keep(doc)
-                where[doc.id] = (reported_path(doc, base), line_of(doc, None))
-                if settings.cruft.recurrence:  # the scan of an unchanged file comes from the cache
-                    key = f"{fingerprint}:{doc.meta.get('content_hash')}"
-                    scanned = cache.get_scan(key) if doc.meta.get("content_hash") else None
-                    if scanned is None:
-                        scanned = remover.recurrence.scan(repairer.apply(doc))
-                        cache.put_scan(key, *scanned)
-                    remover.recurrence.add_scanned(source_of(doc), *scanned)
-        if "CC202" in codes or settings.names.apply_discovered:
-            discovery = NameDiscovery(normalizer.known_words()).fit(remover.apply(repairer.apply(d)) for d in spool)
-            normalizer.use_discovered(discovery.variants())
-
-        findings: list[Finding] = []
-        detector = NearDuplicateDetector(settings.dedup)
-
-        def windows() -> Iterator[list]:
-            """The documents in order, in windows of ``batch_size`` not found in the cache:
-            each item is ``(doc, path, key, cached entry or None)``; cached ones carry no text."""
-            window: list = []
-            fresh = 0
-            states: dict[str, str] = {}  # a source's state is fixed once fitted: fingerprinted once
-            for number, doc in enumerate(spool, start=1):
-                progress("checking", number, documents)
-                state = "-"
-                if settings.cruft.recurrence:
-                    source = source_of(doc)
-                    state = states.get(source) or states.setdefault(source, remover.recurrence.state_of(source))
-                content = doc.meta.get("content_hash")
-                path, line = where[doc.id]
-                # the findings name their file and record line: two copies of one text in two
-                # files (or records) are two entries, or one would get the other's findings
-                key = f"{fingerprint}:{content}:{state}:{'CC202' in codes}:{path}:{line}" if content else None
-                entry = cache.get_document(key) if key else None
-                if entry is None:
-                    window.append((doc, path, key, None))
-                    fresh += 1
-                else:
-                    window.append((doc.evolve(text=""), path, key, entry))
-                if fresh >= settings.dedup.batch_size:
-                    yield window
-                    window, fresh = [], 0
-            if window:
-                yield window
-
-        jobs = settings.processes
-        state = (repairer, remover.for_workers() if jobs > 1 else remover, normalizer, check, settings.dedup.sketch)
-        if jobs > 1:
-            from ..workers import ordered_map
-
-            results = ordered_map(_check_window, windows(), jobs, initializer=_set_check_state, initargs=(state,))
-        else:
-            _set_check_state(state)
-            results = map(_check_window, windows())
-        for window in results:
-            for doc, key, entry, fresh in window:
-                if fresh and key is not None:
-                    cache.put_document(key, *entry)
-                findings.extend(entry[0])
-                detector.add_sketched(info_of(doc, entry[3]), entry[1], entry[2])
-        hits = cache.hits
-        cache.close()
-        notes = cache.warnings + notes
+    stage = CheckStage(settings, codes, base, fingerprint=fingerprint, memo=memo, keep_fixable=fix or diff)
+    corpus = CorpusInput(inputs, settings.read, problems, progress, hashes=True, extraction_cache=memo)
+    fit_stages(corpus, [stage], jobs=settings.processes, progress=progress, **engine)
+    remover, normalizer, repairer = stage.remover, stage.normalizer, stage.repairer
+    documents = len(stage.checked)
+    findings: list[Finding] = []
+    detector = NearDuplicateDetector(settings.dedup)
+    where: dict[str, tuple[str, int | None]] = {}  # id -> (path, line): all CC301 needs
+    originals: list[Document] = []
+    for checked in stage.checked:
+        findings.extend(checked.findings)
+        where[checked.id] = (checked.path, checked.line)
+        if checked.key is not None and not checked.cached:
+            cache.put_document(checked.key, checked.findings, checked.signature, checked.shingles,
+                               checked.info.length)
         if "CC301" in codes:
-            result = detector.cluster()
-            for cluster in result.clusters:
-                for member in cluster.members:
-                    findings.append(cc301_finding(*where[member.id], member, cluster.representative))
-        findings, failing, known = conclude(findings, problems, notes, documents, check, codes, baseline)
-        diffs: list[str] = []
-        if fix or diff:
-            known_ids = {id(f) for f in known}
-            wanted: dict[str, set[tuple]] = {}
-            unsafe_left = 0
-            fixed_codes: dict[str, set[str]] = {}
-            for f in findings:
-                if f.fixable and id(f) not in known_ids:
-                    if unsafe_fixes or fix_is_safe(f.code):
-                        wanted.setdefault(f.document, set()).add(f.ref)
-                        fixed_codes.setdefault(f.document, set()).add(f.code)
-                    else:
-                        unsafe_left += 1
-            if unsafe_left:  # (as ruff says of its hidden fixes)
-                notes.append(f"{unsafe_left} unsafe fix(es) not {'shown' if diff else 'applied'} (they may change "
-                             f"what a text says); --unsafe-fixes {'shows' if diff else 'applies'} them")
-            plans: dict[str, FixPlan] = {}
-            planned_docs = []
-            for doc in spool:
-                if doc.id in wanted:
-                    plan = plan_fix(doc, remover, normalizer, wanted[doc.id], repairer)
-                    if plan is not None:
-                        plans[doc.id] = plan
-                        planned_docs.append(doc)
-            if diff:
-                diffs = [_safety_line(fixed_codes.get(doc.id, set())) + unified_diff_of(doc, plans[doc.id])
-                         for doc in planned_docs]
-                return CheckResult(findings, failing, documents, hits, len(known), fixed, notes, diffs,
-                                   baseline=None if baseline is None else known)
-            for root in inputs:  # each input's files, with that input's fix journal
-                mine = [doc for doc in planned_docs if _within(doc, root, len(inputs) == 1)]
-                fixed += write_fixes(mine, plans, root, settings.read.text_field, notes)
-            repaired = set(fixed)  # what --fix repaired no longer fails the run (as with a linter's --fix)
-            failing = [f for f in failing
-                       if not (f.fixable and f.path in repaired and f.ref in wanted.get(f.document, ()))]
-        return CheckResult(findings, failing, documents, hits, len(known), fixed, notes,
-                           baseline=None if baseline is None else known)
-    finally:
-        spool.remove()
+            detector.add_sketched(checked.info, checked.signature, checked.shingles)
+        if checked.original is not None:
+            originals.append(checked.original)
+    hits = sum(checked.cached for checked in stage.checked)
+    stage.checked = []
+    cache.close()
+    notes = cache.warnings + notes
+    if "CC301" in codes:
+        result = detector.cluster()
+        for cluster in result.clusters:
+            for member in cluster.members:
+                findings.append(cc301_finding(*where[member.id], member, cluster.representative))
+    findings, failing, known = conclude(findings, problems, notes, documents, check, codes, baseline)
+    diffs: list[str] = []
+    if fix or diff:
+        known_ids = {id(f) for f in known}
+        wanted: dict[str, set[tuple]] = {}
+        unsafe_left = 0
+        fixed_codes: dict[str, set[str]] = {}
+        for f in findings:
+            if f.fixable and id(f) not in known_ids:
+                if unsafe_fixes or fix_is_safe(f.code):
+                    wanted.setdefault(f.document, set()).add(f.ref)
+                    fixed_codes.setdefault(f.document, set()).add(f.code)
+                else:
+                    unsafe_left += 1
+        if unsafe_left:  # (as ruff says of its hidden fixes)
+            notes.append(f"{unsafe_left} unsafe fix(es) not {'shown' if diff else 'applied'} (they may change "
+                         f"what a text says); --unsafe-fixes {'shows' if diff else 'applies'} them")
+        plans: dict[str, FixPlan] = {}
+        planned_docs = []
+        for doc in originals:
+            if doc.id in wanted:
+                plan = plan_fix(doc, remover, normalizer, wanted[doc.id], repairer)
+                if plan is not None:
+                    plans[doc.id] = plan
+                    planned_docs.append(doc)
+        if diff:
+            diffs = [_safety_line(fixed_codes.get(doc.id, set())) + unified_diff_of(doc, plans[doc.id])
+                     for doc in planned_docs]
+            return CheckResult(findings, failing, documents, hits, len(known), fixed, notes, diffs,
+                               baseline=None if baseline is None else known)
+        for root in inputs:  # each input's files, with that input's fix journal
+            mine = [doc for doc in planned_docs if _within(doc, root, len(inputs) == 1)]
+            fixed += write_fixes(mine, plans, root, settings.read.text_field, notes)
+        repaired = set(fixed)  # what --fix repaired no longer fails the run (as with a linter's --fix)
+        failing = [f for f in failing
+                   if not (f.fixable and f.path in repaired and f.ref in wanted.get(f.document, ()))]
+    return CheckResult(findings, failing, documents, hits, len(known), fixed, notes,
+                       baseline=None if baseline is None else known)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .common import (EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add_engine_options, dask_options,
-                     number, settings_from_args)
+                     engine_of, number, settings_from_args)
 
 
 #: Where the check cache lives unless --cache-dir says otherwise.
@@ -72,24 +72,18 @@ def run(args: argparse.Namespace) -> int:
     if args.diff and args.fix:
         raise UsageError("--diff shows what --fix would do; give one of them")
     cache_dir = None if args.no_cache else (args.cache_dir or DEFAULT_CACHE)
-    engine = dask_options(args)
-    if engine and (args.fix or args.diff):
-        raise UsageError("--fix and --diff rewrite files in place on the local engine (drop --engine dask)")
-    if engine and args.cache_dir:
-        raise UsageError("--cache-dir: the check cache is the local engine's; on Dask every document is checked "
-                         "(drop --cache-dir or --engine dask)")
+    if dask_options(args):
+        if args.cache_dir:
+            raise UsageError("--cache-dir: the check cache is the local engine's; on Dask every document is "
+                             "checked (drop --cache-dir or --engine dask)")
+        cache_dir = None  # (the workers of a cluster need not see this machine's folders)
     from ..progress import Progress
 
     progress = Progress(enabled=not args.quiet)
     try:
-        if engine:
-            from ..engines.cluster import check_on_dask
-
-            result = check_on_dask(args.inputs, settings, baseline=baseline, progress=progress, **engine)
-        else:
+        with engine_of(args) as engine:
             result = check_corpus(args.inputs, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
-                                  unsafe_fixes=args.unsafe_fixes,
-                                  diff=args.diff, progress=progress)
+                                  unsafe_fixes=args.unsafe_fixes, diff=args.diff, progress=progress, **engine)
     finally:
         progress.close()
     for note in result.notes:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from ..document import Document
 from .recurrence import PROSE_MARK, RecurrenceModel, RecurrenceSettings, source_of
@@ -48,9 +48,14 @@ def position(part: int, number: int) -> int:
 Scan = tuple
 
 
-def scan_documents(documents: Iterable[Document], model: RecurrenceModel) -> list[Scan]:
-    """Each document's :meth:`RecurrenceModel.scan`, with its source: all both rounds need."""
-    return [(source_of(doc), *model.scan(doc)) for doc in documents]
+def scan_documents(documents: Iterable[Document], model: RecurrenceModel, memo: Any = None) -> list[Scan]:
+    """Each document's :meth:`RecurrenceModel.scan`, with its source: all both rounds need.
+    ``memo``: where scans of unchanged documents come from (``memo.scan(content hash,
+    compute)``; the check cache), else every document is scanned."""
+    if memo is None:
+        return [(source_of(doc), *model.scan(doc)) for doc in documents]
+    return [(source_of(doc), *memo.scan(doc.meta.get("content_hash"), lambda doc=doc: model.scan(doc)))
+            for doc in documents]
 
 
 @dataclass

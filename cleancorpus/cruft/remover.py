@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..document import SOURCE_LINES, Document, LineRemoval
 from ..stages import Carried, StageBase
@@ -113,6 +113,9 @@ class CruftRemover(StageBase):
         self.recurrence = RecurrenceModel(s.recurrence_settings)
         #: what the first learning round decided (between the two rounds only)
         self.story_plan: StoryPlan | None = None
+        #: where learning finds the recurrence scans of unchanged documents (``check``'s
+        #: cache, see :func:`.partitioned.scan_documents`); ``None``: every one is scanned
+        self.scan_memo: Any = None
 
     @property
     def rounds(self) -> int:
@@ -125,12 +128,12 @@ class CruftRemover(StageBase):
         scan to round 1), its line counts (round 1, from the scans carried, or ``documents``
         scanned again when none are)."""
         if round == 0:
-            scans = scan_documents(documents, self.recurrence)
+            scans = scan_documents(documents, self.recurrence, self.scan_memo)
             return Carried(StoryState.of_scans(part, scans, self.recurrence.settings), scans)
         if self.story_plan is None:
             raise RuntimeError("the second round of recurrence needs the first one finished")
         if carry is None:
-            carry = scan_documents(documents, self.recurrence)
+            carry = scan_documents(documents, self.recurrence, self.scan_memo)
         return LineCounts.of_scans(part, carry, self.story_plan)
 
     def merge(self, states: Sequence, round: int = 0) -> StoryState | LineCounts:

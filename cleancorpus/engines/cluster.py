@@ -1,8 +1,8 @@
 """The stages on a Dask cluster.
 
-``normalize`` and ``dedup`` run the local engine's plan (:class:`~.local.LocalRun`) with
-their tasks on the cluster (:class:`DaskExecutor`): every input and option, the local
-engine's bytes. ``dedup`` of shards, ``check`` and the Python API for bags
+``normalize``, ``check``, ``names``, ``explain`` and ``dedup`` run the local engine's plan
+(:class:`~.local.LocalRun`) with their tasks on the cluster (:class:`DaskExecutor`): every
+input and option, the local engine's bytes. ``dedup`` of shards and the Python API for bags
 (:mod:`cleancorpus.dask`) use :class:`DaskPipeline`, whose passes keep every state on the
 workers:
 
@@ -461,58 +461,3 @@ def dedup_on_dask(inputs: Sequence[str | Path], settings: Settings, *, scheduler
     with dask_client(scheduler, workers) as client:
         pipeline = DaskPipeline(client, _partitions(client, inputs, partition_size), settings, progress).fit()
         return pipeline.result, pipeline.problems
-
-
-def _check_task(partition: Partition, options: ReadOptions, stages: Sequence, check, input_path: str,
-                duplicate_of: dict) -> tuple[list, list[ReadProblem], int]:
-    """The findings of one partition's documents (CC301 for the duplicates among them),
-    its read problems and its number of documents."""
-    from ..check.findings import change_findings, document_findings, line_of
-    from ..check.run import reported_path, cc301_finding
-
-    repairer, remover, normalizer = stages
-    docs, problems = partition.read(options)
-    findings = []
-    for doc in docs:
-        path = reported_path(doc, input_path)
-        after_cruft = remover.apply(repairer.apply(doc) if repairer is not None else doc)
-        cleaned = normalizer.apply(after_cruft)
-        findings += change_findings(cleaned, path, after_cruft.text) + document_findings(doc, cleaned, path, check)
-        if doc.id in duplicate_of:
-            representative, member = duplicate_of[doc.id]
-            findings.append(cc301_finding(path, line_of(doc, None), member, representative))
-    return findings, problems, len(docs)
-
-
-def check_on_dask(input_path: str | Path | Sequence[str | Path], settings: Settings, *, baseline: dict | None = None,
-                  scheduler: str | None = None, workers: int | None = None, partition_size: int | None = None,
-                  progress: Callable[[str, int, int | None], None] | None = None):
-    """``cleancorpus check --engine dask``: the findings the local check reports, computed on
-    the cluster (without its cache; ``--fix`` and ``--diff`` need the local engine)."""
-    from ..check.codes import CheckResult, selected_codes
-    from ..check.run import conclude
-
-    require_dask()
-    codes = selected_codes(settings.check)
-    inputs = [input_path] if isinstance(input_path, (str, Path)) else list(input_path)
-    base = str(inputs[0]) if len(inputs) == 1 else ""  # several inputs: ids start with the input's name
-    list_shards(inputs)
-    with dask_client(scheduler, workers) as client:
-        pipeline = DaskPipeline(client, _partitions(client, inputs, partition_size), settings, progress,
-                                stages=("repair", "cruft", "names", "dedup") if "CC301" in codes
-                                else ("repair", "cruft", "names"),
-                                discover_names="CC202" in codes).fit()
-        fitted = {stage.name: stage for stage in pipeline.fitted_stages()}
-        shipped = pipeline.broadcast((fitted.get("repair"), fitted["cruft"], fitted["names"]))
-        duplicates = pipeline.broadcast(pipeline.result.duplicate_of() if pipeline.result is not None else {})
-        futures = [client.submit(_check_task, part, settings.read, shipped, settings.check, base,
-                                 duplicates, pure=False) for part in pipeline.partitions]
-        pipeline.wait_for(futures, "checking")
-        found = client.gather(futures)
-    findings = [f for part, _, _ in found for f in part]
-    problems = [p for _, part, _ in found for p in part]
-    documents = sum(n for _, _, n in found)
-    notes: list[str] = []
-    findings, failing, known = conclude(findings, problems, notes, documents, settings.check, codes, baseline)
-    return CheckResult(findings, failing, documents, 0, len(known), [], notes,
-                       baseline=None if baseline is None else known)

@@ -124,6 +124,10 @@ class CorpusInput:
     options: ReadOptions
     problems: list = field(default_factory=list)
     progress: Any = None
+    #: records get a ``content_hash`` too (files always have one); see ``partition_corpus``
+    hashes: bool = False
+    #: where HTML extractions of unchanged pages come from (picklable: it goes to the workers)
+    extraction_cache: Any = None
 
 
 @dataclass
@@ -355,7 +359,7 @@ class LocalRun:
                     if keep:
                         spool_dir = Path(tempfile.mkdtemp(prefix="cleancorpus-spool-", dir=self.workdir))
                         spool_dirs.append(spool_dir)  # removed at the end even if this pass fails
-                    files = [f for _, f in self.run_pass(current, plan, f"fitting {stage.name}", spool_dir, seen,
+                    files = [f for _, f in self.run_pass(current, plan, stage.label(round), spool_dir, seen,
                                                          carries)]
                     seen = None
                     if keep:
@@ -420,7 +424,8 @@ def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Sta
                        options=documents.options, problems=documents.problems, executor=executor)
         from ..io.partitions import partition_corpus
 
-        source = partition_corpus(documents.paths, documents.options, partition_size, documents.progress)
+        source = partition_corpus(documents.paths, documents.options, partition_size, documents.progress,
+                                  hashes=documents.hashes, extraction_cache=documents.extraction_cache)
         yield from run.run(source, reading=True, last_pass=last_pass, apply=apply)
         return
     run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,

@@ -110,12 +110,15 @@ class DocumentFiles:
     templates: Any = None
     #: the files of a folder (their ids are kept in ``seen``); a lone file input is not
     in_folder: bool = True
+    #: where extractions of unchanged pages come from (a dict-like keyed by content hash)
+    extraction_cache: Any = None
 
     def read(self, options: ReadOptions, seen: Any) -> tuple[list[Document], list[ReadProblem]]:
         problems: list[ReadProblem] = []
         docs = []
         for path, doc_id, source in self.files:
-            doc = read_file_document(Path(path), doc_id, source, options, problems, None, self.templates)
+            doc = read_file_document(Path(path), doc_id, source, options, problems, self.extraction_cache,
+                                     self.templates)
             if doc is not None:
                 if self.in_folder:
                     seen.add(doc.id)
@@ -134,9 +137,13 @@ class Problems:
 
 
 def partition_corpus(paths: Sequence[str | Path], options: ReadOptions, size: int = 200,
-                     progress: Any = None) -> Iterator[Partition]:
+                     progress: Any = None, *, hashes: bool = False,
+                     extraction_cache: Any = None) -> Iterator[Partition]:
     """The partitions of ``paths``, in the order :func:`~cleancorpus.io.read_corpus` reads
-    them (see the module docstring). Raises :class:`CorpusError` as ``read_corpus`` does."""
+    them (see the module docstring). Raises :class:`CorpusError` as ``read_corpus`` does.
+    ``hashes`` and ``extraction_cache``: as ``read_corpus``'s ``content_hashes`` and
+    ``extraction_cache`` (what ``check`` caches on); the cache must be picklable to go to
+    worker processes with the partitions."""
     from .readers import check_inputs, input_names
 
     paths = list(paths)
@@ -145,7 +152,12 @@ def partition_corpus(paths: Sequence[str | Path], options: ReadOptions, size: in
     check_inputs(paths)
     prefixes = [f"{name}/" for name in input_names(paths)] if len(paths) > 1 else [""]
     for path, prefix in zip(paths, prefixes):
-        yield from _partitions_of(path, prefix, options, size, progress)
+        for partition in _partitions_of(path, prefix, options, size, progress):
+            if isinstance(partition, RecordLines):
+                partition.hashes = hashes
+            elif isinstance(partition, DocumentFiles):
+                partition.extraction_cache = extraction_cache
+            yield partition
 
 
 def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: int,
