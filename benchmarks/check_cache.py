@@ -5,11 +5,14 @@ with a few cruft lines per site folder) to a temporary folder, then times `check
 first run (empty cache), second run (nothing changed), third run (one file changed), and
 a run without cache for reference.
 
-    python benchmarks/check_cache.py 100000
+    python benchmarks/check_cache.py 100000 [JOBS]
+
+``JOBS`` (default 1): worker processes of each run (``--jobs``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import shutil
 import sys
@@ -37,25 +40,27 @@ def write_corpus(root: Path, n: int) -> None:
         (folder / f"{i:07d}.txt").write_text("\n\n".join(paragraphs + cruft) + "\n", encoding="utf-8")
 
 
-def timed(label: str, corpus: Path, cache: Path | None) -> tuple[str, float, int, int]:
+def timed(label: str, corpus: Path, cache: Path | None, jobs: int = 1) -> tuple[str, float, int, int]:
     start = time.perf_counter()
-    result = check_corpus(corpus, Settings(), cache_dir=cache)
+    result = check_corpus(corpus, dataclasses.replace(Settings(), jobs=jobs), cache_dir=cache)
     return label, time.perf_counter() - start, len(result.findings), result.cache_hits
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    jobs = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     root = Path(tempfile.mkdtemp(prefix="cleancorpus-check-"))
     try:
         corpus, cache = root / "corpus", root / "cache"
         write_corpus(corpus, n)
-        rows = [timed("first run (empty cache)", corpus, cache), timed("second run (unchanged)", corpus, cache)]
+        rows = [timed("first run (empty cache)", corpus, cache, jobs),
+                timed("second run (unchanged)", corpus, cache, jobs)]
         changed = corpus / "site007" / f"{7:07d}.txt"
         changed.write_text(changed.read_text(encoding="utf-8") + "\nAdvertisement\n", encoding="utf-8")
-        rows.append(timed("third run (one file changed)", corpus, cache))
-        rows.append(timed("no cache", corpus, None))
+        rows.append(timed("third run (one file changed)", corpus, cache, jobs))
+        rows.append(timed("no cache", corpus, None, jobs))
         first = rows[0][1]
-        print(f"{n:,} documents of about 700 words in 100 site folders")
+        print(f"{n:,} documents of about 700 words in 100 site folders, --jobs {jobs}")
         print("| run | seconds | share of first run | findings | cache hits |")
         print("|---|---|---|---|---|")
         for label, seconds, findings, hits in rows:

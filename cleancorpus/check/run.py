@@ -21,7 +21,11 @@ from .stage import CheckStage
 
 
 def _fingerprint(settings: Settings) -> str:
-    data = json.dumps(settings.to_dict(), sort_keys=True, default=str)
+    """What the cache's entries depend on: every setting but ``jobs`` (results do not
+    depend on it), the inline names, and the rule files' and tables' contents."""
+    settings_data = settings.to_dict()
+    settings_data.pop("jobs", None)
+    data = json.dumps(settings_data, sort_keys=True, default=str)
     data += json.dumps(list(settings.names_entities), sort_keys=True, default=str)
     for path in (*settings.cruft.rule_files, *settings.names.tables):
         try:

@@ -70,6 +70,17 @@ class Checked:
     original: Document | None = None
 
 
+class CachedScans:
+    """The recurrence scans the cruft stage learns from, as the check cache has them: a
+    document it has not scanned (new or changed) is repaired, then scanned and kept."""
+
+    def __init__(self, memo: Any, repairer: TextRepairer) -> None:
+        self.memo, self.repairer = memo, repairer
+
+    def scan_of(self, doc: Document, model: Any) -> tuple:
+        return self.memo.scan(doc.meta.get("content_hash"), lambda: model.scan(self.repairer.apply(doc)))
+
+
 class CheckStage(StageBase):
     """The check of a corpus as a stage (see the module docstring). After the plan has run
     it (``fit_stages``), :attr:`checked` holds every document's :class:`Checked`, in corpus
@@ -92,7 +103,7 @@ class CheckStage(StageBase):
         self.repairer = TextRepairer(settings.repair)
         self.remover, self.normalizer = build_stages(settings, dedup=False, repair=False,
                                                      discover_names=self.discovering)
-        self.remover.scan_memo = memo
+        self.remover.scan_memo = CachedScans(memo, self.repairer) if memo is not None else None
         self.recurrence = settings.cruft.recurrence
         #: a fingerprint of the names discovered (part of a cache key: new variants, new findings)
         self.names_state = "-"
@@ -123,8 +134,8 @@ class CheckStage(StageBase):
                 return {part: self.check_documents(documents)}
             stage, inner = step
             repaired = (self.repairer.apply(doc) for doc in documents)
-            if stage is self.remover:
-                return stage.partial(part, repaired, inner, carry=carry)
+            if stage is self.remover:  # (with the cache, only documents it has not scanned are repaired)
+                return stage.partial(part, documents if self.memo is not None else repaired, inner, carry=carry)
             return stage.partial(part, (self.remover.apply(doc) for doc in repaired), inner)
         finally:
             if self.memo is not None:

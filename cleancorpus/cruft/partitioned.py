@@ -50,12 +50,11 @@ Scan = tuple
 
 def scan_documents(documents: Iterable[Document], model: RecurrenceModel, memo: Any = None) -> list[Scan]:
     """Each document's :meth:`RecurrenceModel.scan`, with its source: all both rounds need.
-    ``memo``: where scans of unchanged documents come from (``memo.scan(content hash,
-    compute)``; the check cache), else every document is scanned."""
+    ``memo``: where scans of unchanged documents come from (``memo.scan_of(doc, model)``,
+    which scans only what it does not have: the check cache), else every document is scanned."""
     if memo is None:
         return [(source_of(doc), *model.scan(doc)) for doc in documents]
-    return [(source_of(doc), *memo.scan(doc.meta.get("content_hash"), lambda doc=doc: model.scan(doc)))
-            for doc in documents]
+    return [(source_of(doc), *memo.scan_of(doc, model)) for doc in documents]
 
 
 @dataclass

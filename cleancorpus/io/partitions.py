@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
 from ..document import Document
-from .kinds import STDIN, CorpusError, ReadOptions, ReadProblem, file_kind, folder_source, KINDS_HELP
+from .kinds import STDIN, CorpusError, ReadOptions, ReadProblem, file_kind, KINDS_HELP
 from .pages import learn_folder_templates, read_file_document
 
 
@@ -164,7 +164,7 @@ def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: in
                    progress: Any) -> Iterator[Partition]:
     import sys
 
-    from .readers import list_corpus_files, require_format_extra
+    from .readers import corpus_files, require_format_extra
 
     if str(path) == STDIN:
         if sys.stdin is None:
@@ -186,16 +186,17 @@ def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: in
             yield DocumentFiles([(str(root), name, None)], in_folder=False)
         return
     listing: list[ReadProblem] = []
-    files = list_corpus_files(root, options.follow_links, listing, records=True)
+    listed = corpus_files(root, options.follow_links, listing, records=True)
+    files = [path for path, _ in listed]
     if listing:
         yield Problems(listing)
     if not files:
         raise CorpusError(f"{root}: no files cleancorpus reads in this folder ({KINDS_HELP})")
     templates = learn_folder_templates(root, files, options, progress)
     pending: list[tuple[str, str, str | None]] = []
-    for file in files:
-        relative = prefix + file.relative_to(root).as_posix()
-        kind = file_kind(file)
+    for file, inside in listed:
+        relative = prefix + inside
+        kind = file_kind(file.name)
         if kind in ("jsonl", "parquet"):
             if pending:
                 yield DocumentFiles(pending, templates)
@@ -206,7 +207,7 @@ def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: in
             else:
                 yield from _parquet_partitions(file, relative, size)
             continue
-        pending.append((str(file), relative, folder_source(file.relative_to(root))))
+        pending.append((str(file), relative, inside.rpartition("/")[0] or None))  # (folder_source's)
         if len(pending) >= size:
             yield DocumentFiles(pending, templates)
             pending = []

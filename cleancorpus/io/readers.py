@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import sys
 import zlib
 from pathlib import Path
@@ -250,25 +251,47 @@ def list_corpus_files(root: Path, follow_links: bool = False,
     read, copy or rewrite files from elsewhere on the machine. Linked folders are never
     descended into.
     """
+    return [path for path, _ in corpus_files(root, follow_links, problems, records=records)]
+
+
+def corpus_files(root: Path, follow_links: bool = False, problems: list[ReadProblem] | None = None, *,
+                 records: bool = False) -> list[tuple[Path, str]]:
+    """:func:`list_corpus_files` with each file's path relative to ``root`` (POSIX form),
+    sorted by it. One ``os.scandir`` walk and string operations: a folder of a million
+    files is listed without a ``Path`` operation per file and name."""
+    found: list[tuple[str, str, bool]] = []  # (relative, full path, is a symbolic link)
+
+    def walk(folder: str, relative: str) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                name = f"{relative}{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, f"{name}/")
+                elif entry.is_file():
+                    found.append((name, entry.path, entry.is_symlink()))
+
+    walk(str(root), "")
     files = []
-    for path in root.rglob("*"):
-        relative = path.relative_to(root)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file() or \
-                path.name.endswith(OWN_FILES):
+    for relative, full, linked in sorted(found):
+        base = relative.rpartition("/")[2]
+        if base.endswith(OWN_FILES):
             continue
-        kind = file_kind(path)
+        kind = file_kind(base)
+        path = root / relative
         if kind is None or (kind in ("jsonl", "parquet") and not records):
             if problems is not None and kind is None:
                 problems.append(ReadProblem(str(path), f"not a kind of file cleancorpus reads ({KINDS_HELP}); "
                                                        "skipped", fatal=False, kind="skipped"))
             continue
-        if not follow_links and leads_outside(path, root):
+        if linked and not follow_links and leads_outside(path, root):
             if problems is not None:
                 problems.append(ReadProblem(str(path), "symbolic link to a file outside the input; skipped "
                                             "(--follow-links reads it)", fatal=False, kind="link"))
             continue
-        files.append(path)
-    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+        files.append((path, relative))
+    return files
 
 
 def text_document_ids(paths: Sequence[str | Path], follow_links: bool = False) -> list[str]:
