@@ -286,6 +286,34 @@ def test_check_on_dask_reads_a_folder_of_pages_and_fixes_it_as_the_local_check(c
     assert {p.name: p.read_bytes() for p in mine.iterdir()} == {p.name: p.read_bytes() for p in theirs.iterdir()}
 
 
+def test_the_check_cache_works_on_dask_as_on_the_local_engine(cluster, tmp_path):
+    """The workers look the cache up and write it themselves: a second run on the cluster
+    takes every document from it, and gives the findings of a run without a cache."""
+    import shutil
+
+    from cleancorpus.check import check_corpus
+    from cleancorpus.engines.cluster import DaskExecutor
+
+    corpus = tmp_path / "seeds"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "seeds", corpus)
+    cache = tmp_path / "cache"
+    with distributed.Client(cluster.scheduler_address) as client:
+        engine = {"executor": DaskExecutor(client), "partition_size": 2}
+        first = check_corpus(corpus, Settings(), cache_dir=cache, **engine)
+        second = check_corpus(corpus, Settings(), cache_dir=cache, **engine)
+        (corpus / "other").mkdir()  # (another source: the seeds' recurring lines stay as they were)
+        (corpus / "other" / "new.txt").write_text("A new story\n\nShare This Article\n")
+        third = check_corpus(corpus, Settings(), cache_dir=cache, **engine)
+    uncached = check_corpus(corpus, Settings(), cache_dir=None)
+    assert first.cache_hits == 0 and second.cache_hits == second.documents == 5
+    assert [f.text() for f in second.findings] == [f.text() for f in first.findings]
+    assert third.documents == 6 and third.cache_hits == 5
+    assert [f.text() for f in third.findings] == [f.text() for f in uncached.findings]
+    on_cli = run("check", str(corpus), "--cache-dir", str(cache), "--engine", "dask", "--scheduler",
+                 cluster.scheduler_address, check=False)
+    assert on_cli.returncode == 1 and "CC101" in on_cli.stdout
+
+
 @pytest.mark.parametrize("command", ["normalize", "dedup", "check"])
 def test_without_dask_the_engine_names_the_extra(shards, tmp_path, command):
     code = ("import sys; sys.modules['distributed'] = None; sys.modules['dask'] = None\n"

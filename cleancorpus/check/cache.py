@@ -299,7 +299,8 @@ class CacheMemo:
     rebuilds it; a failure here only costs time (that process stops using the cache)."""
 
     def __init__(self, folder: str | Path, fingerprint: str) -> None:
-        self.folder, self.fingerprint = str(folder), fingerprint
+        # absolute: a Dask worker's current folder is not the client's
+        self.folder, self.fingerprint = str(Path(folder).resolve()), fingerprint
         self._cache: CheckCache | None = None
 
     def __getstate__(self) -> dict:

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from .common import (EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add_engine_options, dask_options,
-                     engine_of, number, settings_from_args)
+from .common import (EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add_engine_options, engine_of,
+                     number, settings_from_args)
 
 
 #: Where the check cache lives unless --cache-dir says otherwise.
@@ -49,7 +49,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--write-baseline", metavar="FILE", help="record today's findings and exit 0")
     parser.add_argument("--baseline", metavar="FILE", help="fail only on findings not in this baseline")
     parser.add_argument("--cache-dir", help="where the cache lives (default: .cleancorpus_cache in the current "
-                        "folder; the local engine only)")
+                        "folder; with --engine dask on storage the workers share, as the spool files)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     parser.set_defaults(func=run)
 
@@ -72,11 +72,6 @@ def run(args: argparse.Namespace) -> int:
     if args.diff and args.fix:
         raise UsageError("--diff shows what --fix would do; give one of them")
     cache_dir = None if args.no_cache else (args.cache_dir or DEFAULT_CACHE)
-    if dask_options(args):
-        if args.cache_dir:
-            raise UsageError("--cache-dir: the check cache is the local engine's; on Dask every document is "
-                             "checked (drop --cache-dir or --engine dask)")
-        cache_dir = None  # (the workers of a cluster need not see this machine's folders)
     from ..progress import Progress
 
     progress = Progress(enabled=not args.quiet)
