@@ -191,3 +191,41 @@ def test_a_block_that_is_most_of_its_page_is_never_removed(tmp_path):
     docs = {d.id: d for d in read_corpus(site)}
     assert PROMO in docs["only-promo.html"].text
     assert PROMO not in docs["story0.html"].text  # removed where it is not the page
+
+
+def test_template_learning_in_the_workers_learns_what_one_process_learns(tmp_path):
+    """With --jobs 2 the pages are parsed and summarized by the workers (a learning pass of
+    the plan) and only the fold runs in the main process: the same templates, the same
+    output, for two sites, a copy of a story and partitions of every size."""
+    import dataclasses
+
+    from cleancorpus import Settings, normalize_corpus
+    from cleancorpus.cruft.templates import PageSummaries, learn_templates, parse_html, page_site, templates_of
+    from cleancorpus.engines.local import fit_stages
+    from cleancorpus.io.pages import RawPages
+
+    corpus = tmp_path / "corpus"
+    write_site(corpus / "north")
+    write_site(corpus / "south", STORIES[::-1] + STORIES[:1], host="news.southern.example")  # a copy of story 0
+    pages = sorted(corpus.rglob("*.html"))
+    raw = [(str(p), p.parent.name) for p in pages]
+    alone = learn_templates((page_site(parse_html(p.read_text()), None, p.parent.name), p.read_text())
+                            for p in pages)
+    assert alone.templates and len(alone.templates) == 2
+    for size in (1, 3, len(raw)):
+        stage = PageSummaries()
+        fit_stages([], [stage])  # (nothing to learn from no documents: found stays empty)
+        assert stage.found == []
+        fit_stages([d for part in [RawPages(raw[i:i + size]) for i in range(0, len(raw), size)]
+                    for d in part.read(ReadOptions(), set())[0]], [stage], jobs=2, partition_size=size)
+        assert [path for path, _, _ in stage.found] == [str(p) for p in pages]
+        learned = templates_of((site, summary) for _, site, summary in stage.found)
+        assert learned.templates == alone.templates and learned.pages == alone.pages
+    outputs = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        normalize_corpus(corpus, out, settings=dataclasses.replace(Settings(), jobs=jobs), partition_size=2)
+        outputs[jobs] = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+                         if p.is_file() and p.name != "cleancorpus-report.json"}
+    assert outputs[1] == outputs[2]
+    assert b"template:news.southern.example" in outputs[2]["cleancorpus-records.jsonl"]

@@ -38,7 +38,9 @@ import math
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
+
+from ..stages import StageBase
 
 #: Elements that can be a block of a template.
 BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr", "table",
@@ -249,25 +251,38 @@ def _remove_keeping_tail(element: Any) -> None:
     parent.remove(element)
 
 
-def learn_templates(pages: Iterable[tuple[str | None, str | bytes | Any]]) -> HtmlTemplates:
-    """The templates of the sites of ``pages`` (``(site, html or parsed tree)`` pairs; a page
-    without a site teaches nothing). One pass; a site's first :data:`LEARN_PAGES` stories
-    are counted."""
+@dataclass(frozen=True)
+class PageSummary:
+    """What learning needs of one page: its story and the keys of its blocks (computed
+    wherever the page is read: a worker; the learning itself is a fold in page order)."""
+
+    story: _Story
+    blocks: frozenset[int]
+
+
+def summarize_page(tree: Any) -> PageSummary:
+    """The :class:`PageSummary` of a parsed page."""
+    return PageSummary(_story(tree), frozenset(key for _, _, key in _blocks(tree)))
+
+
+def templates_of(summaries: Iterable[tuple[str | None, Any]]) -> HtmlTemplates:
+    """The templates of the sites of ``summaries`` (``(site, summary)`` pairs in page order; a
+    page without a site or a summary teaches nothing; a summary may be a function that makes
+    it, called only for a page that is counted). A site's first :data:`LEARN_PAGES` stories
+    are counted; a copy of a story already counted is not."""
     counts: dict[str, _SiteCounts] = defaultdict(_SiteCounts)
-    for site, html in pages:
-        if not site:
+    for site, summary in summaries:
+        if not site or summary is None:
             continue
         state = counts[site]
-        tree = html if hasattr(html, "iter") else parse_html(html)
-        if tree is None:
-            continue
         if len(state.stories) >= LEARN_PAGES:
             continue  # enough pages of this site
-        story = _story(tree)
-        if state.is_copy(story):
+        if callable(summary):
+            summary = summary()
+        if state.is_copy(summary.story):
             continue  # a copy of a story already counted, however titled
-        state.stories.append(story)
-        state.blocks.update({key for _, _, key in _blocks(tree)})
+        state.stories.append(summary.story)
+        state.blocks.update(summary.blocks)
     learned = HtmlTemplates()
     for site, state in counts.items():
         distinct = len(state.stories)
@@ -277,6 +292,64 @@ def learn_templates(pages: Iterable[tuple[str | None, str | bytes | Any]]) -> Ht
         if template:
             learned.templates[site] = template
     return learned
+
+
+def learn_templates(pages: Iterable[tuple[str | None, str | bytes | Any]]) -> HtmlTemplates:
+    """The templates of the sites of ``pages`` (``(site, html or parsed tree)`` pairs; a page
+    without a site teaches nothing). One pass; a site's first :data:`LEARN_PAGES` stories
+    are counted."""
+    def summaries() -> Iterator[tuple[str | None, Any]]:
+        for site, html in pages:
+            tree = (html if hasattr(html, "iter") else parse_html(html)) if site else None
+            yield site, (lambda tree=tree: summarize_page(tree)) if tree is not None else None
+
+    return templates_of(summaries())
+
+
+class PageSummaries(StageBase):
+    """Template learning's per-page work as a stage of the engines' plan: each partition's
+    pages (raw HTML documents, ``id`` = path, ``source`` = the folder's site for a page that
+    names none) parsed, sited and summarized where they are read; :attr:`found` then holds
+    ``(path, site, summary)`` of every page in order, for :func:`templates_of` to fold."""
+
+    name = "templates"
+
+    def __init__(self, options: Any = None) -> None:
+        self.options = options
+        self.found: list[tuple[str, str | None, PageSummary | None]] = []
+
+    @property
+    def rounds(self) -> int:
+        return 1
+
+    def label(self, round: int = 0) -> str:
+        return "learning site templates"
+
+    def partial(self, part: int, documents: Iterable[Any], round: int = 0, carry: Any = None) -> Any:
+        found = []
+        for doc in documents:
+            tree = parse_html(doc.text) if doc.text else None
+            if tree is None:
+                found.append((doc.id, None, None))
+            else:
+                found.append((doc.id, page_site(tree, self.options, doc.source), summarize_page(tree)))
+        return {part: found}
+
+    def merge(self, states: Any, round: int = 0) -> Any:
+        merged: dict = {}
+        for state in states:
+            merged.update(state)
+        return merged
+
+    def merge_into(self, total: Any, state: Any, round: int = 0) -> Any:
+        total.update(state)
+        return total
+
+    def finish(self, state: Any, round: int = 0) -> None:
+        self.found = [page for part in sorted(state) for page in state[part]]
+
+    def apply(self, doc: Any) -> Any:
+        return doc
 
 
 def page_site(tree: Any, options: Any = None, fallback: str | None = None) -> str | None:

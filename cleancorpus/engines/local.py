@@ -424,8 +424,18 @@ def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Sta
                        options=documents.options, problems=documents.problems, executor=executor)
         from ..io.partitions import partition_corpus
 
+        def fit(learning: Sequence[Stage], partitions: list, total: int) -> None:
+            """A learning pass of the reader's own (site templates) on this run's executor."""
+            before = LocalRun(learning, workdir=workdir, progress=progress, options=documents.options,
+                              executor=run.executor)
+            before.total = total
+            for _ in before.run(partitions, reread=True, apply=False):
+                pass
+
+        parallel = executor is not None or jobs > 1  # (one process: the reader learns alone, lazily)
         source = partition_corpus(documents.paths, documents.options, partition_size, documents.progress,
-                                  hashes=documents.hashes, extraction_cache=documents.extraction_cache)
+                                  hashes=documents.hashes, extraction_cache=documents.extraction_cache,
+                                  fit=fit if parallel else None)
         yield from run.run(source, reading=True, last_pass=last_pass, apply=apply)
         return
     run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,

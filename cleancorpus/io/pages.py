@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -114,11 +115,16 @@ def _page_bytes(path: Path, options: ReadOptions) -> bytes | None:
         return None  # (reported when the page itself is read)
 
 
-def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptions, progress: Any = None) -> Any:
+def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptions, progress: Any = None,
+                           fit: Any = None) -> Any:
     """The site templates of the HTML pages among ``files`` (see
     :mod:`cleancorpus.cruft.templates`), or ``None`` when there are too few pages to learn from.
-    ``progress(label, pages done, pages)`` hears of each page (a pass of its own, before reading)."""
-    from ..cruft.templates import MIN_PAGES, learn_templates, page_site, parse_html
+    ``progress(label, pages done, pages)`` hears of each page (a pass of its own, before reading).
+    ``fit(stages, partitions, total)``: the engine that runs the per-page work (parsing, the
+    page's site, its story and blocks) in its workers, as a learning pass of the plan
+    (:class:`~cleancorpus.cruft.templates.PageSummaries` over :class:`RawPages`); only the
+    fold over the pages' summaries, in page order, runs here. Without it, all runs here."""
+    from ..cruft.templates import MIN_PAGES, PageSummaries, page_site, parse_html, summarize_page, templates_of
 
     pages = [f for f in files if base_suffix(f) in HTML_SUFFIXES]
     if not options.html_templates or len(pages) < MIN_PAGES:
@@ -126,7 +132,17 @@ def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptio
 
     sites: dict[str, str | None] = {}
 
-    def parsed() -> Iterator[tuple[str | None, Any]]:
+    def summaries() -> Iterator[tuple[str | None, Any]]:
+        if fit is not None:
+            stage = PageSummaries(options)
+            described = [(str(page), folder_source(page.relative_to(root))) for page in pages]
+            fit([stage], [RawPages(described[i:i + RAW_PAGES]) for i in range(0, len(described), RAW_PAGES)],
+                len(described))
+            for path, site, summary in stage.found:
+                if summary is not None:
+                    sites[path] = site
+                    yield site, summary
+            return
         for done, page in enumerate(pages, 1):
             if progress is not None:
                 progress("learning site templates", done, len(pages))
@@ -134,11 +150,32 @@ def learn_folder_templates(root: Path, files: Sequence[Path], options: ReadOptio
             tree = parse_html(decode_text(data)[0]) if data else None
             if tree is not None:
                 sites[str(page)] = site = page_site(tree, options, folder_source(page.relative_to(root)))
-                yield site, tree
+                yield site, (lambda tree=tree: summarize_page(tree))
 
-    learned = learn_templates(parsed())
+    learned = templates_of(summaries())
     learned.page_sites = sites  # (reading finds each page's site here instead of parsing it again)
     return learned if learned.templates else None
+
+
+#: HTML pages a task of template learning reads at a time.
+RAW_PAGES = 50
+
+
+@dataclass
+class RawPages:
+    """HTML pages as they are, for template learning: ``(path, the folder's site)`` each; a
+    partition whose documents are the pages' raw text (``id`` the path, ``source`` the
+    folder's site), nothing extracted. A page that cannot be read gives empty text (its
+    problem is reported when it is read for real)."""
+
+    pages: list[tuple[str, str | None]]
+
+    def read(self, options: ReadOptions, seen: Any) -> tuple[list[Document], list[ReadProblem]]:
+        docs = []
+        for path, site in self.pages:
+            data = _page_bytes(Path(path), options)
+            docs.append(Document(path, decode_text(data)[0] if data else "", site))
+        return docs, []
 
 
 def _extract_page(text: str, doc_id: str, path: Path, options: ReadOptions, meta: dict,

@@ -138,12 +138,13 @@ class Problems:
 
 def partition_corpus(paths: Sequence[str | Path], options: ReadOptions, size: int = 200,
                      progress: Any = None, *, hashes: bool = False,
-                     extraction_cache: Any = None) -> Iterator[Partition]:
+                     extraction_cache: Any = None, fit: Any = None) -> Iterator[Partition]:
     """The partitions of ``paths``, in the order :func:`~cleancorpus.io.read_corpus` reads
     them (see the module docstring). Raises :class:`CorpusError` as ``read_corpus`` does.
     ``hashes`` and ``extraction_cache``: as ``read_corpus``'s ``content_hashes`` and
     ``extraction_cache`` (what ``check`` caches on); the cache must be picklable to go to
-    worker processes with the partitions."""
+    worker processes with the partitions. ``fit``: how the engine runs template learning's
+    per-page work in its workers (see :func:`~.pages.learn_folder_templates`)."""
     from .readers import check_inputs, input_names
 
     paths = list(paths)
@@ -152,7 +153,7 @@ def partition_corpus(paths: Sequence[str | Path], options: ReadOptions, size: in
     check_inputs(paths)
     prefixes = [f"{name}/" for name in input_names(paths)] if len(paths) > 1 else [""]
     for path, prefix in zip(paths, prefixes):
-        for partition in _partitions_of(path, prefix, options, size, progress):
+        for partition in _partitions_of(path, prefix, options, size, progress, fit):
             if isinstance(partition, RecordLines):
                 partition.hashes = hashes
             elif isinstance(partition, DocumentFiles):
@@ -161,7 +162,7 @@ def partition_corpus(paths: Sequence[str | Path], options: ReadOptions, size: in
 
 
 def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: int,
-                   progress: Any) -> Iterator[Partition]:
+                   progress: Any, fit: Any = None) -> Iterator[Partition]:
     import sys
 
     from .readers import corpus_files, require_format_extra
@@ -192,7 +193,7 @@ def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: in
         yield Problems(listing)
     if not files:
         raise CorpusError(f"{root}: no files cleancorpus reads in this folder ({KINDS_HELP})")
-    templates = learn_folder_templates(root, files, options, progress)
+    templates = learn_folder_templates(root, files, options, progress, fit)
     pending: list[tuple[str, str, str | None]] = []
     for file, inside in listed:
         relative = prefix + inside
