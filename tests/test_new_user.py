@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
 from test_trust import prose
 
@@ -146,11 +148,19 @@ def test_help_names_every_exit_code_and_the_bar_names_its_unit() -> None:
     assert "docu/" not in terminal.getvalue()
 
 
-def test_the_check_cache_is_refused_on_dask_not_ignored(tmp_path: Path) -> None:
+def test_the_check_cache_is_used_on_dask_not_ignored(tmp_path: Path) -> None:
+    """--cache-dir with --engine dask: the workers write the cache (it was once refused)."""
+    pytest.importorskip("distributed")
     a, _ = two_folders(tmp_path)
-    done = run_cli("check", a, "--engine", "dask", "--cache-dir", tmp_path / "cache", "--isolated")
-    assert done.returncode == 2 and "--cache-dir: the check cache is the local engine's" in done.stderr
-    assert not (tmp_path / "cache").exists()
+    done = run_cli("check", a, "--engine", "dask", "--workers", "1", "--cache-dir", tmp_path / "cache", "--isolated")
+    assert done.returncode == 1 and "CC101" in done.stdout, done.stderr[-500:]
+    cache = tmp_path / "cache" / "check-v5.sqlite"
+    assert cache.is_file()
+    import sqlite3
+
+    with sqlite3.connect(cache) as db:  # the documents' entries, and their recurrence scans
+        assert db.execute("SELECT COUNT(*) FROM documents").fetchone()[0] >= 1
+        assert db.execute("SELECT COUNT(*) FROM digests").fetchone()[0] >= 1
 
 
 def test_shingle_hashes_do_not_depend_on_the_chunk_they_are_hashed_in(monkeypatch) -> None:
