@@ -82,6 +82,7 @@ REAL_TEXT_LABELS = {
     ("Hañifah", "Hanifah"): ("right", "one imam, Abu Hanifah; the diacritic form of the same name"),
     ("Romneyy", "Romney"): ("right", "a typo of Mitt Romney's surname in the same article"),
     ("Ferris", "Ferriss"): ("right", "Tim Ferriss, misspelled with one s"),
+    ("Vermalen", "Vermaelen"): ("right", "Arsenal's Thomas Vermaelen, misspelled in the same team list (R765)"),
 }
 
 TEMPLATES = [
@@ -158,6 +159,10 @@ def main() -> None:
 
     found = discover_variants(docs)
     predicted = {frozenset(p) for v in found for p in combinations((v.canonical, *v.variants), 2)}
+    # the real bodies the planted set is built on hold real variants of their own; a pair the
+    # hand labels of the real-text count mark right is a true pair here too (Hanifah / Hañifah)
+    labelled_right = {frozenset(pair) for pair, (label, _) in REAL_TEXT_LABELS.items() if label == "right"}
+    true_pairs |= {pair for pair in labelled_right if all(any(w in d.text for d in docs) for w in pair)}
     correct = predicted & true_pairs
     wrong = predicted - true_pairs
     negative_words = {w for a, b in HARD_NEGATIVES for w in (*a.split(), *b.split())}
@@ -166,7 +171,8 @@ def main() -> None:
     # replacement with discovered variants (shipped table off: discovery alone)
     normalizer = NameNormalizer(NameSettings(use_shipped_table=False, apply_discovered=True)).fit(docs)
     changes = [c for d in docs for c in normalizer.apply(d).records_of(WordChange)]
-    good_changes = [c for c in changes if truth.get(c.old) and truth.get(c.old) == truth.get(c.new)]
+    good_changes = [c for c in changes if (truth.get(c.old) and truth.get(c.old) == truth.get(c.new))
+                    or frozenset((c.old, c.new)) in labelled_right]
     variant_mentions = 0
     canonical_form = {}
     for v in found:
@@ -191,7 +197,8 @@ def main() -> None:
     p = len(correct) / len(predicted) if predicted else 1.0
     r = len(correct) / len(true_pairs)
     rp = len(good_changes) / len(changes) if changes else 1.0
-    rr = len(good_changes) / variant_mentions if variant_mentions else 1.0
+    planted_good = [c for c in good_changes if truth.get(c.old)]  # (recall: of the planted entities' mentions)
+    rr = len(planted_good) / variant_mentions if variant_mentions else 1.0
     print(f"corpus: {len(docs)} documents, {len(ENTITIES)} entities, {len(HARD_NEGATIVES)} hard-negative pairs, "
           f"{len(true_pairs)} true variant pairs present")
     print("| measure | value |")
@@ -201,7 +208,7 @@ def main() -> None:
     print(f"| wrong merges (all) | {len(wrong)} |")
     print(f"| wrong merges on hard negatives | {len(wrong_negatives)} |")
     print(f"| replacement precision (apply_discovered) | {rp:.3f} ({len(good_changes)}/{len(changes)}) |")
-    print(f"| replacement recall (apply_discovered) | {rr:.3f} ({len(good_changes)}/{variant_mentions}) |")
+    print(f"| replacement recall (apply_discovered) | {rr:.3f} ({len(planted_good)}/{variant_mentions}) |")
     print(f"| shipped table: replacement precision | "
           f"{len(shipped_good) / len(shipped_changes) if shipped_changes else 1:.3f} |")
     print(f"| shipped table: variant mentions respelled | {len(shipped_good)}/{table_variants} |")

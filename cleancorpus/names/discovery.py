@@ -48,11 +48,12 @@ CC202) only when a careful editor would respell it without asking (``confidence 
 4. not a difference of capitals only (LinkedIn / Linkedin: a style, not a spelling).
 
 **Canonical spelling**, in this order: a table's canonical wins (such groups are left to the
-table); else the spelling wire style uses for the transliteration (the most ``y`` forms, as
-AP and Reuters write Russian, Ukrainian and Armenian names: Kadyrov, Yatsenyuk; ``sh``,
-``kh``, ``zh`` over French or German ``ch``, ``sch``, ``j``: Saakashvili, Prigozhin; ``ou``
-for Persian: Rouhani; no diacritics: Erdogan); else the most frequent; else the first in
-sorted order. ``cleancorpus names`` says which rule chose it.
+table); else the spelling the corpus uses most (never the minority form: a corpus that writes
+Shoigu fourteen times and Shoygu five keeps Shoigu); on a tie, the spelling wire style uses for
+the transliteration (the most ``y`` forms, as AP and Reuters write Russian, Ukrainian and
+Armenian names: Kadyrov, Yatsenyuk; ``sh``, ``kh``, ``zh`` over French or German ``ch``,
+``sch``, ``j``: Saakashvili, Prigozhin; ``ou`` for Persian: Rouhani; no diacritics: Erdogan);
+else the first in sorted order. ``cleancorpus names`` says which rule chose it.
 """
 
 from __future__ import annotations
@@ -367,16 +368,25 @@ class NameDiscovery:
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for key in by_key:
             if len(key) >= 6:
-                buckets[(key[0], len(key))].append(key)
+                buckets[(_FIRST_LETTER_CLASS.get(key[0], key[0]), len(key))].append(key)
         for (first, length), bucket in buckets.items():
             candidates = bucket + buckets.get((first, length + 1), [])
             for a in bucket:
                 for b in candidates:
-                    if a < b and a[-1] == b[-1] and _edit_distance_at_most_one(a, b) and not _inflection(a, b):
-                        # (a different last letter is an inflection: Versicherten/Versicherter)
-                        wa, wb = by_key[a][0], by_key[b][0]
-                        if self._supports(wa, wb, shared_words=2):
-                            join(wa, wb)
+                    # (each pair once: of one length, in sorted order; a longer key is met only
+                    # from the shorter one's bucket, whichever sorts first: Khamenei / Khamenehi)
+                    if not (a < b or len(a) != len(b)) or not _edit_distance_at_most_one(a, b) or _inflection(a, b):
+                        continue
+                    wa, wb = by_key[a][0], by_key[b][0]
+                    if a[-1] != b[-1]:
+                        # a different last letter is an inflection (Versicherten/Versicherter),
+                        # except the Belarusian -a of a Russian -o (Lukashenka / Lukashenko) in a
+                        # long name with a given name before both: one person, two transliterations
+                        if not (len(a) >= 8 and {a[-1], b[-1]} == {"a", "o"}
+                                and self._given_names(wa) & self._given_names(wb)):
+                            continue
+                    if self._supports(wa, wb, shared_words=2):
+                        join(wa, wb)
         groups: dict[str, list[str]] = defaultdict(list)
         for word in names:
             groups[find(word)].append(word)
@@ -459,9 +469,14 @@ _TITLES = {"president", "prime", "minister", "foreign", "defense", "defence", "f
            "mr", "mrs", "ms", "dr", "professor", "prof", "deputy", "vice", "head", "chief", "premier", "emir",
            "patriarch", "archbishop", "bishop", "coach", "director", "ceo", "founder", "minister's"}
 
-#: Letters transliteration confuses (one for the other), and letters it adds or drops.
+#: Letters transliteration confuses (one for the other), and letters it adds or drops. Besides
+#: the vowels and voicings of many systems: Russian ё written e or o (Gorbachev / Gorbachov),
+#: and the Ukrainian against the Russian form of one name: г as h or g (Luhansk / Lugansk),
+#: і for о (Kharkiv / Kharkov).
 _CONFUSED = [{"g", "k"}, {"o", "u"}, {"e", "i"}, {"a", "e"}, {"s", "z"}, {"c", "k"}, {"f", "v"}, {"i", "e"},
-             {"a", "o"}]
+             {"a", "o"}, {"e", "o"}, {"g", "h"}, {"i", "o"}]
+#: First letters a near key may differ in (Gaddafi / Qaddafi / Kaddafi: g, q and k for one sound).
+_FIRST_LETTER_CLASS = {"g": "k", "q": "k", "c": "k"}
 _ADDED = set("hyieu")
 
 
@@ -492,18 +507,20 @@ def wire_style(word: str) -> int:
 
 
 def choose_canonical(members: list[str], counts: dict[str, int]) -> tuple[str, str]:
-    """The canonical form of a discovered group and the rule that chose it: wire style, then
-    the most frequent, then the first in sorted order."""
-    styles = {m: wire_style(m) for m in members}
-    best = max(styles.values())
-    styled = [m for m in members if styles[m] == best]
-    if len(styled) == 1:
-        return styled[0], "wire style (y, sh, kh, zh, ou; no diacritics)"
-    top = max(counts[m] for m in styled)
-    frequent = sorted(m for m in styled if counts[m] == top)
+    """The canonical form of a discovered group and the rule that chose it: the spelling the
+    corpus uses most for that name (respelling its majority into a minority form would
+    change more text, and against the corpus's own usage); on a tie, wire style; then the
+    first in sorted order."""
+    top = max(counts[m] for m in members)
+    frequent = [m for m in members if counts[m] == top]
     if len(frequent) == 1:
-        return frequent[0], "most frequent"
-    return frequent[0], "first in sorted order"
+        return frequent[0], "most frequent in the corpus"
+    styles = {m: wire_style(m) for m in frequent}
+    best = max(styles.values())
+    styled = sorted(m for m in frequent if styles[m] == best)
+    if len(styled) == 1:
+        return styled[0], "wire style on a tie (y, sh, kh, zh, ou; no diacritics)"
+    return styled[0], "first in sorted order"
 
 
 _STOP = {"the", "a", "an", "of", "and", "in", "on", "to", "for", "by", "with", "at", "from", "as", "that", "is",
@@ -543,7 +560,8 @@ def variants_to_toml(found: list[DiscoveredVariant], origin: str = "") -> str:
              "# Entries marked review are skipped when the table is loaded: change them to apply to use them.",
              "# confidence: apply = respelled by --apply-discovered; review = only listed here, with the",
              "# reason (no shared context, two people, more than a transliteration apart...).",
-             "# canonical: wire style first (y, sh, kh, zh, ou; no diacritics), then the most frequent", ""]
+             "# canonical: the most frequent form, then wire style on a tie (y, sh, kh, zh, ou; no diacritics)",
+             ""]
     for v in found:
         counts = ", ".join(f"{_toml_string(k)} = {n}" for k, n in v.counts.items())
         lines += [
