@@ -191,3 +191,47 @@ def test_an_o_and_an_a_ending_of_two_people_are_not_one_name() -> None:
     docs = corpus("The speech by Giulia Ferrara was long.", "Later Marco Ferraro said more.")
     assert frozenset({"Ferrara", "Ferraro"}) not in groups(docs)
     assert applied_changes(docs) == []
+
+
+def _reference_add():
+    """The per-word loop discovery used before (benchmarks/names_discovery_speed.py keeps it
+    as its baseline): what the split-based ``NameDiscovery.add`` must count exactly."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "names_discovery_speed.py"
+    spec = importlib.util.spec_from_file_location("names_discovery_speed", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.reference_add
+
+
+def test_discovery_counts_as_a_step_per_word_would():
+    """The split-based count (all words at once, Python only at capitalized words) gives the
+    per-word loop's counts on random text: punctuation, quotes, line breaks, hyphens,
+    apostrophes, one-letter capitals, accents, a text that starts with a name or a space."""
+    import random
+
+    from cleancorpus.names.discovery import NameDiscovery
+
+    rng = random.Random(30)
+    pieces = ["Nikol", "Pashinyan", "Pashinian's", "the", "of", "and", "said", "I", "A", "x-Men", "Erdoğan",
+              "President", "Aliyev", "aliyev", "Why", "why", "new-York", "Saint-Denis", "é", "Ünal", "mr", "Mr",
+              "2024", "co-op", "O'Neill", "Ilham", "Kharkiv"]
+    gaps = [" ", " ", " ", "  ", ". ", ", ", "\n", "\n\n  ", "! ", "? ", ': "', "; ", " “", "” ", " «", "» ", "-",
+            " - ", "...", "\t", "'", "’s "]
+    docs = []
+    for n in range(300):
+        words = [rng.choice(pieces) for _ in range(rng.randint(0, 60))]
+        text = rng.choice(["", " ", "\n", '"']) + "".join(w + rng.choice(gaps) for w in words)
+        docs.append(Document(f"d{n}", text.rstrip() if rng.random() < 0.5 else text))
+    fast, slow = NameDiscovery(), NameDiscovery()
+    reference_add = _reference_add()
+    for doc in docs:
+        fast.add(doc)
+        reference_add(slow, doc)
+    assert set(fast.stats) == set(slow.stats) and fast.lowercase == slow.lowercase
+    for word, stats in slow.stats.items():
+        mine = fast.stats[word]
+        assert (mine.count, mine.mid_sentence, mine.documents) == (stats.count, stats.mid_sentence, stats.documents), word
+        assert dict(mine.before) == dict(stats.before) and dict(mine.after) == dict(stats.after), word
+    assert fast.variants() == slow.variants()

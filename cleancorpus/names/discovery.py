@@ -70,8 +70,8 @@ import regex
 from ..document import Document
 from .tables import AliasEntry
 
-_WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}\-]*")
-_POSSESSIVE = regex.compile(r"['’]s$")
+#: Words and what lies between them, in one split (a capturing group keeps the words).
+_WORD_AND_GAPS = regex.compile(r"([\p{L}\p{M}][\p{L}\p{M}\-]*)")
 _SENTENCE_START = regex.compile(r"(^|[.!?:;\"“”«»]\s*|\n\s*)$")
 
 _KEY_RULES: list[tuple[str, str, str]] = [
@@ -253,41 +253,57 @@ class NameDiscovery:
         self.known = set(known)
 
     def add(self, doc: Document) -> None:
-        """Count the capitalized words of one document."""
+        """Count the capitalized words of one document.
+
+        For every capitalized word (two letters or more): its count, whether it stands in
+        mid-sentence (not after ``.``, ``!``, ``?``, ``:``, ``;``, a quote or a line break),
+        the last two words before it that are not stop words (its context), and the next word
+        when that is capitalized and follows after a space (its surname, for a given name).
+        Every other word is counted in lower case (how often a word is written so).
+
+        The text is split into words and the separators between them in one regular
+        expression call; the lower-case counts, the stop-word test and the capitals are
+        list operations over all words at once, and Python steps only through the
+        capitalized words (about one word in eight): three times faster than a step per
+        word, with the same counts (``tests/test_names_precision.py`` compares them).
+        """
+        parts = _WORD_AND_GAPS.split(doc.text)
+        words = parts[1::2]
+        gaps = parts[0::2]  # gaps[k] comes before words[k]; the last one after every word
+        if not words:
+            return
+        lowered = [w.lower() for w in words]
+        named = [len(w) >= 2 and w[0].isupper() for w in words]
+        self.lowercase.update([low for low, name in zip(lowered, named) if not name])
+        context_at = [k for k, low in enumerate(lowered) if low not in _STOP]  # where context words are
+        all_stats = self.stats
         seen = set()
-        context: list[str] = []  # the last two non-stop words
-        previous_stats: WordStats | None = None
-        text = doc.text
-        for match in _WORD.finditer(text):
-            word = _POSSESSIVE.sub("", match.group())
-            if previous_stats is not None and word[:1].isupper():
-                after = previous_stats.after
-                if word in after:  # (offer's common case inline: this loop is discovery's cost)
-                    after[word] += 1
+        j = 0  # context words before the current name: context_at[:j]
+        last = len(words) - 1
+        for k in [k for k, name in enumerate(named) if name]:
+            word = words[k]
+            stats = all_stats[word]
+            stats.count += 1
+            if (k or gaps[0]) and not _SENTENCE_START.search(gaps[k][-3:]):
+                stats.mid_sentence += 1
+            while j < len(context_at) and context_at[j] < k:
+                j += 1
+            before = stats.before
+            for at in context_at[max(0, j - 2):j]:
+                word_before = words[at]
+                if word_before in before:  # (offer's common case inline: this loop is discovery's cost)
+                    before[word_before] += 1
                 else:
-                    after.offer(word)
-            previous_stats = None
-            if word[:1].isupper() and len(word) >= 2:
-                stats = self.stats[word]
-                stats.count += 1
-                start = match.start()
-                if not _SENTENCE_START.search(text[max(0, start - 3):start]) and start > 0:
-                    stats.mid_sentence += 1
-                before = stats.before
-                for word_before in context:
-                    if word_before in before:
-                        before[word_before] += 1
-                    else:
-                        before.offer(word_before)
-                if word not in seen:
-                    seen.add(word)
-                    stats.documents += 1
-                if not _POSSESSIVE.search(match.group()) and text[match.end():match.end() + 1] == " ":
-                    previous_stats = stats
-            else:
-                self.lowercase[word.lower()] += 1
-            if word.lower() not in _STOP:
-                context = [*context[-1:], word]
+                    before.offer(word_before)
+            if word not in seen:
+                seen.add(word)
+                stats.documents += 1
+            if k < last and gaps[k + 1][:1] == " " and words[k + 1][0].isupper():
+                after, following = stats.after, words[k + 1]
+                if following in after:
+                    after[following] += 1
+                else:
+                    after.offer(following)
 
     def fit(self, documents: Iterable[Document]) -> "NameDiscovery":
         """Count every document (one pass)."""
