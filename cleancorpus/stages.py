@@ -110,6 +110,16 @@ class StageBase:
         return f"fitting {self.name}"
 
 
+def union_of_partitions(states: Sequence[dict]) -> dict:
+    """``merge`` for a state that is ``{partition number: what the partition gave}``: the
+    union (partitions never overlap, so any order of merges gives the same dict, and the
+    states merged are left as they were)."""
+    merged: dict = {}
+    for state in states:
+        merged.update(state)
+    return merged
+
+
 def apply_stages(doc: Document, stages: Sequence[Stage]) -> Document:
     """``doc`` after each of ``stages`` in turn."""
     for stage in stages:

@@ -255,37 +255,33 @@ class CheckCache:
             except (sqlite3.DatabaseError, UnicodeError) as exc:
                 self.failed = f"{exc}"
 
-    def commit(self) -> None:
-        """Write what was added so far (one transaction; a worker commits each partition's
-        entries so the others never wait long for the file)."""
-        if self.disabled:
-            return
+    def _write(self) -> bool:
+        """Write the pending entries in one transaction; ``False`` (with a warning, the
+        transaction rolled back) when the cache cannot be written."""
         try:
             if self.failed:
                 raise sqlite3.DatabaseError(self.failed)
             with self.db:
                 self._flush()
+            return True
         except (sqlite3.DatabaseError, UnicodeError) as exc:
             self.warnings.append(f"check cache: cannot be written ({exc}); this run's results are not cached")
-            self.disabled = True
             try:
                 self.db.rollback()
             except sqlite3.DatabaseError:
                 pass
+            return False
+
+    def commit(self) -> None:
+        """Write what was added so far (one transaction; a worker commits each partition's
+        entries so the others never wait long for the file)."""
+        if not self.disabled and not self._write():
+            self.disabled = True
 
     def close(self) -> None:
         """Write what this run added (one transaction) and close."""
         try:
-            if self.failed:
-                raise sqlite3.DatabaseError(self.failed)
-            with self.db:
-                self._flush()
-        except (sqlite3.DatabaseError, UnicodeError) as exc:
-            self.warnings.append(f"check cache: cannot be written ({exc}); this run's results are not cached")
-            try:
-                self.db.rollback()
-            except sqlite3.DatabaseError:
-                pass
+            self._write()
         finally:
             self.db.close()
 

@@ -34,7 +34,7 @@ from ..dedup.signatures import sketch_texts
 from ..document import Document
 from ..pipeline import build_stages
 from ..repair import TextRepairer
-from ..stages import StageBase
+from ..stages import StageBase, union_of_partitions
 from .codes import Finding
 from .findings import change_findings, document_findings, line_of
 
@@ -144,10 +144,7 @@ class CheckStage(StageBase):
     def merge(self, states: Sequence[Any], round: int = 0) -> Any:
         step = self.plan[round]
         if step is None:
-            merged: dict[int, list[Checked]] = {}
-            for state in states:
-                merged.update(state)
-            return merged
+            return union_of_partitions(states)
         return step[0].merge(states, step[1])
 
     def merge_into(self, total: Any, state: Any, round: int = 0) -> Any:

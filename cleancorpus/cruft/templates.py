@@ -40,7 +40,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from ..stages import StageBase
+from ..stages import StageBase, union_of_partitions
 
 #: Elements that can be a block of a template.
 BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "td", "tr", "table",
@@ -336,10 +336,7 @@ class PageSummaries(StageBase):
         return {part: found}
 
     def merge(self, states: Any, round: int = 0) -> Any:
-        merged: dict = {}
-        for state in states:
-            merged.update(state)
-        return merged
+        return union_of_partitions(states)
 
     def merge_into(self, total: Any, state: Any, round: int = 0) -> Any:
         total.update(state)

@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..document import Document, DuplicateOf
-from ..stages import StageBase
+from ..stages import StageBase, union_of_partitions
 from ..workers import batches as batch_list
 from .clusters import Cluster, DocInfo, Member, Related, greedy_clusters, two_hop_pairs
 from .containment import ensemble_candidates, ensemble_candidates_with_datasketch, sampled_candidates
@@ -309,10 +309,7 @@ class NearDuplicateDetector(StageBase):
         return {part: ([info_of(d) for d in docs], sketch_texts([d.text for d in docs], self.settings.sketch))}
 
     def merge(self, states, round: int = 0) -> dict:
-        merged: dict = {}
-        for state in states:
-            merged.update(state)
-        return merged
+        return union_of_partitions(states)
 
     def merge_into(self, total: dict, state: dict, round: int = 0) -> dict:
         total.update(state)
