@@ -235,3 +235,30 @@ def test_discovery_counts_as_a_step_per_word_would():
         assert (mine.count, mine.mid_sentence, mine.documents) == (stats.count, stats.mid_sentence, stats.documents), word
         assert dict(mine.before) == dict(stats.before) and dict(mine.after) == dict(stats.after), word
     assert fast.variants() == slow.variants()
+
+
+def test_names_write_table_accepts_the_applied_groups_into_the_users_table(tmp_path: Path) -> None:
+    """Issue 30: one command takes what discovery is sure of into the user's own table; the
+    entries already there stay as they are, nothing is added twice, review groups never,
+    and the table then respells the corpus with --names-table."""
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    table = tmp_path / "aliases.toml"
+    mine = '# my own table\n[[entity]]\ncanonical = "Kyiv"\nvariants = ["Kiev"]\n'
+    table.write_text(mine, encoding="utf-8")
+    first = run_cli("names", seeds, "--no-shipped-names", "--write-table", table, cwd=tmp_path)
+    assert first.returncode == 0 and "added 1 discovered group(s)" in first.stderr, first.stderr
+    text = table.read_text(encoding="utf-8")
+    assert text.startswith(mine.rstrip("\n")) and text.count("[[entity]]") == 2 and 'canonical = "Pashinyan"' in text
+    assert {e.canonical for e in load_table(table)} == {"Kyiv", "Pashinyan"}
+    again = run_cli("names", seeds, "--no-shipped-names", "--write-table", table, cwd=tmp_path)
+    assert "added 0 discovered group(s) (1 already in the table" in again.stderr
+    assert table.read_text(encoding="utf-8") == text
+    out = tmp_path / "out"
+    run_cli("normalize", seeds, "-o", out, "-q", "--no-shipped-names", "--names-table", table, cwd=tmp_path)
+    cleaned = "".join(p.read_text(encoding="utf-8") for p in out.glob("*.txt"))
+    assert "Pashinyan" in cleaned and "Pashinian" not in cleaned
+    broken = tmp_path / "broken.toml"
+    broken.write_text("entity = [", encoding="utf-8")
+    refused = run_cli("names", seeds, "--write-table", broken, cwd=tmp_path)
+    assert refused.returncode == 2 and "broken.toml" in refused.stderr
+    assert broken.read_text(encoding="utf-8") == "entity = ["

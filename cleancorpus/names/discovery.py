@@ -569,6 +569,22 @@ def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def entity_toml(v: DiscoveredVariant) -> str:
+    """One discovered group as an ``[[entity]]`` table of an alias table, with its evidence."""
+    counts = ", ".join(f"{_toml_string(k)} = {n}" for k, n in v.counts.items())
+    return "\n".join([
+        "[[entity]]",
+        f"canonical = {_toml_string(v.canonical)}",
+        f"variants = [{', '.join(_toml_string(x) for x in v.variants)}]",
+        f"confidence = {_toml_string(v.confidence)}"
+        + (f"  # not applied: {v.reason}" if v.reason else "  # applied by --apply-discovered"),
+        f"evidence = {{ counts = {{ {counts} }}, documents = {v.documents}, "
+        f"shared_context = [{', '.join(_toml_string(x) for x in v.shared_context)}], "
+        f"rules = [{', '.join(_toml_string(x) for x in v.rules)}], score = {v.score}, "
+        f"canonical_by = {_toml_string(v.canonical_by)} }}",
+    ]) + "\n"
+
+
 def variants_to_toml(found: list[DiscoveredVariant], origin: str = "") -> str:
     """A TOML alias table of discovered variants, with evidence, ready to review and commit."""
     lines = [f"# Spelling variants discovered by cleancorpus names{' in ' + origin if origin else ''}.",
@@ -579,19 +595,7 @@ def variants_to_toml(found: list[DiscoveredVariant], origin: str = "") -> str:
              "# canonical: the most frequent form, then wire style on a tie (y, sh, kh, zh, ou; no diacritics)",
              ""]
     for v in found:
-        counts = ", ".join(f"{_toml_string(k)} = {n}" for k, n in v.counts.items())
-        lines += [
-            "[[entity]]",
-            f"canonical = {_toml_string(v.canonical)}",
-            f"variants = [{', '.join(_toml_string(x) for x in v.variants)}]",
-            f"confidence = {_toml_string(v.confidence)}"
-            + (f"  # not applied: {v.reason}" if v.reason else "  # applied by --apply-discovered"),
-            f"evidence = {{ counts = {{ {counts} }}, documents = {v.documents}, "
-            f"shared_context = [{', '.join(_toml_string(x) for x in v.shared_context)}], "
-            f"rules = [{', '.join(_toml_string(x) for x in v.rules)}], score = {v.score}, "
-            f"canonical_by = {_toml_string(v.canonical_by)} }}",
-            "",
-        ]
+        lines += entity_toml(v).splitlines() + [""]
     return "\n".join(lines)
 
 

@@ -76,6 +76,14 @@ def load_table(path: str | Path) -> list[AliasEntry]:
     return parse_entities(load_toml_file(path, "alias table", TableError).get("entity", []), str(path))
 
 
+def table_forms(path: str | Path) -> set[str]:
+    """Every spelling a user's alias table names (canonical forms and variants, of entries
+    marked review too), after checking the table loads."""
+    load_table(path)
+    entities = load_toml_file(path, "alias table", TableError).get("entity", [])
+    return {form for item in entities for form in (item["canonical"], *item.get("variants", []))}
+
+
 def merge_tables(*tables: Iterable[AliasEntry]) -> dict[str, AliasEntry]:
     """``{variant: entry}`` with later tables winning over earlier ones.
 
