@@ -335,13 +335,21 @@ def test_extend_select_extend_ignore_and_per_file_ignores(seeds: Path, tmp_path:
 
 def test_sarif_and_gitlab_reports_hold_their_shape_and_keep_fingerprints(seeds: Path, tmp_path: Path) -> None:
     """(issue 31) SARIF 2.1.0 for code scanning and GitLab's Code Quality report: each
-    validates (schemas in tests/data, written from the standard and the documentation), every
+    validates (the published SARIF 2.1.0 schema, and schemas written from the standard and
+    GitLab's documentation: tests/data/README.md), every
     code is a rule with its page, and a finding keeps its fingerprint when lines above it move."""
     jsonschema = pytest.importorskip("jsonschema")
     data = Path(__file__).parent / "data"
     code, out, _ = check(seeds, "--format", "sarif", cwd=tmp_path)
     sarif = json.loads(out)
     jsonschema.validate(sarif, json.loads((data / "sarif-2.1.0-required.schema.json").read_text()))
+    # and the published SARIF 2.1.0 schema itself (tests/data/README.md says where it comes from)
+    published = json.loads((data / "sarif-2.1.0-rtm.5.json").read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(published)(published)
+    assert [e.message for e in validator.iter_errors(sarif)] == []
+    broken = json.loads(out)
+    broken["runs"][0]["results"][0]["level"] = "fatal"  # not a SARIF level: the schema must say so
+    assert any("fatal" in e.message for e in validator.iter_errors(broken))
     run = sarif["runs"][0]
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == sorted(CODES)
     assert len(run["results"]) == 27 and code == 1
