@@ -249,8 +249,8 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
                         "default: a local cluster of --workers processes")
     engine.add_argument("--workers", type=number(int, 1), metavar="N", help="dask: worker processes of the local cluster "
                         "(default: one per core)")
-    engine.add_argument("--partition-size", type=number(int, 1), metavar="N", help="dask: records per partition "
-                        "(default: one partition per shard)")
+    engine.add_argument("--partition-size", type=number(int, 1), metavar="N", help="dask: documents a task reads "
+                        "at a time (default: 200; dedup of shards: one partition per shard)")
 
 
 def dask_options(args: argparse.Namespace) -> dict:
