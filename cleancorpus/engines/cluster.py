@@ -218,19 +218,14 @@ class DaskPipeline:
     """
 
     def __init__(self, client: Any, partitions: Sequence[Partition], settings: Settings,
-                 progress: Callable[[str, int, int | None], None] | None = None,
-                 stages: Sequence[str] = ("repair", "cruft", "names", "dedup"),
-                 discover_names: bool = False) -> None:
+                 progress: Callable[[str, int, int | None], None] | None = None) -> None:
         from ..pipeline import build_stages
 
         self.client = client
-        #: discover name variants even without ``apply_discovered`` (check's CC202 reports them)
-        self.discover_names = discover_names
         self.partitions = list(partitions)
         self.settings = settings
         self.progress = progress
-        self.stages = build_stages(settings, cruft="cruft" in stages, names="names" in stages,
-                                   dedup="dedup" in stages, repair="repair" in stages, discover_names=discover_names)
+        self.stages = build_stages(settings)
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         self.buckets = max(BUCKETS_PER_WORKER * workers, 1)
         self.result = None
@@ -303,7 +298,7 @@ class DaskPipeline:
         carries = carries or [None] * len(self.partitions)
         results = [client.submit(_partial_task, part, self.settings.read, shipped, round, buckets, carry, pure=False)
                    for part, carry in zip(self.partitions, carries)]
-        self.wait_for(results, f"fitting {stage.name}")
+        self.wait_for(results, stage.label(round))
         if check_ids:
             self._check_ids(self._pieces(results, 2))
         parts, carries = self._pieces(results, 0), self._pieces(results, 1)

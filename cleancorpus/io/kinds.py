@@ -175,8 +175,10 @@ def read_document_bytes(path: Path, limit: int | None = None) -> bytes:
     return path.read_bytes()
 
 
-def folder_source(relative: Path) -> str | None:
-    parent = relative.parent.as_posix()
+def folder_source(relative: str | Path) -> str | None:
+    """The source of a file in a corpus folder: the folder it is in, relative to the input
+    (``None`` at the top). ``relative``: a path, or its POSIX form as text."""
+    parent = relative.rpartition("/")[0] if isinstance(relative, str) else relative.parent.as_posix()
     return None if parent in ("", ".") else parent
 
 

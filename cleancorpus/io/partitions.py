@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
 from ..document import Document
-from .kinds import STDIN, CorpusError, ReadOptions, ReadProblem, file_kind, KINDS_HELP
+from .kinds import STDIN, CorpusError, ReadOptions, ReadProblem, file_kind, folder_source, KINDS_HELP
 from .pages import learn_folder_templates, read_file_document
 
 
@@ -153,16 +153,11 @@ def partition_corpus(paths: Sequence[str | Path], options: ReadOptions, size: in
     check_inputs(paths)
     prefixes = [f"{name}/" for name in input_names(paths)] if len(paths) > 1 else [""]
     for path, prefix in zip(paths, prefixes):
-        for partition in _partitions_of(path, prefix, options, size, progress, fit):
-            if isinstance(partition, RecordLines):
-                partition.hashes = hashes
-            elif isinstance(partition, DocumentFiles):
-                partition.extraction_cache = extraction_cache
-            yield partition
+        yield from _partitions_of(path, prefix, options, size, progress, fit, hashes, extraction_cache)
 
 
-def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: int,
-                   progress: Any, fit: Any = None) -> Iterator[Partition]:
+def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: int, progress: Any,
+                   fit: Any = None, hashes: bool = False, extraction_cache: Any = None) -> Iterator[Partition]:
     import sys
 
     from .readers import corpus_files, require_format_extra
@@ -171,7 +166,7 @@ def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: in
         if sys.stdin is None:
             raise CorpusError("-: standard input is closed; nothing to read (name files or folders instead)")
         yield from _line_partitions(sys.stdin.buffer, "<stdin>", "<stdin>", options, size,
-                                    shard=prefix + "corpus.jsonl")
+                                    shard=prefix + "corpus.jsonl", hashes=hashes)
         return
     root = Path(path)
     if not root.exists():
@@ -180,11 +175,11 @@ def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: in
         name = prefix.rstrip("/") or root.name
         kind = file_kind(root)
         if kind == "jsonl":
-            yield from _file_line_partitions(root, name, options, size)
+            yield from _file_line_partitions(root, name, options, size, hashes)
         elif kind == "parquet":
             yield from _parquet_partitions(root, name, size)
         else:
-            yield DocumentFiles([(str(root), name, None)], in_folder=False)
+            yield DocumentFiles([(str(root), name, None)], in_folder=False, extraction_cache=extraction_cache)
         return
     listing: list[ReadProblem] = []
     listed = corpus_files(root, options.follow_links, listing, records=True)
@@ -200,20 +195,20 @@ def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: in
         kind = file_kind(file.name)
         if kind in ("jsonl", "parquet"):
             if pending:
-                yield DocumentFiles(pending, templates)
+                yield DocumentFiles(pending, templates, extraction_cache=extraction_cache)
                 pending = []
             require_format_extra(file, kind)
             if kind == "jsonl":
-                yield from _file_line_partitions(file, relative, options, size)
+                yield from _file_line_partitions(file, relative, options, size, hashes)
             else:
                 yield from _parquet_partitions(file, relative, size)
             continue
-        pending.append((str(file), relative, inside.rpartition("/")[0] or None))  # (folder_source's)
+        pending.append((str(file), relative, folder_source(inside)))
         if len(pending) >= size:
-            yield DocumentFiles(pending, templates)
+            yield DocumentFiles(pending, templates, extraction_cache=extraction_cache)
             pending = []
     if pending:
-        yield DocumentFiles(pending, templates)
+        yield DocumentFiles(pending, templates, extraction_cache=extraction_cache)
 
 
 def _cannot_read(exc: BaseException) -> str | None:
@@ -225,7 +220,8 @@ def _cannot_read(exc: BaseException) -> str | None:
     return None
 
 
-def _file_line_partitions(path: Path, name: str, options: ReadOptions, size: int) -> Iterator[Partition]:
+def _file_line_partitions(path: Path, name: str, options: ReadOptions, size: int,
+                          hashes: bool = False) -> Iterator[Partition]:
     from .readers import open_records
 
     try:
@@ -237,11 +233,11 @@ def _file_line_partitions(path: Path, name: str, options: ReadOptions, size: int
         yield Problems([ReadProblem(str(path), message)])
         return
     with handle:
-        yield from _line_partitions(handle, name, str(path), options, size, catch=True)
+        yield from _line_partitions(handle, name, str(path), options, size, catch=True, hashes=hashes)
 
 
 def _line_partitions(handle: Any, name: str, location: str, options: ReadOptions, size: int,
-                     shard: str | None = None, catch: bool = False) -> Iterator[Partition]:
+                     shard: str | None = None, catch: bool = False, hashes: bool = False) -> Iterator[Partition]:
     """``handle``'s lines cut into partitions; with ``catch``, an error reading it ends the
     file with a problem after the lines read before it (as the sequential reader does)."""
     from .readers import bounded_lines
@@ -253,7 +249,7 @@ def _line_partitions(handle: Any, name: str, location: str, options: ReadOptions
         for line in bounded_lines(handle, options.max_document_bytes):
             lines.append(line)
             if len(lines) >= size:
-                yield RecordLines(name, location, start, lines, shard)
+                yield RecordLines(name, location, start, lines, shard, hashes)
                 start += len(lines)
                 lines = []
     except Exception as exc:
@@ -261,7 +257,7 @@ def _line_partitions(handle: Any, name: str, location: str, options: ReadOptions
         if failure is None:
             raise
     if lines:
-        yield RecordLines(name, location, start, lines, shard)
+        yield RecordLines(name, location, start, lines, shard, hashes)
     if failure is not None:
         yield Problems([ReadProblem(location, failure)])
 

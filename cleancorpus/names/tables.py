@@ -79,8 +79,8 @@ def load_table(path: str | Path) -> list[AliasEntry]:
 def table_forms(path: str | Path) -> set[str]:
     """Every spelling a user's alias table names (canonical forms and variants, of entries
     marked review too), after checking the table loads."""
-    load_table(path)
     entities = load_toml_file(path, "alias table", TableError).get("entity", [])
+    parse_entities(entities, str(path))  # (the checks load_table makes)
     return {form for item in entities for form in (item["canonical"], *item.get("variants", []))}
 
 
