@@ -29,7 +29,7 @@ def _after() -> float:
 
 
 #: The unit a bar shows (``1,320 docs/s``): short, and never cut inside a word.
-SHORT_UNITS = {"documents": "docs", "partitions": "parts", "pages": "pages"}
+SHORT_UNITS = {"documents": "docs", "partitions": "parts", "pages": "pages", "tasks": "tasks"}
 
 
 def _unit(stage: str) -> str:
@@ -37,6 +37,8 @@ def _unit(stage: str) -> str:
     labelled ``... (partitions)``), or HTML pages (learning site templates)."""
     if stage.endswith("(partitions)"):
         return "partitions"
+    if stage.endswith("(tasks)"):  # the steps of a shuffle (finding duplicates)
+        return "tasks"
     return "pages" if stage == "learning site templates" else "documents"
 
 

@@ -20,6 +20,14 @@ partition for its next round (recurrence keeps each document's line digests, so 
 round scans nothing again); the engine keeps it with the partition (a file beside the
 spool, a future on the worker) and hands it back as ``partial(..., carry=...)``.
 
+A stage whose state is as large as the corpus (the near-duplicate stage: every document's
+signature and shingle set) ``learns_by_shuffle`` instead: its ``partial`` returns a small
+state and carries the large part (the partition's sketches); after the round the runner
+calls ``finish_by_shuffle(state, held, exchange)`` instead of ``finish``, with ``held`` the
+carried parts (as :class:`Exchange` handles) and an :class:`Exchange` that runs the stage's
+keyed steps where the engine runs tasks (band keys to buckets, candidates to the partitions
+of their documents...). The stage's logic stays in the stage; the engine moves the pieces.
+
 Stated as datatrove states its steps by rank: ``merge`` of ``partial`` over any split of
 the corpus equals one ``partial`` over all of it; tests call the stages so.
 The local engine (:mod:`cleancorpus.engines.local`) and the Dask engine
@@ -29,7 +37,7 @@ The local engine (:mod:`cleancorpus.engines.local`) and the Dask engine
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from .document import Document
 
@@ -55,12 +63,16 @@ class Stage(Protocol):
     rounds: int
     #: ``apply`` costs next to nothing (a lookup): not worth sending documents to a worker for
     light: bool
+    #: finished by ``finish_by_shuffle`` on an :class:`Exchange` instead of ``finish``
+    learns_by_shuffle: bool
 
     def partial(self, part: int, documents: Iterable[Document], round: int = 0, carry: Any = None) -> Any: ...
 
     def merge(self, states: Sequence[Any], round: int = 0) -> Any: ...
 
     def finish(self, state: Any, round: int = 0) -> None: ...
+
+    def finish_by_shuffle(self, state: Any, held: Sequence[Any], exchange: Exchange, round: int = 0) -> None: ...
 
     def apply(self, doc: Document) -> Document: ...
 
@@ -69,12 +81,53 @@ class Stage(Protocol):
     def label(self, round: int = 0) -> str: ...
 
 
+class Exchange(Protocol):
+    """Where a stage that learns by shuffle runs its keyed steps (see the module docstring).
+
+    A *handle* stands for a value kept where the tasks run (a file, a Dask future); a task's
+    arguments may be handles, or lists of handles, and it gets their values."""
+
+    #: buckets a keyed step should spread its keys over (a few per worker)
+    buckets: int
+
+    def run(self, function: Callable, tasks: Sequence[tuple], label: str, pieces: int = 0) -> list:
+        """A handle of ``function(*args)`` for each ``args`` of ``tasks``; with ``pieces=k``, the
+        result is a sequence of ``k`` pieces and each task gives a list of ``k`` handles (a task
+        that needs one piece then never loads the others)."""
+        ...
+
+    def gather(self, handles: Sequence[Any]) -> list:
+        """The values of ``handles``."""
+        ...
+
+    def share(self, value: Any) -> Any:
+        """A handle of ``value`` (for a large value several tasks take)."""
+        ...
+
+
+class InMemoryExchange:
+    """An :class:`Exchange` in this process, handles being the values themselves: for a
+    caller that runs a stage's rounds by hand (tests, a notebook)."""
+
+    buckets = 2
+
+    def run(self, function: Callable, tasks: Sequence[tuple], label: str = "", pieces: int = 0) -> list:
+        results = [function(*args) for args in tasks]
+        return [list(r) for r in results] if pieces else results
+
+    def gather(self, handles: Sequence[Any]) -> list:
+        return list(handles)
+
+    def share(self, value: Any) -> Any:
+        return value
+
+
 class StageBase:
     """Defaults for a stage: nothing to learn, shipped to workers as it is."""
 
     name = "stage"
     light = False
-    #: learned on a cluster by a keyed shuffle of its own instead of a tree of merges
+    #: finished by a keyed shuffle of its own (``finish_by_shuffle``) instead of ``finish``
     #: (the near-duplicate stage: band keys to buckets, candidates, verification)
     learns_by_shuffle = False
 
@@ -95,6 +148,10 @@ class StageBase:
 
     def finish(self, state: Any, round: int = 0) -> None:
         raise TypeError(f"the {self.name} stage learns nothing from the corpus")
+
+    def finish_by_shuffle(self, state: Any, held: Sequence[Any], exchange: Exchange, round: int = 0) -> None:
+        """``finish`` of a stage that ``learns_by_shuffle`` (see the module docstring)."""
+        raise TypeError(f"the {self.name} stage does not learn by shuffle")
 
     def merge_into(self, total: Any, state: Any, round: int = 0) -> Any:
         """``merge([total, state])``, for a runner that owns ``total`` (and may let it be

@@ -18,7 +18,7 @@ from cleancorpus.cruft import CruftSettings, RecurrenceSettings
 from cleancorpus.engines.local import run_stages
 from cleancorpus.names import NameNormalizer, NameSettings
 from cleancorpus.pipeline import build_stages
-from cleancorpus.stages import split_carried
+from cleancorpus.stages import InMemoryExchange, split_carried
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import prose  # noqa: E402
@@ -65,6 +65,17 @@ def merged_in_random_tree(stage, states: list, round: int, rng: random.Random):
     return stage.merge(pool, round)
 
 
+def finished(stage, state, carries: list, round: int, rng: random.Random | None = None) -> None:
+    """``finish``, or for a stage that learns by shuffle ``finish_by_shuffle`` on an exchange in
+    this process with a random number of buckets."""
+    if stage.learns_by_shuffle:
+        exchange = InMemoryExchange()
+        exchange.buckets = rng.randint(1, 6) if rng is not None else 2
+        stage.finish_by_shuffle(state, carries, exchange, round)
+    else:
+        stage.finish(state, round)
+
+
 def learned_by_rounds(make_stage, docs: list[Document], rng: random.Random | None):
     """The stage after its rounds over ``docs`` in random partitions (one, with ``rng=None``;
     every round sees the same partitions, as the engines give them)."""
@@ -79,7 +90,7 @@ def learned_by_rounds(make_stage, docs: list[Document], rng: random.Random | Non
             state = stage.merge(states, round)
         else:
             state = merged_in_random_tree(stage, states, round, rng)
-        stage.finish(state, round)
+        finished(stage, state, carries, round, rng)
     return stage
 
 
@@ -150,12 +161,13 @@ def test_merge_never_changes_the_states_it_merges() -> None:
     for stage in (CruftRemover(), NearDuplicateDetector(), NameNormalizer(NameSettings(apply_discovered=True))):
         for round in range(stage.rounds):
             pieces = random_split(docs, random.Random(2))
-            states = [split_carried(stage.partial(part, piece, round))[0] for part, piece in enumerate(pieces)]
+            results = [split_carried(stage.partial(part, piece, round)) for part, piece in enumerate(pieces)]
+            states = [r[0] for r in results]
             before = [pickle.dumps(s) for s in states]
             stage.merge(states, round)
             stage.merge(states[::-1], round)
             assert [pickle.dumps(s) for s in states] == before, (stage.name, round)
-            stage.finish(stage.merge(states, round), round)
+            finished(stage, stage.merge(states, round), [r[1] for r in results], round)
 
 
 def outputs_of(docs: list[Document], settings: Settings, **engine) -> list[tuple]:
@@ -196,7 +208,7 @@ def test_folding_states_in_place_in_any_order_equals_merging(first_docs: int) ->
                 total = states[order[0]]
                 for k in order[1:]:
                     total = stage.merge_into(total, states[k], round)
-                stage.finish(total, round)
+                finished(stage, total, carries, round, rng)
                 if stage.name == "cruft" and round == 0:  # which copies count, what is learned: as one pass
                     one = make()
                     one.finish(split_carried(one.partial(0, docs, 0))[0], 0)
@@ -205,3 +217,23 @@ def test_folding_states_in_place_in_any_order_equals_merging(first_docs: int) ->
                         (theirs.doc_counts, theirs.learned, theirs.repeated_stories, set(theirs.firsts)), seed
             got = recurrence_of(stage) if stage.name == "cruft" else stage.result.to_dict()
             assert got == expected, (stage.name, seed)
+
+
+def test_the_near_duplicate_shuffle_leaves_no_sketches_in_the_main_process() -> None:
+    """On the plan the main process gets the clusters, never the corpus's sketches: the
+    detector the engine finished holds no document's signature, and finds what ``fit`` finds."""
+    docs = [Document(r["id"], r["text"], r["source"]) for r in build_rows(80)]
+    expected = NearDuplicateDetector().fit(docs).result.to_dict()
+    assert expected["clusters"]
+    for jobs, size in ((1, 9), (2, 13)):
+        detector = NearDuplicateDetector()
+        list(run_stages(iter(docs), [detector], jobs=jobs, partition_size=size))
+        assert detector.result.to_dict() == expected, (jobs, size)
+        assert len(detector.infos) == 0, (jobs, size)
+
+
+def test_a_repeated_id_on_the_plan_is_named_in_the_error() -> None:
+    docs = [Document(r["id"], r["text"], r["source"]) for r in build_rows(30)]
+    docs.append(Document(docs[4].id, "another text under the same id " * 20, "x"))
+    with pytest.raises(ValueError, match=f"duplicate document id {docs[4].id!r}"):
+        list(run_stages(iter(docs), [NearDuplicateDetector()], jobs=1, partition_size=7))

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..config import Settings
 from ..cruft.recurrence import source_of
-from ..dedup.detector import DocInfo, info_of
+from ..dedup.results import DocInfo, info_of
 from ..dedup.signatures import sketch_texts
 from ..document import Document
 from ..pipeline import build_stages

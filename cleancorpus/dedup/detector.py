@@ -8,15 +8,14 @@ candidate pair the LSH proposes is verified on the exact shingle sets before it 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from ..document import Document, DuplicateOf
-from ..stages import StageBase, union_of_partitions
+from ..stages import Carried, Exchange, StageBase, union_of_partitions
 from ..workers import batches as batch_list
-from .clusters import Cluster, DocInfo, Member, Related, greedy_clusters, two_hop_pairs
+from .clusters import DocInfo, Member, greedy_clusters, two_hop_pairs
 from .containment import ensemble_candidates, ensemble_candidates_with_datasketch, sampled_candidates
 from .lsh import (
     band_hashes,
@@ -24,110 +23,20 @@ from .lsh import (
     candidate_pairs,
     candidates_with_datasketch,
 )
-from .signatures import SketchBatch, SketchSettings, exact_similarity, sketch_texts
+from .partitioned import group_ids, id_digest, shuffled_result, sketch_partition
+from .results import ESTIMATE_MARGIN, DedupResult, DedupSettings, SimilarityCounts, info_of
+from .signatures import SketchBatch, exact_similarity, sketch_texts
 from .store import InfoColumns, MatrixStore, RaggedStore
-
-#: How far below a threshold a signature estimate may be and still get exact verification.
-ESTIMATE_MARGIN = 0.15
-
-
-@dataclass(frozen=True)
-class DedupSettings:
-    """When two documents are duplicates, and how they are found.
-
-    - ``threshold``: exact Jaccard of the shingle sets at or above which a pair is flagged.
-    - ``containment``: or this share of the smaller document found in the larger (a
-      trimmed or excerpted version); ``None`` turns the containment test off.
-    - ``lsh_threshold``: the Jaccard the LSH is tuned for when proposing candidates; lower
-      than ``threshold`` so trimmed versions (low Jaccard, high containment) are proposed.
-    - ``min_shingles``: texts with fewer distinct shingles are never flagged (too short to tell).
-    - ``representative`` / ``preferred_sources``: see :func:`choose_representative`.
-    - ``lsh_backend``: ``numpy`` (default: datasketch's banding, one sort per band) or
-      ``datasketch`` (its ``MinHashLSH`` object; same candidates, slower).
-    - ``containment_candidates``: how excerpts (high containment, low Jaccard) become
-      candidates: ``sampled`` (default; fixed-rate shingle samples, see
-      :mod:`.containment`), ``ensemble`` (datasketch's ``MinHashLSHEnsemble`` scheme,
-      one sort per band), ``datasketch`` (that class itself) or ``none``.
-    - ``containment_sample_rate``: ``sampled`` keeps one shingle in this many.
-    Defaults chosen on ``benchmarks/dedup_quality.py`` (see ``benchmarks/README.md``).
-    """
-
-    threshold: float = 0.4
-    containment: float | None = 0.9
-    lsh_threshold: float = 0.3
-    sketch: SketchSettings = field(default_factory=SketchSettings)
-    min_shingles: int = 20
-    representative: str = "longest"
-    preferred_sources: tuple[str, ...] = ()
-    lsh_backend: str = "numpy"
-    containment_candidates: str = "sampled"
-    containment_sample_rate: int = 8
-    batch_size: int = 500
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data.pop("batch_size")
-        data.pop("lsh_backend")
-        data.pop("containment_candidates")
-        data.pop("containment_sample_rate")
-        return data
-
-
-@dataclass
-class DedupResult:
-    """Clusters found in a corpus, with the settings that found them (the stable JSON shape)."""
-
-    clusters: list[Cluster]
-    settings: DedupSettings
-    documents: int = 0
-    candidates: int = 0
-    verified: int = 0
-    #: counts of the exact similarities of every pair checked (see :class:`SimilarityCounts`)
-    similarities: dict | None = None
-    #: connected components of verified pairs split into several clusters (chains, for review)
-    related: list[Related] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "clusters": [c.to_dict() for c in self.clusters],
-            "related": [r.to_dict() for r in self.related],
-            "settings": self.settings.to_dict(),
-            "documents": self.documents,
-            "candidate_pairs": self.candidates,
-            "verified_pairs": self.verified,
-        }
-
-    def duplicate_of(self) -> dict[str, tuple[str, Member]]:
-        """``{member id: (representative id, member)}`` for every non-representative."""
-        return {m.id: (c.representative, m) for c in self.clusters for m in c.members}
-
-
-class SimilarityCounts:
-    """How many checked pairs fall in each of ``BINS`` equal steps of Jaccard and of
-    containment (from 0 to 1): what the report draws to help choose a threshold."""
-
-    BINS = 50
-
-    def __init__(self) -> None:
-        self.jaccard = [0] * self.BINS
-        self.containment = [0] * self.BINS
-
-    def add(self, jaccard: float, containment: float) -> None:
-        self.jaccard[min(int(jaccard * self.BINS), self.BINS - 1)] += 1
-        self.containment[min(int(containment * self.BINS), self.BINS - 1)] += 1
-
-    def to_dict(self) -> dict:
-        return {"bins": self.BINS, "pairs": sum(self.jaccard), "jaccard": self.jaccard,
-                "containment": self.containment}
-
 
 class NearDuplicateDetector(StageBase):
     """Finds near-duplicate documents with MinHash LSH and exact verification.
 
-    As a stage it learns in one round: ``partial`` sketches a partition (its documents'
-    signatures and shingle sets), ``merge`` puts partitions' sketches together, ``finish``
-    verifies candidates and clusters. (On a cluster the candidates and verification are a
-    keyed shuffle instead, :mod:`.partitioned`, and :meth:`use_result` takes its result.)
+    As a stage it learns in one round, by shuffle (:mod:`cleancorpus.stages`): ``partial``
+    sketches a partition (its documents' signatures and shingle sets) and carries the
+    sketches; what is merged is only each partition's count and id digests; and
+    ``finish_by_shuffle`` finds candidates, verifies and clusters by the keyed steps of
+    :mod:`.partitioned`, where the engine runs tasks, so no process holds the corpus's
+    sketches. ``fit`` (one process, everything in memory) gives the same result.
 
     Memory: per document one signature (``num_perm`` x 8 bytes) and its distinct shingle
     set (4 bytes a shingle), both in compact batch stores, plus ``bands`` x 8 bytes while
@@ -303,12 +212,14 @@ class NearDuplicateDetector(StageBase):
 
     # ------------------------------------------------------------------ stage protocol
 
-    def partial(self, part: int, documents: Iterable[Document], round: int = 0, carry=None) -> dict:
-        """``{part: (infos, sketch)}`` of one partition's documents."""
+    def partial(self, part: int, documents: Iterable[Document], round: int = 0, carry: Any = None) -> Carried:
+        """``{part: (documents, id digests)}``, carrying the partition's sketches
+        (:class:`.partitioned.PartitionSketch`) for :meth:`finish_by_shuffle`."""
         docs = list(documents)
-        return {part: ([info_of(d) for d in docs], sketch_texts([d.text for d in docs], self.settings.sketch))}
+        digests = np.array([id_digest(d.id) for d in docs], dtype=np.uint64)
+        return Carried({part: (len(docs), digests)}, sketch_partition(docs, 0, self.settings))
 
-    def merge(self, states, round: int = 0) -> dict:
+    def merge(self, states: Sequence[dict], round: int = 0) -> dict:
         return union_of_partitions(states)
 
     def merge_into(self, total: dict, state: dict, round: int = 0) -> dict:
@@ -316,15 +227,26 @@ class NearDuplicateDetector(StageBase):
         return total
 
     def finish(self, state: dict, round: int = 0) -> None:
-        """Keep every partition's sketches in corpus order (taken out of ``state`` as they
-        are kept: never two copies of them), then verify and cluster."""
-        for part in sorted(state):
-            infos, sketch = state.pop(part)
-            for info in infos:
-                self._register(info)
-            self.signatures.extend(sketch.signatures)
-            self.shingles.extend(sketch.shingle_sets)
-        self.cluster()
+        raise TypeError("the near-duplicate stage learns by shuffle: call finish_by_shuffle(state, held, exchange)")
+
+    def finish_by_shuffle(self, state: dict, held: Sequence[Any], exchange: Exchange, round: int = 0) -> None:
+        """Find the clusters by the keyed shuffle of :func:`.partitioned.shuffled_result`
+        (``held[part]``: the handle of partition ``part``'s carried sketches): this process
+        gets verified edges and the clustered documents' infos, never the sketches."""
+        parts = sorted(state)
+        counts = [state[p][0] for p in parts]
+        handles = [held[p] for p in parts]
+        digests = np.concatenate([state[p][1] for p in parts]) if parts else np.zeros(0, np.uint64)
+        distinct, seen = np.unique(digests, return_counts=True)
+        if (seen > 1).any():
+            repeated = set(distinct[seen > 1].tolist())
+            groups = [(handles[a:a + 64],) for a in range(0, len(handles), 64)]
+            found = sorted({i for ids in exchange.gather(exchange.run(group_ids, [(g, repeated) for (g,) in groups],
+                                                                      "checking ids"))
+                            for i in ids})
+            raise ValueError(f"duplicate document id {found[0]!r}: ids must be unique"
+                             + (f" ({len(found)} ids repeat)" if len(found) > 1 else ""))
+        self.use_result(shuffled_result(exchange, handles, counts, self.settings))
 
     def use_result(self, result: DedupResult) -> None:
         """Take clusters found elsewhere (the cluster engine's shuffle) as this stage's own."""
@@ -344,12 +266,6 @@ class NearDuplicateDetector(StageBase):
             return doc
         representative, member = found
         return doc.evolve(records=(DuplicateOf(doc.id, representative, member.jaccard, member.containment),))
-
-
-def info_of(doc: Document, length: int | None = None) -> DocInfo:
-    """What choosing a representative needs of a document (``length``: of its cleaned text)."""
-    date = doc.meta.get("date")
-    return DocInfo(doc.id, len(doc.text) if length is None else length, str(date) if date else None, doc.source)
 
 
 def find_duplicates(documents: Iterable[Document], settings: DedupSettings | None = None) -> DedupResult:

@@ -34,7 +34,7 @@ import numpy as np
 from ..document import Document
 from .clusters import Cluster, DocInfo, Related, UnionFind, greedy_clusters
 from .containment import SHARED_SAMPLE_SHARE, bucket_links, sample_mask
-from .detector import ESTIMATE_MARGIN, DedupResult, DedupSettings, SimilarityCounts, info_of
+from .results import ESTIMATE_MARGIN, DedupResult, DedupSettings, SimilarityCounts, info_of
 from .lsh import band_hashes, band_parameters, candidate_pairs
 from .signatures import exact_similarity, sketch_texts
 
@@ -298,3 +298,146 @@ def merged_counts(counts: Iterable[SimilarityCounts]) -> SimilarityCounts:
 def result_of(clusters: list[Cluster], settings: DedupSettings, documents: int, candidates: int, verified: int,
               checked: SimilarityCounts, related: list[Related] = ()) -> DedupResult:
     return DedupResult(clusters, settings, documents, candidates, verified, checked.to_dict(), list(related))
+
+
+# ---------------------------------------------------------------------- the shuffle, driven
+
+#: Documents a task of the shuffle's per-group steps holds at a time (their sketches: about
+#: 4 KB a document), so the steps after sketching need no more than this of any worker.
+GROUP_DOCS = 25_000
+
+
+def joined(sketches: Sequence[PartitionSketch], base: int) -> PartitionSketch:
+    """Consecutive partitions' sketches as one, its first document at global index ``base``."""
+    present = [s for s in sketches if len(s)]
+    if not present:
+        width = sketches[0].signatures.shape[1] if sketches else 0
+        return PartitionSketch(base, [], np.zeros((0, width), dtype=np.uint64), [])
+    return PartitionSketch(base, [i for s in present for i in s.infos],
+                           np.concatenate([s.signatures for s in present]),
+                           [x for s in present for x in s.shingles])
+
+
+def group_entries(sketches: Sequence[PartitionSketch], base: int, settings: DedupSettings,
+                  buckets: int) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """The map side, per bucket: ``(band entries, sample entries)`` of a group of partitions."""
+    sketch = joined(sketches, base)
+    bands = band_entries(sketch, settings, buckets)
+    if settings.containment is None or settings.containment_candidates != "sampled":
+        return [(b, None) for b in bands]
+    samples = sample_entries(sketch, settings, buckets)[0]
+    return list(zip(bands, samples))
+
+
+def bucket_candidates(entries: Sequence[tuple], bases: np.ndarray, buckets: int) -> list[np.ndarray]:
+    """One bucket of the map side: its band pairs split by group (``len(bases)`` pieces), then
+    its sample links split by bucket (``buckets`` pieces, none when nothing is sampled)."""
+    pairs = band_pairs([e[0] for e in entries], bases)
+    samples = [e[1] for e in entries if e[1] is not None]
+    links = sample_links(samples, buckets) if samples else [np.zeros((0, 3), dtype=np.int64)] * buckets
+    return pairs + links
+
+
+def group_attach(sketches: Sequence[PartitionSketch], base: int, jaccard: Sequence[np.ndarray],
+                 contained: Sequence[np.ndarray], bases: np.ndarray) -> list:
+    """:func:`attach_first` on a group: the attached pairs per group of their second
+    document, then the number of distinct candidates."""
+    attached, count = attach_first(joined(sketches, base), jaccard, contained, bases)
+    return attached + [count]
+
+
+def group_verify(sketches: Sequence[PartitionSketch], base: int, pieces: Sequence[Attached],
+                 settings: DedupSettings, every_pair: bool = False) -> tuple[np.ndarray, SimilarityCounts]:
+    """:func:`verify_pairs` on a group."""
+    return verify_pairs(joined(sketches, base), pieces, settings, every_pair)
+
+
+def group_infos(sketches: Sequence[PartitionSketch], base: int, wanted: Sequence[int]) -> dict[int, DocInfo]:
+    """:func:`infos_of` on a group."""
+    return infos_of(joined(sketches, base), wanted)
+
+
+def group_ids(sketches: Sequence[PartitionSketch], digests: set[int]) -> list[str]:
+    """The ids of a group's documents whose digests are among ``digests``."""
+    return [info.id for s in sketches for info in s.infos if id_digest(info.id) in digests]
+
+
+def id_digest(doc_id: str) -> int:
+    """A stable 64-bit digest of an id (the same in every process)."""
+    import hashlib
+
+    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def group_bounds(counts: Sequence[int], groups: int) -> list[tuple[int, int]]:
+    """At most ``groups`` runs of consecutive partitions ``(first, end)``, with about as many
+    documents each."""
+    if not counts:
+        return []
+    cumulative = np.cumsum(counts)
+    total = int(cumulative[-1])
+    groups = max(1, min(groups, len(counts)))
+    targets = [total * k / groups for k in range(1, groups)]
+    ends = sorted({min(max(int(np.searchsorted(cumulative, t, side="left")) + 1, 1), len(counts) - 1)
+                   for t in targets} - {len(counts)}) if len(counts) > 1 else []
+    starts = [0, *ends]
+    return [(a, b) for a, b in zip(starts, [*ends, len(counts)]) if b > a]
+
+
+def shuffled_result(exchange, held: Sequence, counts: Sequence[int], settings: DedupSettings) -> DedupResult:
+    """The clusters of a corpus whose partitions' sketches are ``held`` (exchange handles, in
+    corpus order; ``counts``: documents in each), found by the keyed steps of the module
+    docstring on ``exchange`` (:class:`cleancorpus.stages.Exchange`): only verified edges,
+    counts and the infos of clustered documents reach the caller, never the sketches.
+
+    Steps past sketching work on groups of consecutive partitions (about
+    :data:`GROUP_DOCS` documents, at least one per bucket), so pieces between groups stay
+    few however small the partitions."""
+    from .clusters import two_hop_pairs
+
+    total = int(sum(counts))
+    if not total:
+        return result_of([], settings, 0, 0, 0, SimilarityCounts())
+    buckets = max(int(exchange.buckets), 1)
+    bounds = group_bounds(list(counts), max(buckets, -(-total // GROUP_DOCS)))
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    bases = np.array([starts[a] for a, _ in bounds], dtype=np.int64)
+    groups = [(list(held[a:b]), int(starts[a])) for a, b in bounds]
+    g = len(groups)
+
+    entries = exchange.run(group_entries, [(h, base, settings, buckets) for h, base in groups],
+                           "finding duplicates: band keys", pieces=buckets)
+    out = exchange.run(bucket_candidates, [([entries[k][b] for k in range(g)], bases, buckets)
+                                           for b in range(buckets)], "finding duplicates: candidates",
+                       pieces=g + buckets)
+    sampled = settings.containment is not None and settings.containment_candidates == "sampled"
+    passing = [[] for _ in range(g)]
+    if sampled:
+        passed = exchange.run(passing_links, [([out[k][g + b] for k in range(buckets)], bases)
+                                              for b in range(buckets)], "finding duplicates: excerpts", pieces=g)
+        passing = [[passed[b][p] for b in range(buckets)] for p in range(g)]
+    attached = exchange.run(group_attach, [(h, base, [out[b][p] for b in range(buckets)], passing[p], bases)
+                                           for p, (h, base) in enumerate(groups)],
+                            "finding duplicates: pairs", pieces=g + 1)
+    candidates = sum(exchange.gather([attached[p][g] for p in range(g)]))
+    checked = exchange.gather(exchange.run(group_verify, [(h, base, [attached[p][q] for p in range(g)], settings)
+                                                          for q, (h, base) in enumerate(groups)],
+                                           "finding duplicates: verifying"))
+    edges = np.concatenate([e for e, _ in checked]) if checked else np.zeros((0, 4))
+    counts_checked = merged_counts(c for _, c in checked)
+    hops = np.array(two_hop_pairs(edges[:, :2].astype(np.int64).tolist()), dtype=np.int64).reshape(-1, 2)
+    if len(hops):  # pairs sharing a verified neighbour, checked exactly as the detector checks them
+        by_group = split_pairs(hops, bases)
+        attached = exchange.run(group_attach, [(h, base, [by_group[p]], [], bases) for p, (h, base) in enumerate(groups)],
+                                "finding duplicates: pairs", pieces=g + 1)
+        extra = exchange.gather(exchange.run(group_verify, [(h, base, [attached[p][q] for p in range(g)], settings, True)
+                                                            for q, (h, base) in enumerate(groups)],
+                                             "finding duplicates: verifying"))
+        edges = np.concatenate([edges] + [e for e, _ in extra])
+    wanted = exchange.share(sorted(i for group in components(edges) for i in group))
+    infos: dict = {}
+    for found in exchange.gather(exchange.run(group_infos, [(h, base, wanted) for h, base in groups],
+                                              "finding duplicates: clusters")):
+        infos.update(found)
+    clusters, related = clusters_of_edges(edges, infos, settings)
+    return result_of(clusters, settings, total, int(candidates), len(edges), counts_checked, related)

@@ -6,14 +6,14 @@ input and option, the local engine's bytes. ``dedup`` of shards and the Python A
 (:mod:`cleancorpus.dask`) use :class:`DaskPipeline`, whose passes keep every state on the
 workers:
 
-1. every stage that learns by rounds (:mod:`cleancorpus.stages`: recurrence's two rounds,
-   name discovery): ``partial`` per partition with the stages before it applied, ``merge``
-   in a tree of :data:`FAN_IN` states a task, ``finish`` on a worker; the first pass also
-   groups ids by bucket to find ids read in two partitions;
-2. near-duplicates, the stage that learns by a keyed shuffle: partitions cleaned and
-   sketched, band keys and sampled shingles grouped by bucket, candidates joined to both
-   documents' sketches for verification, clusters of the verified edges on the client
-   (:mod:`cleancorpus.dedup.partitioned`).
+1. every stage that learns from the corpus, round by round (:mod:`cleancorpus.stages`:
+   recurrence's two rounds, name discovery, near-duplicates): ``partial`` per partition with
+   the stages before it applied, ``merge`` in a tree of :data:`FAN_IN` states a task,
+   ``finish`` on a worker; the first pass also groups ids by bucket to find ids read in two
+   partitions;
+2. the near-duplicate stage learns by shuffle: its carried sketches stay on the workers as
+   futures, and its keyed steps (:func:`cleancorpus.dedup.partitioned.shuffled_result`) run
+   on them through :class:`FutureExchange`; only verified edges reach the client.
 
 Every task is a pure function of its partition and of state computed before it, so a task
 lost with its worker is simply run again elsewhere.
@@ -29,7 +29,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-import numpy as np
 
 from ..config import Settings
 from ..document import Document
@@ -132,23 +131,19 @@ def _dask_client(distributed: Any, scheduler: str | None, workers: int | None) -
 # ---------------------------------------------------------------------------- tasks (on workers)
 
 
-def _read_through(partition: Partition, options: ReadOptions, stages: Sequence) -> list[Document]:
-    docs, _ = partition.read(options)
-    return [apply_stages(d, stages) for d in docs]
-
-
 def _partial_task(partition: Partition, options: ReadOptions, shipped: tuple, round: int,
-                  buckets: int = 0, carry: Any = None) -> tuple[Any, Any, Any]:
-    """``(state, carry, ids)``: a learning stage's partial state of one partition (the stages
-    before it applied), what it carries to its next round, and with ``buckets`` the
-    partition's ids by bucket (see :func:`.partitions.clashing_ids`)."""
+                  buckets: int = 0, carry: Any = None) -> tuple[Any, Any, Any, list]:
+    """``(state, carry, ids, problems)``: a learning stage's partial state of one partition
+    (the stages before it applied), what it carries to its next round, with ``buckets`` the
+    partition's ids by bucket (see :func:`.partitions.clashing_ids`), and what reading met."""
     from ..stages import split_carried
     from .partitions import id_entries
 
     earlier, stage = shipped
-    docs = _read_through(partition, options, earlier)
+    docs, problems = partition.read(options)
+    docs = [apply_stages(d, earlier) for d in docs]
     state, kept = split_carried(stage.partial(partition.number, docs, round, carry=carry))
-    return state, kept, id_entries([d.id for d in docs], partition.number, buckets) if buckets else None
+    return state, kept, id_entries([d.id for d in docs], partition.number, buckets) if buckets else None, problems
 
 
 def _merge_task(shipped: tuple, states: list, round: int) -> Any:
@@ -188,26 +183,29 @@ def clean_records(partition, options: ReadOptions, stages: Sequence) -> list[dic
     return [document_to_json(apply_stages(d, stages), options) for d in docs]
 
 
-def _sketch_task(partition: Partition, options: ReadOptions, stages: Sequence, settings) -> Any:
-    """Clean and sketch one partition."""
-    from ..dedup.partitioned import sketch_partition
-
-    docs, problems = partition.read(options)
-    sketch = sketch_partition([apply_stages(d, stages) for d in docs], 0, settings)
-    sketch.problems = problems
-    return sketch
-
-
-def _problems_of(sketch) -> list[ReadProblem]:
-    return sketch.problems
-
-
 def _value(value: Any) -> Any:
     return value
 
 
-def _rebase(sketch, base: int):
-    return replace(sketch, base=base)
+class FutureExchange:
+    """The :class:`~cleancorpus.stages.Exchange` of :class:`DaskPipeline`: handles are futures,
+    so every piece stays on the workers and goes from the task that made it to the task
+    that takes it (Dask resolves futures in a task's arguments, lists included)."""
+
+    def __init__(self, client: Any, buckets: int) -> None:
+        self.client, self.buckets = client, buckets
+
+    def run(self, function: Callable, tasks: Sequence[tuple], label: str, pieces: int = 0) -> list:
+        futures = [self.client.submit(function, *args, pure=False) for args in tasks]
+        if not pieces:
+            return futures
+        return [[self.client.submit(operator.getitem, f, k, pure=False) for k in range(pieces)] for f in futures]
+
+    def gather(self, handles: Sequence[Any]) -> list:
+        return self.client.gather(list(handles))
+
+    def share(self, value: Any) -> Any:
+        return self.client.submit(_value, value, pure=False)
 
 
 class DaskPipeline:
@@ -275,14 +273,13 @@ class DaskPipeline:
         applied: list = []
         ids_checked = False
         for index, stage in enumerate(self.stages):
-            if getattr(stage, "learns_by_shuffle", False):
-                self._fit_by_shuffle(stage, applied)
-            else:
-                carries = None
-                for round in range(stage.rounds):
-                    stage, carries = self._learn_round(stage, applied, round, not ids_checked, carries)
-                    ids_checked = True
-                self.stages[index] = stage
+            carries = None
+            for round in range(stage.rounds):
+                stage, carries = self._learn_round(stage, applied, round, not ids_checked, carries)
+                ids_checked = True
+            self.stages[index] = stage
+            if stage.learns_by_shuffle:
+                self.result = stage.result
             applied.append(stage.for_workers())
         return self
 
@@ -299,12 +296,17 @@ class DaskPipeline:
         results = [client.submit(_partial_task, part, self.settings.read, shipped, round, buckets, carry, pure=False)
                    for part, carry in zip(self.partitions, carries)]
         self.wait_for(results, stage.label(round))
-        if check_ids:
+        if check_ids:  # the first pass over the input: what reading it met, and ids read twice
             self._check_ids(self._pieces(results, 2))
+            self.problems = [p for found in client.gather(self._pieces(results, 3)) for p in found]
         parts, carries = self._pieces(results, 0), self._pieces(results, 1)
         while len(parts) > FAN_IN:
             parts = [client.submit(_merge_task, shipped, parts[i:i + FAN_IN], round, pure=False)
                      for i in range(0, len(parts), FAN_IN)]
+        if stage.learns_by_shuffle:  # the small merged state here; the carried sketches stay on the workers
+            state = client.submit(_merge_task, shipped, parts, round, pure=False).result()
+            stage.finish_by_shuffle(state, carries, FutureExchange(client, self.buckets), round)
+            return stage, carries
         return client.submit(_finish_task, shipped, parts, round, pure=False).result(), carries
 
     def _check_ids(self, ids: list) -> None:
@@ -321,63 +323,14 @@ class DaskPipeline:
             raise CorpusError(f"{len(clashing)} id(s) occur in two partitions: {shown}; --engine dask needs "
                               "unique ids (the local engine renames repeats)")
 
-    def _fit_by_shuffle(self, detector, earlier: list) -> None:
-        from ..dedup import partitioned as nd
-        from ..dedup.clusters import two_hop_pairs
-
-        client, s, buckets = self.client, detector.settings, self.buckets
-        shipped = self.broadcast(earlier)
-        raw = [client.submit(_sketch_task, part, self.settings.read, shipped, s, pure=False)
-               for part in self.partitions]
-        self.wait_for(raw, "fitting dedup")
-        lengths = client.gather(client.map(len, raw, pure=False))
-        self.problems = [p for found in client.gather(client.map(_problems_of, raw, pure=False)) for p in found]
-        bases = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if lengths else np.zeros(0, np.int64)
-        total = int(sum(lengths))
-        sketches = client.map(_rebase, raw, [int(b) for b in bases], pure=False)
-        bands = client.map(nd.band_entries, sketches, settings=s, buckets=buckets, pure=False)
-        band_out = [client.submit(nd.band_pairs, self._pieces(bands, b), bases, pure=False) for b in range(buckets)]
-        passing = []
-        if s.containment is not None and s.containment_candidates == "sampled":
-            samples = client.map(nd.sample_entries, sketches, settings=s, buckets=buckets, pure=False)
-            sample_tables = self._pieces(samples, 0)
-            links = [client.submit(nd.sample_links, self._pieces(sample_tables, b), buckets, pure=False)
-                     for b in range(buckets)]
-            passing = [client.submit(nd.passing_links, self._pieces(links, b), bases, pure=False)
-                       for b in range(buckets)]
-        attached = [client.submit(nd.attach_first, sketches[p], self._pieces(band_out, p),
-                                  self._pieces(passing, p), bases, pure=False) for p in range(len(sketches))]
-        attached_pieces = self._pieces(attached, 0)
-        checked = [client.submit(nd.verify_pairs, sketches[q], self._pieces(attached_pieces, q), s, pure=False)
-                   for q in range(len(sketches))]
-        candidates = sum(client.gather(self._pieces(attached, 1)))
-        results = client.gather(checked)
-        edges = np.concatenate([e for e, _ in results]) if results else np.zeros((0, 4))
-        counts = nd.merged_counts(c for _, c in results)
-        hops = np.array(two_hop_pairs(edges[:, :2].astype(np.int64).tolist()), dtype=np.int64).reshape(-1, 2)
-        if len(hops):  # pairs sharing a verified neighbour, checked exactly as the detector checks them
-            by_part = nd.split_pairs(hops, bases)
-            attached = [client.submit(nd.attach_first, sketches[p], [by_part[p]], [], bases, pure=False)
-                        for p in range(len(sketches))]
-            attached_pieces = self._pieces(attached, 0)
-            extra = client.gather([client.submit(nd.verify_pairs, sketches[q], self._pieces(attached_pieces, q),
-                                                 s, True, pure=False) for q in range(len(sketches))])
-            edges = np.concatenate([edges] + [e for e, _ in extra])
-        groups = nd.components(edges)
-        wanted = sorted(i for g in groups for i in g)
-        infos: dict = {}
-        wanted_future = self.broadcast(wanted)  # (a large list as a keyword of map would be inlined per task)
-        for found in client.gather([client.submit(nd.infos_of, sketch, wanted_future, pure=False)
-                                    for sketch in sketches]):
-            infos.update(found)
-        clusters, related = nd.clusters_of_edges(edges, infos, s)
-        detector.use_result(nd.result_of(clusters, s, total, int(candidates), len(edges), counts, related))
-        self.result = detector.result
-
     # -------------------------------------------------------------- applying
 
     def fitted_stages(self) -> list:
         return [stage.for_workers() for stage in self.stages]
+
+def _call_task(function: Callable, args: tuple) -> Any:
+    return function(*args)
+
 
 class DaskExecutor:
     """The local engine's plan (:class:`~.local.LocalRun`) with its tasks on a Dask cluster:
@@ -395,6 +348,28 @@ class DaskExecutor:
         self.client = client
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         self.window = self.IN_FLIGHT_PER_WORKER * workers
+
+    @property
+    def width(self) -> int:
+        """Tasks run at once (one a worker)."""
+        return max(self.window // self.IN_FLIGHT_PER_WORKER, 1)
+
+    def call(self, function: Callable, items: Any) -> Iterator[Any]:
+        """``function(*item)`` of each item on the cluster, in order (a shuffle's tasks,
+        whose pieces are files of the run's shared folder)."""
+        from collections import deque
+
+        pending: deque = deque()
+        try:
+            for item in items:
+                if len(pending) >= self.window:
+                    yield pending.popleft().result()
+                pending.append(self.client.submit(_call_task, function, tuple(item), pure=False))
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
     def map(self, plan: Any, items: Any) -> Iterator[Any]:
         from collections import deque

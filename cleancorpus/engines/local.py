@@ -201,6 +201,11 @@ class PassPlan:
     digests: bool = False
 
 
+def carry_path(carries: str | Path, part: int, round: int) -> Path:
+    """Where partition ``part`` keeps what a stage carries from round ``round``."""
+    return Path(carries) / f"{part:08d}.{round}.pickle"
+
+
 def process_partition(plan: PassPlan, part: int, partition: Any, spool: str | None, carries: str | None = None,
                       seen: Any = None) -> PartitionResult:
     """One task of a pass (in a worker, or in this process; ``seen``: the ids read before
@@ -208,7 +213,7 @@ def process_partition(plan: PassPlan, part: int, partition: Any, spool: str | No
     where the stage's carry from one round to the next is kept, a file per partition."""
     carry = None
     if plan.stage is not None and carries is not None and plan.round > 0:
-        previous = Path(carries) / f"{part:08d}.{plan.round - 1}.pickle"
+        previous = carry_path(carries, part, plan.round - 1)
         if previous.exists():
             with open(previous, "rb") as handle:
                 carry = pickle.load(handle)
@@ -225,7 +230,7 @@ def process_partition(plan: PassPlan, part: int, partition: Any, spool: str | No
     if plan.stage is not None:
         state, kept = split_carried(plan.stage.partial(part, docs, plan.round, carry=carry))
         if kept is not None and carries is not None:
-            with open(Path(carries) / f"{part:08d}.{plan.round}.pickle", "wb") as handle:
+            with open(carry_path(carries, part, plan.round), "wb") as handle:
                 pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
     if spool is not None:
         with open(spool, "wb") as handle:
@@ -252,12 +257,32 @@ def for_workers(stages: Sequence[Stage]) -> list[Stage]:
     return [stage.for_workers() for stage in stages]
 
 
+def _call(item: tuple[Callable, tuple]) -> Any:
+    function, args = item
+    return function(*args)
+
+
 class ProcessExecutor:
     """Where a pass's tasks run: in this process (``jobs <= 1``) or in ``jobs`` worker
     processes of this machine. (The Dask engine's executor runs the same tasks on a cluster.)"""
 
     def __init__(self, jobs: int = 1) -> None:
         self.jobs = jobs
+
+    @property
+    def width(self) -> int:
+        """Tasks run at once."""
+        return max(self.jobs, 1)
+
+    def call(self, function: Callable, items: Iterable[tuple]) -> Iterator[Any]:
+        """``function(*item)`` of each item, in order (a shuffle's tasks)."""
+        if self.jobs <= 1:
+            for item in items:
+                yield function(*item)
+            return
+        from ..workers import ordered_map
+
+        yield from ordered_map(_call, ((function, tuple(item)) for item in items), self.jobs)
 
     def map(self, plan: PassPlan, items: Iterable[tuple]) -> Iterator[PartitionResult]:
         """``process_partition(plan, *item)`` of each item, in order."""
@@ -313,8 +338,9 @@ class LocalRun:
                 spool = str(spool_dir / f"{part:08d}.pickle") if spool_dir is not None else None
                 yield part, partition, spool, None if carries is None else str(carries)
 
-        done = 0
+        done = parts = 0
         for result in self._results(plan, items(), sent):
+            parts += 1
             part, partition, spool, _ = sent.popleft()
             if seen is not None:
                 if seen.clashes(result.digests):
@@ -331,7 +357,15 @@ class LocalRun:
             yield result, spool
         if self.total is None:
             self.total = done
-        if merged is not None:
+        if merged is None:
+            return
+        if plan.stage.learns_by_shuffle:
+            from .exchange import FileExchange, Stored
+
+            held = [Stored(str(carry_path(carries, part, plan.round))) for part in range(parts)]
+            with FileExchange(self.executor, self.workdir, self.progress) as exchange:
+                plan.stage.finish_by_shuffle(merged.result(), held, exchange, plan.round)
+        else:
             plan.stage.finish(merged.result(), plan.round)
 
     # -------------------------------------------------------------- the run
@@ -349,7 +383,8 @@ class LocalRun:
         try:
             for stage in self.stages:
                 carries = None
-                if stage.rounds > 1:  # what a round keeps of each partition for the next
+                if stage.rounds > 1 or stage.learns_by_shuffle:
+                    # what a round keeps of each partition for the next (or for the shuffle)
                     carries = Path(tempfile.mkdtemp(prefix="cleancorpus-carry-", dir=self.workdir))
                     spool_dirs.append(carries)
                 for round in range(stage.rounds):
