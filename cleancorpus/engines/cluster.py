@@ -328,9 +328,6 @@ class DaskPipeline:
     def fitted_stages(self) -> list:
         return [stage.for_workers() for stage in self.stages]
 
-def _call_task(function: Callable, args: tuple) -> Any:
-    return function(*args)
-
 
 class DaskExecutor:
     """The local engine's plan (:class:`~.local.LocalRun`) with its tasks on a Dask cluster:
@@ -357,6 +354,12 @@ class DaskExecutor:
     def call(self, function: Callable, items: Any) -> Iterator[Any]:
         """``function(*item)`` of each item on the cluster, in order (a shuffle's tasks,
         whose pieces are files of the run's shared folder)."""
+        yield from self._windowed(lambda item: self.client.submit(function, *item, pure=False), items)
+
+    def _windowed(self, submit: Callable, items: Any) -> Iterator[Any]:
+        """The results of ``submit(item)`` for each item, in order, with at most
+        :attr:`window` tasks in flight; what is still pending is cancelled on an error or
+        when the consumer stops early."""
         from collections import deque
 
         pending: deque = deque()
@@ -364,7 +367,7 @@ class DaskExecutor:
             for item in items:
                 if len(pending) >= self.window:
                     yield pending.popleft().result()
-                pending.append(self.client.submit(_call_task, function, tuple(item), pure=False))
+                pending.append(submit(item))
             while pending:
                 yield pending.popleft().result()
         finally:
@@ -372,23 +375,11 @@ class DaskExecutor:
                 future.cancel()
 
     def map(self, plan: Any, items: Any) -> Iterator[Any]:
-        from collections import deque
-
         from .local import for_workers, process_partition
 
         client = self.client
         shipped = client.submit(_value, replace(plan, earlier=for_workers(plan.earlier)), pure=False)
-        pending: deque = deque()
-        try:
-            for item in items:
-                if len(pending) >= self.window:
-                    yield pending.popleft().result()
-                pending.append(client.submit(process_partition, shipped, *item, pure=False))
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:  # (an error, or a consumer that stopped early)
-                future.cancel()
+        yield from self._windowed(lambda item: client.submit(process_partition, shipped, *item, pure=False), items)
 
 
 def normalize_with_dask(inputs: Sequence[str | Path], output: str | Path | None, *, settings: Settings,

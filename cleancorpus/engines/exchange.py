@@ -1,5 +1,7 @@
 """A stage's keyed shuffle through files: the :class:`~cleancorpus.stages.Exchange` of the
-local engine (the Dask engine's keeps its pieces as futures on the workers).
+local engine, and of the Dask engine running the local plan (``normalize``:
+:class:`~.cluster.DaskExecutor`), whose workers share the run's folder. (``DaskPipeline``
+keeps its pieces as futures on the workers instead: :class:`~.cluster.FutureExchange`.)
 
 Every handle is a file (:class:`Stored`); a task loads the files its arguments name, calls
 the stage's function and writes the result (one file per piece when the result is split),
