@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ..document import Document, DuplicateOf
+from ..document import Document, DuplicateOf, id_digest
 from ..stages import Carried, Exchange, StageBase, union_of_partitions
 from ..workers import batches as batch_list
 from .clusters import DocInfo, Member, greedy_clusters, two_hop_pairs
@@ -23,7 +23,7 @@ from .lsh import (
     candidate_pairs,
     candidates_with_datasketch,
 )
-from .partitioned import group_ids, id_digest, shuffled_result, sketch_partition
+from .partitioned import group_ids, shuffled_result, sketch_partition
 from .results import ESTIMATE_MARGIN, DedupResult, DedupSettings, SimilarityCounts, info_of
 from .signatures import SketchBatch, exact_similarity, sketch_texts
 from .store import InfoColumns, MatrixStore, RaggedStore

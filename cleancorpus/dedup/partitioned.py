@@ -31,7 +31,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..document import Document
+from ..document import Document, id_digest
 from .clusters import Cluster, DocInfo, Related, UnionFind, greedy_clusters
 from .containment import SHARED_SAMPLE_SHARE, bucket_links, sample_mask
 from .results import ESTIMATE_MARGIN, DedupResult, DedupSettings, SimilarityCounts, info_of
@@ -360,13 +360,6 @@ def group_infos(sketches: Sequence[PartitionSketch], base: int, wanted: Sequence
 def group_ids(sketches: Sequence[PartitionSketch], digests: set[int]) -> list[str]:
     """The ids of a group's documents whose digests are among ``digests``."""
     return [info.id for s in sketches for info in s.infos if id_digest(info.id) in digests]
-
-
-def id_digest(doc_id: str) -> int:
-    """A stable 64-bit digest of an id (the same in every process)."""
-    import hashlib
-
-    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
 def group_bounds(counts: Sequence[int], groups: int) -> list[tuple[int, int]]:

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from ..document import Document
+from ..document import Document, id_digest
 from ..io.kinds import ReadOptions
-from ..io.partitions import SeenIds, id_digest
+from ..io.partitions import SeenIds
 from ..stages import Stage, apply_stages, split_carried
 
 #: ``progress(stage, documents so far, total or None)``

@@ -21,24 +21,18 @@ their renaming are those of one sequential read.
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence
 
-from ..document import Document
+from ..document import Document, id_digest
 from .kinds import STDIN, CorpusError, ReadOptions, ReadProblem, file_kind, folder_source, KINDS_HELP
 from .pages import learn_folder_templates, read_file_document
 
 
 class Partition(Protocol):
     def read(self, options: ReadOptions, seen: Any) -> tuple[list[Document], list[ReadProblem]]: ...
-
-
-def id_digest(doc_id: str) -> int:
-    """A stable 64-bit digest of an id (the same in every process)."""
-    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
 class SeenIds:
