@@ -237,3 +237,24 @@ def test_a_repeated_id_on_the_plan_is_named_in_the_error() -> None:
     docs.append(Document(docs[4].id, "another text under the same id " * 20, "x"))
     with pytest.raises(ValueError, match=f"duplicate document id {docs[4].id!r}"):
         list(run_stages(iter(docs), [NearDuplicateDetector()], jobs=1, partition_size=7))
+
+
+@pytest.mark.parametrize("method", ["ensemble", "datasketch"])
+def test_containment_methods_that_need_the_whole_corpus_find_on_the_plan_what_fit_finds(method: str) -> None:
+    """datasketch's ensemble schemes split documents by the corpus's set sizes, which no
+    partition knows: the plan gathers the sketches for them instead of silently finding
+    candidates without them (excerpts would be missed)."""
+    from cleancorpus import DedupSettings
+    from test_containment import corpus_with_excerpts, excerpt
+
+    docs = corpus_with_excerpts()
+    docs += [Document(f"part{i}", excerpt(docs[i].text, 0.35 + 0.1 * (i % 5))) for i in range(0, 20, 2)]
+    settings = DedupSettings(containment=0.7, containment_candidates=method)
+    expected = NearDuplicateDetector(settings).fit(docs).result.to_dict()
+    without = NearDuplicateDetector(DedupSettings(containment=0.7, containment_candidates="none")).fit(docs)
+    without = without.result.to_dict()
+    assert expected["clusters"] != without["clusters"]  # the excerpts are found by these candidates only
+    for jobs, size in ((1, 9), (2, 13)):
+        detector = NearDuplicateDetector(settings)
+        list(run_stages(iter(docs), [detector], jobs=jobs, partition_size=size))
+        assert detector.result.to_dict() == expected, (jobs, size)

@@ -16,8 +16,7 @@ from ..dedup.index import DuplicateIndex, IndexError_
 from ..dedup.shingles import fold_words
 from ..document import Document
 from ..pipeline import Pipeline
-from .common import (add_common_options, add_engine_options, dask_options, engine_of, print_problems,
-                     settings_from_args)
+from .common import add_common_options, add_engine_options, engine_of, print_problems, settings_from_args
 
 
 def add_parser(subparsers) -> None:
@@ -83,19 +82,29 @@ def run_dedup(args: argparse.Namespace, settings: Settings) -> int:
 
     problems: list = []
     progress = Progress(enabled=not args.quiet and not args.explain and not args.index)
-    engine = dask_options(args)
-    if engine:
-        from ..engines.cluster import dedup_on_dask, reads_as_shards
+    with engine_of(args) as where:  # the local plan, its tasks where the engine options say
+        if args.explain or args.index:  # these need the cleaned texts themselves
+            docs = _prepared(args, settings, problems, progress, where)
+            return _dedup_stream(args, settings, docs, problems, progress)
+        try:
+            result = clusters_of(args, settings, problems, progress, where)
+        finally:
+            progress.close()
+    return _print_result(args, result, problems)
 
-        if not (args.explain or args.index) and reads_as_shards(args.inputs):  # the keyed shuffle, on the workers
-            try:
-                result, problems = dedup_on_dask(args.inputs, settings, progress=progress, **engine)
-            finally:
-                progress.close()
-            return _print_result(args, result, problems)
-    with engine_of(args) as where:  # any input, --explain, --index: the local plan, its tasks where asked
-        docs = _prepared(args, settings, problems, progress, where)
-        return _dedup_stream(args, settings, docs, problems, progress)
+
+def clusters_of(args: argparse.Namespace, settings: Settings, problems: list, progress=None,
+                engine: dict | None = None):
+    """The near-duplicate clusters of the inputs, cleaned and normalized as ``normalize``
+    would write them: the pipeline's learning passes with the near-duplicate stage last,
+    so its keyed shuffle runs where the engine runs tasks and this process gets verified
+    edges and clusters, never the corpus's sketches."""
+    from ..engines.local import CorpusInput, fit_stages
+
+    pipeline = Pipeline(settings)
+    fit_stages(CorpusInput(list(args.inputs), settings.read, problems), pipeline.stages,
+               jobs=settings.processes, progress=progress, **(engine or {}))
+    return pipeline.detector.result
 
 
 def _dedup_stream(args: argparse.Namespace, settings: Settings, docs: Iterator[Document], problems: list,
@@ -105,15 +114,9 @@ def _dedup_stream(args: argparse.Namespace, settings: Settings, docs: Iterator[D
         chosen = [d for d in docs if d.id in wanted]  # only the two documents are kept
         print_problems(problems)
         return _explain(chosen, settings, *args.explain)
-    if args.index:
-        docs = list(docs)
-        print_problems(problems)
-        return run_index(args, settings, docs, problems)
-    try:  # streamed: only sketches are kept
-        result = NearDuplicateDetector(settings.dedup).fit(docs).result
-    finally:
-        progress.close()
-    return _print_result(args, result, problems)
+    docs = list(docs)
+    print_problems(problems)
+    return run_index(args, settings, docs, problems)
 
 
 def _print_result(args: argparse.Namespace, result, problems: list) -> int:

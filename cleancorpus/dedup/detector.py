@@ -113,7 +113,7 @@ class NearDuplicateDetector(StageBase):
         else:
             bands, rows = band_parameters(s.lsh_threshold, s.sketch.num_perm)
             pairs = candidate_pairs(band_hashes(signatures, bands, rows), eligible)
-        method = s.containment_candidates if s.containment is not None else "none"
+        method = s.containment_method
         if method == "sampled":
             contained = sampled_candidates(self.shingles, eligible, s.containment_sample_rate)
         elif method == "ensemble":
@@ -246,6 +246,13 @@ class NearDuplicateDetector(StageBase):
                             for i in ids})
             raise ValueError(f"duplicate document id {found[0]!r}: ids must be unique"
                              + (f" ({len(found)} ids repeat)" if len(found) > 1 else ""))
+        if not self.settings.shuffles:  # candidates that need every signature at once: gathered here
+            for handle in handles:
+                (sketch,) = exchange.gather([handle])
+                for info, signature, shingles in zip(sketch.infos, sketch.signatures, sketch.shingles):
+                    self.add_sketched(info, signature, shingles)
+            self.cluster()
+            return
         self.use_result(shuffled_result(exchange, handles, counts, self.settings))
 
     def use_result(self, result: DedupResult) -> None:

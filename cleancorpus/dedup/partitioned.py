@@ -323,7 +323,7 @@ def group_entries(sketches: Sequence[PartitionSketch], base: int, settings: Dedu
     """The map side, per bucket: ``(band entries, sample entries)`` of a group of partitions."""
     sketch = joined(sketches, base)
     bands = band_entries(sketch, settings, buckets)
-    if settings.containment is None or settings.containment_candidates != "sampled":
+    if settings.containment_method != "sampled":
         return [(b, None) for b in bands]
     samples = sample_entries(sketch, settings, buckets)[0]
     return list(zip(bands, samples))
@@ -403,7 +403,7 @@ def shuffled_result(exchange, held: Sequence, counts: Sequence[int], settings: D
     out = exchange.run(bucket_candidates, [([entries[k][b] for k in range(g)], bases, buckets)
                                            for b in range(buckets)], "finding duplicates: candidates",
                        pieces=g + buckets)
-    sampled = settings.containment is not None and settings.containment_candidates == "sampled"
+    sampled = settings.containment_method == "sampled"
     passing = [[] for _ in range(g)]
     if sampled:
         passed = exchange.run(passing_links, [([out[k][g + b] for k in range(buckets)], bases)

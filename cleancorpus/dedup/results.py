@@ -47,6 +47,22 @@ class DedupSettings:
     containment_sample_rate: int = 8
     batch_size: int = 500
 
+    @property
+    def containment_method(self) -> str:
+        """How containment candidates are found: ``containment_candidates``, or ``none``
+        when the containment test is off."""
+        return self.containment_candidates if self.containment is not None else "none"
+
+    @property
+    def shuffles(self) -> bool:
+        """Whether candidates can be found by the keyed shuffle of :mod:`.partitioned`
+        (band keys and fixed-rate samples are per document). datasketch's ensemble
+        methods partition documents by the corpus's set sizes, so they need every
+        signature in one place: the detector then gathers the sketches and clusters them
+        as :meth:`~.detector.NearDuplicateDetector.fit` does. (``lsh_backend`` gives the
+        same candidates either way.)"""
+        return self.containment_method in ("sampled", "none")
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data.pop("batch_size")

@@ -2,9 +2,11 @@
 
 ``normalize``, ``check``, ``names``, ``explain`` and ``dedup`` run the local engine's plan
 (:class:`~.local.LocalRun`) with their tasks on the cluster (:class:`DaskExecutor`): every
-input and option, the local engine's bytes. ``dedup`` of shards and the Python API for bags
-(:mod:`cleancorpus.dask`) use :class:`DaskPipeline`, whose passes keep every state on the
-workers:
+input and option, the local engine's bytes (the near-duplicate shuffle's pieces are files
+of the run's folder, :class:`~.exchange.FileExchange`). The Python API for Dask collections
+(:mod:`cleancorpus.dask`), whose partitions already live on the workers, uses
+:class:`DaskPipeline`, a runner of the same stage interface whose passes keep every state
+on the workers:
 
 1. every stage that learns from the corpus, round by round (:mod:`cleancorpus.stages`:
    recurrence's two rounds, name discovery, near-duplicates): ``partial`` per partition with
@@ -34,7 +36,6 @@ from ..config import Settings
 from ..document import Document
 from ..io.readers import CorpusError, ReadOptions, ReadProblem
 from ..pipeline import apply_stages
-from .partitions import Partition, count_records, list_shards, plan_partitions
 
 #: Buckets per worker for the group-by steps (ids, band keys, samples).
 BUCKETS_PER_WORKER = 2
@@ -131,7 +132,7 @@ def _dask_client(distributed: Any, scheduler: str | None, workers: int | None) -
 # ---------------------------------------------------------------------------- tasks (on workers)
 
 
-def _partial_task(partition: Partition, options: ReadOptions, shipped: tuple, round: int,
+def _partial_task(partition: Any, options: ReadOptions, shipped: tuple, round: int,
                   buckets: int = 0, carry: Any = None) -> tuple[Any, Any, Any, list]:
     """``(state, carry, ids, problems)``: a learning stage's partial state of one partition
     (the stages before it applied), what it carries to its next round, with ``buckets`` the
@@ -215,7 +216,7 @@ class DaskPipeline:
     near-duplicate clusters); the fitted ``stages`` then apply to any partition.
     """
 
-    def __init__(self, client: Any, partitions: Sequence[Partition], settings: Settings,
+    def __init__(self, client: Any, partitions: Sequence[Any], settings: Settings,
                  progress: Callable[[str, int, int | None], None] | None = None) -> None:
         from ..pipeline import build_stages
 
@@ -229,17 +230,11 @@ class DaskPipeline:
         self.result = None
         #: problems met reading the corpus (known once the near-duplicate stage is fitted)
         self.problems: list[ReadProblem] = []
-        self._check_supported()
 
     @property
     def detector(self):
         """The near-duplicate stage (its ``result`` once fitted), or ``None``."""
         return next((s for s in self.stages if s.name == "dedup"), None)
-
-    def _check_supported(self) -> None:
-        s = self.settings
-        if s.dedup.lsh_backend != "numpy" or s.dedup.containment_candidates not in ("sampled", "none"):
-            raise CorpusError("--engine dask finds candidates with the default numpy LSH and sampled containment only")
 
     # -------------------------------------------------------------- helpers
 
@@ -394,31 +389,3 @@ def normalize_with_dask(inputs: Sequence[str | Path], output: str | Path | None,
     with dask_client(scheduler, workers) as client:
         return normalize_corpus(inputs, output, settings=settings, executor=DaskExecutor(client),
                                 partition_size=partition_size, **options)
-
-
-def reads_as_shards(inputs: Sequence[str | Path]) -> bool:
-    """Whether every input is record shards (JSON Lines, Parquet) the workers can read and
-    write in place (:func:`normalize_on_dask`); folders of pages and stdin are not."""
-    try:
-        list_shards(inputs)
-    except CorpusError:
-        return False
-    return True
-
-
-def _partitions(client: Any, inputs: Sequence[str | Path], partition_size: int | None) -> list[Partition]:
-    shards = list_shards(inputs)
-    counts = client.gather(client.map(count_records, shards, pure=False)) if partition_size else None
-    return plan_partitions(shards, counts, partition_size)
-
-
-def dedup_on_dask(inputs: Sequence[str | Path], settings: Settings, *, scheduler: str | None = None,
-                  workers: int | None = None, partition_size: int | None = None,
-                  progress: Callable[[str, int, int | None], None] | None = None):
-    """``cleancorpus dedup --engine dask``: ``(DedupResult, read problems)``, the clusters the
-    local ``dedup`` finds (on the cleaned, normalized texts)."""
-    require_dask()
-    list_shards(inputs)  # errors about the input before a cluster starts
-    with dask_client(scheduler, workers) as client:
-        pipeline = DaskPipeline(client, _partitions(client, inputs, partition_size), settings, progress).fit()
-        return pipeline.result, pipeline.problems
