@@ -258,3 +258,29 @@ def test_containment_methods_that_need_the_whole_corpus_find_on_the_plan_what_fi
         detector = NearDuplicateDetector(settings)
         list(run_stages(iter(docs), [detector], jobs=jobs, partition_size=size))
         assert detector.result.to_dict() == expected, (jobs, size)
+
+
+def test_a_partitions_sketches_survive_pickling_and_pairs_are_made_distinct_as_numpy_does() -> None:
+    """The shuffle's pieces travel pickled (flat arrays, not an object a document), and its
+    pairs are made distinct by one int64 key a pair: both must give back exactly what they got."""
+    import pickle
+
+    import numpy as np
+
+    from cleancorpus.dedup.partitioned import sketch_partition, unique_pairs
+    from cleancorpus.dedup.results import DedupSettings
+
+    docs = [Document(r["id"], r["text"], r["source"], {"date": "2024-01-02"}) for r in build_rows(12)]
+    docs.append(Document("empty", "", "x"))
+    for part in (docs, docs[:1], []):
+        sketch = sketch_partition(part, 40, DedupSettings())
+        back = pickle.loads(pickle.dumps(sketch))
+        assert (back.base, back.infos, back.problems) == (sketch.base, sketch.infos, sketch.problems)
+        assert np.array_equal(back.signatures, sketch.signatures)
+        assert [s.tolist() for s in back.shingles] == [s.tolist() for s in sketch.shingles]
+        assert [s.dtype for s in back.shingles] == [s.dtype for s in sketch.shingles]
+    rng = np.random.default_rng(3)
+    for top in (1, 5, 1000, 2**31):
+        pairs = rng.integers(0, top, size=(500, 2), dtype=np.int64)
+        assert np.array_equal(unique_pairs(pairs), np.unique(pairs, axis=0)), top
+    assert unique_pairs(np.zeros((0, 2), dtype=np.int64)).shape == (0, 2)

@@ -59,6 +59,24 @@ class PartitionSketch:
     def sizes(self) -> np.ndarray:
         return np.array([len(s) for s in self.shingles], dtype=np.int64)
 
+    def __getstate__(self) -> dict:
+        """Pickled as a few flat arrays (a partition's sketches go to a file or another
+        process at every step of the shuffle): the shingle sets as one array and their
+        lengths, the infos as columns. A list of arrays and of dataclasses pickles, and
+        above all unpickles, an object at a time."""
+        lengths = self.sizes()
+        flat = np.concatenate(self.shingles) if self.shingles else np.zeros(0, dtype=np.uint32)
+        columns = tuple(zip(*((i.id, i.length, i.date, i.source) for i in self.infos))) or ((), (), (), ())
+        return {"base": self.base, "columns": columns, "signatures": self.signatures, "flat": flat,
+                "lengths": lengths, "problems": self.problems}
+
+    def __setstate__(self, state: dict) -> None:
+        self.base = state["base"]
+        self.infos = [DocInfo(*row) for row in zip(*state["columns"])]
+        self.signatures = state["signatures"]
+        self.shingles = np.split(state["flat"], np.cumsum(state["lengths"])[:-1]) if len(state["lengths"]) else []
+        self.problems = state["problems"]
+
 
 def sketch_partition(documents: Iterable[Document], base: int, settings: DedupSettings) -> PartitionSketch:
     """Sketch one partition's (cleaned) documents; ``base``: the global index of its first."""
@@ -78,7 +96,20 @@ def bucket_of(keys: np.ndarray, buckets: int) -> np.ndarray:
 def _split(rows: np.ndarray, bucket: np.ndarray, buckets: int) -> list[np.ndarray]:
     order = np.argsort(bucket, kind="stable")
     bounds = np.searchsorted(bucket[order], np.arange(buckets + 1))
-    return [rows[order[bounds[k]:bounds[k + 1]]] for k in range(buckets)]
+    rows = rows[order]
+    return [rows[bounds[k]:bounds[k + 1]] for k in range(buckets)]
+
+
+def unique_pairs(pairs: np.ndarray) -> np.ndarray:
+    """The distinct rows of ``(i, j)`` pairs (non-negative), sorted by ``i`` then ``j``, as
+    ``np.unique(pairs, axis=0)`` gives them: one int64 key a pair, a 1-D unique (many times
+    faster than comparing rows)."""
+    if not len(pairs):
+        return _EMPTY_PAIRS
+    pairs = pairs.astype(np.int64, copy=False)
+    top = int(pairs[:, 1].max()) + 1
+    keys = np.unique(pairs[:, 0] * top + pairs[:, 1])
+    return np.stack([keys // top, keys % top], axis=1)
 
 
 def band_entries(sketch: PartitionSketch, settings: DedupSettings, buckets: int) -> list[np.ndarray]:
@@ -106,13 +137,14 @@ def band_pairs(pieces: Sequence[np.ndarray], bases: np.ndarray) -> list[np.ndarr
     if table is not None:
         order = np.lexsort((table[:, 2], table[:, 1], table[:, 0]))  # band, hash, then document order
         table = table[order]
-        for band in np.unique(table[:, 0]):
-            rows = table[table[:, 0] == band]
+        starts = np.flatnonzero(np.concatenate([[True], table[1:, 0] != table[:-1, 0], [True]]))
+        for begin, end in zip(starts[:-1].tolist(), starts[1:].tolist()):  # one band at a time
+            rows = table[begin:end]
             local = candidate_pairs(rows[:, 1:2])  # rows are in document order, as the detector's
             if len(local):
                 index = rows[:, 2].astype(np.int64)
                 found.append(np.stack([index[local[:, 0]], index[local[:, 1]]], axis=1))
-    pairs = np.unique(np.concatenate(found), axis=0) if found else _EMPTY_PAIRS
+    pairs = unique_pairs(np.concatenate(found)) if found else _EMPTY_PAIRS
     return split_pairs(pairs, bases)
 
 
@@ -162,11 +194,11 @@ def sample_links(pieces: Sequence[np.ndarray], buckets: int) -> list[np.ndarray]
     index = table[:, 2].astype(np.int64)
     top = int(index.max()) + 1
     links = bucket_links(index, same, top)  # min * top + max
-    samples = dict(zip(index.tolist(), table[:, 3].astype(np.int64).tolist()))
+    documents, first = np.unique(index, return_index=True)  # each document's sample count, by index
+    samples = table[first, 3].astype(np.int64)
     a, b = links // top, links % top
-    smaller = np.minimum([samples[i] for i in a.tolist()], [samples[j] for j in b.tolist()])
-    rows = np.stack([a, b, np.asarray(smaller, dtype=np.int64)], axis=1) if len(links) else \
-        np.zeros((0, 3), dtype=np.int64)
+    smaller = np.minimum(samples[np.searchsorted(documents, a)], samples[np.searchsorted(documents, b)])
+    rows = np.stack([a, b, smaller], axis=1) if len(links) else np.zeros((0, 3), dtype=np.int64)
     return _split(rows, bucket_of(a.astype(np.uint64) * np.uint64(0x9E3779B1) ^ b.astype(np.uint64), buckets),
                   buckets)
 
@@ -180,10 +212,12 @@ def passing_links(pieces: Sequence[np.ndarray], bases: np.ndarray,
     if not present:
         return split_pairs(_EMPTY_PAIRS, bases)
     rows = np.concatenate(present)
-    pairs, first, counts = np.unique(rows[:, :2], axis=0, return_index=True, return_counts=True)
+    top = int(rows[:, 1].max()) + 1
+    keys, first, counts = np.unique(rows[:, 0] * top + rows[:, 1], return_index=True, return_counts=True)
     smaller = rows[first, 2]
     keep = counts >= np.maximum(np.ceil(share * smaller), 1)
-    return split_pairs(pairs[keep], bases)
+    pairs = np.stack([keys[keep] // top, keys[keep] % top], axis=1)
+    return split_pairs(pairs, bases)
 
 
 @dataclass
@@ -204,10 +238,10 @@ def attach_first(sketch: PartitionSketch, jaccard: Sequence[np.ndarray], contain
     this side, split by the partition of the second document."""
     def distinct(pieces: Sequence[np.ndarray]) -> np.ndarray:
         present = [p for p in pieces if len(p)]
-        return np.unique(np.concatenate(present), axis=0) if present else _EMPTY_PAIRS
+        return unique_pairs(np.concatenate(present)) if present else _EMPTY_PAIRS
 
     jac, con = distinct(jaccard), distinct(contained)
-    every = np.unique(np.concatenate([jac, con]), axis=0) if len(jac) + len(con) else _EMPTY_PAIRS
+    every = unique_pairs(np.concatenate([jac, con])) if len(jac) + len(con) else _EMPTY_PAIRS
     flag = _rows_in(every, con)
     out = []
     for piece in _split(np.concatenate([every, flag[:, None].astype(np.int64)], axis=1),
