@@ -5,7 +5,8 @@ of the gold bodies of ../shared/data: Dragnet and the article-extraction benchma
 source per real site, each document with its site's cruft lines (newsletter, share,
 read-time, follow lines, a site footer) and 5% reprints of another document. Each
 command runs as a separate process (start-up included), its wall time and peak memory
-measured; the floor is reading and writing the same JSON Lines in plain Python
+measured (peak MB: the largest of the process and its workers; main MB: the main process's own,
+polled from /proc); the floor is reading and writing the same JSON Lines in plain Python
 (`json.loads` / `json.dumps` per line) in the same run. Then the time of `normalize` is
 split by stage, in process, on the smallest size.
 
@@ -104,15 +105,36 @@ with open(sys.argv[1], encoding="utf-8") as src, open(sys.argv[2], "w", encoding
 """
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of one child process."""
+def main_process_peak(pid: int, peak: list[float], every: float = 0.2) -> None:
+    """Poll the high-water mark of ``pid``'s own resident memory (``VmHWM``, MB) into
+    ``peak[0]`` until it exits: the main process alone, where ``ru_maxrss`` of a child
+    is the largest of it and the workers it waited for."""
+    while True:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peak[0] = max(peak[0], int(line.split()[1]) / 1024)
+        except (OSError, ValueError):
+            return
+        time.sleep(every)
+
+
+def measure(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, peak resident memory (MB) of the child and its workers, and of the
+    child's own process (the main process), of one command."""
+    import threading
+
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    main_peak = [0.0]
+    poller = threading.Thread(target=main_process_peak, args=(process.pid, main_peak), daemon=True)
+    poller.start()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, main_peak[0]
 
 
 def stage_split(path: Path, limit: int = 10000) -> list[tuple[str, float]]:
@@ -171,7 +193,8 @@ def main() -> None:
     import cleancorpus
     print(f"cleancorpus {cleancorpus.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"{time.strftime('%Y-%m-%d')}")
-    print(f"{'documents':>10} {'command':<22} {'seconds':>8} {'docs/s':>8} {'x floor':>8} {'peak MB':>8}")
+    print(f"{'documents':>10} {'command':<22} {'seconds':>8} {'docs/s':>8} {'x floor':>8} {'peak MB':>8} "
+          f"{'main MB':>8}")
     smallest = None
     for size in [int(x) for x in args.sizes.split(",")]:
         corpus = folder / f"corpus-{size}.jsonl"
@@ -201,13 +224,13 @@ def main() -> None:
                            "--jobs", jobs, "--format", "json"]
             else:
                 raise SystemExit(f"unknown command {name}")
-            seconds, peak = measure(command)
+            seconds, peak, main_peak = measure(command)
             floor = seconds if name == "floor" else floor
             ratio = f"{seconds / floor:>8.1f}" if floor else f"{'':>8}"
             command_name, _, jobs = name.partition("-")
             label = f"{command_name} --jobs {jobs or 1}" if command_name != "floor" else name
-            print(f"{size:>10,} {label:<22} {seconds:>8.1f} {size / seconds:>8,.0f} {ratio} {peak:>8,.0f}",
-                  flush=True)
+            print(f"{size:>10,} {label:<22} {seconds:>8.1f} {size / seconds:>8,.0f} {ratio} {peak:>8,.0f} "
+                  f"{main_peak:>8,.0f}", flush=True)
     if smallest is not None and "normalize" in args.commands:
         print(f"\nnormalize split by stage (in process, one core, first 10,000 documents of {smallest.name}):")
         timings = stage_split(smallest)

@@ -284,3 +284,23 @@ def test_a_partitions_sketches_survive_pickling_and_pairs_are_made_distinct_as_n
         pairs = rng.integers(0, top, size=(500, 2), dtype=np.int64)
         assert np.array_equal(unique_pairs(pairs), np.unique(pairs, axis=0)), top
     assert unique_pairs(np.zeros((0, 2), dtype=np.int64)).shape == (0, 2)
+
+
+def test_checks_near_duplicate_rule_finds_on_the_plan_what_fit_finds_without_sketches_in_the_main_process() -> None:
+    """check's CC301: the checking round carries its partitions' sketches to the detector's
+    shuffle, so what reaches the main process is findings and clusters, never a sketch."""
+    from cleancorpus.check.stage import CheckStage
+    from cleancorpus.engines.local import fit_stages
+
+    docs = [Document(r["id"], r["text"], r["source"]) for r in build_rows(80)]
+    settings = Settings()
+    cleaned = list(run_stages(iter(docs), build_stages(settings, dedup=False)))
+    expected = NearDuplicateDetector(settings.dedup).fit(cleaned).result.to_dict()
+    assert expected["clusters"]
+    for jobs, size in ((1, 9), (2, 13)):
+        stage = CheckStage(settings, {"CC301", "CC101"})
+        fit_stages(iter(docs), [stage], jobs=jobs, partition_size=size)
+        assert stage.duplicates.to_dict() == expected, (jobs, size)
+        assert len(stage.detector.infos) == 0
+        assert [c.id for c in stage.checked] == [d.id for d in docs]
+        assert all(len(c.signature) == 0 and len(c.shingles) == 0 for c in stage.checked)

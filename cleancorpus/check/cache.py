@@ -327,6 +327,11 @@ class CacheMemo:
         """A document's cached findings and sketch (see :meth:`CheckCache.get_document`)."""
         return self.cache.get_document(key)
 
+    def put_document(self, key: str, findings: list, signature: np.ndarray, shingles: np.ndarray,
+                     length: int) -> None:
+        """Keep a document's findings and sketch (see :meth:`CheckCache.put_document`)."""
+        self.cache.put_document(key, findings, signature, shingles, length)
+
     def get(self, key: str) -> tuple[str, dict] | None:
         """An HTML page's cached extraction (the dict-like the page reader wants)."""
         return self.cache.get_extraction(key)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..config import ConfigError, Settings
-from ..dedup import NearDuplicateDetector
 from ..document import Document
 from ..engines.local import CorpusInput, ProgressCallback, fit_stages
 from ..io import STDIN, ReadProblem
@@ -143,26 +142,19 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
     remover, normalizer, repairer = stage.remover, stage.normalizer, stage.repairer
     documents = len(stage.checked)
     findings: list[Finding] = []
-    detector = NearDuplicateDetector(settings.dedup)
     where: dict[str, tuple[str, int | None]] = {}  # id -> (path, line): all CC301 needs
     originals: list[Document] = []
     for checked in stage.checked:
         findings.extend(checked.findings)
         where[checked.id] = (checked.path, checked.line)
-        if checked.key is not None and not checked.cached:
-            cache.put_document(checked.key, checked.findings, checked.signature, checked.shingles,
-                               checked.info.length)
-        if "CC301" in codes:
-            detector.add_sketched(checked.info, checked.signature, checked.shingles)
         if checked.original is not None:
             originals.append(checked.original)
     hits = sum(checked.cached for checked in stage.checked)
     stage.checked = []
     cache.close()
     notes = cache.warnings + notes
-    if "CC301" in codes:
-        result = detector.cluster()
-        for cluster in result.clusters:
+    if "CC301" in codes:  # the clusters the stage's shuffle found (the sketches stayed in the workers)
+        for cluster in stage.duplicates.clusters:
             for member in cluster.members:
                 findings.append(cc301_finding(*where[member.id], member, cluster.representative))
     findings, failing, known = conclude(findings, problems, notes, documents, check, codes, baseline)

@@ -8,7 +8,10 @@ round (:mod:`cleancorpus.stages`), on either engine:
 - the name stage's discovery round, when CC202 is selected or discovered names are applied;
 - a last round, *checking*: each document is cleaned and compared with what was read:
   its findings (CC1xx-CC4xx, :mod:`.findings`) and, for CC301, its MinHash sketch. Its
-  state is those per-document results (:class:`Checked`), merged by partition.
+  state is those per-document results (:class:`Checked`), merged by partition; with CC301
+  the round learns by shuffle (:mod:`cleancorpus.stages`): each partition's sketches are
+  carried, and the near-duplicate stage's keyed steps find the clusters where the engine
+  runs tasks, so the sketches never reach the main process (only the clusters do).
 
 Why one stage made of stages, and not the stages in a row as ``normalize`` runs them: a
 finding compares a document as read, after cruft and after names, so all three texts
@@ -29,12 +32,14 @@ import numpy as np
 
 from ..config import Settings
 from ..cruft.recurrence import source_of
-from ..dedup.results import DocInfo, info_of
+from ..dedup.detector import NearDuplicateDetector
+from ..dedup.partitioned import PartitionSketch
+from ..dedup.results import DedupResult, DocInfo, info_of
 from ..dedup.signatures import sketch_texts
-from ..document import Document
+from ..document import Document, id_digest
 from ..pipeline import build_stages
 from ..repair import TextRepairer
-from ..stages import StageBase, union_of_partitions
+from ..stages import Carried, Exchange, StageBase, union_of_partitions
 from .codes import Finding
 from .findings import change_findings, document_findings, line_of
 
@@ -99,6 +104,11 @@ class CheckStage(StageBase):
         self.keep_fixable = keep_fixable
         self.sketching = "CC301" in codes
         self.sketch_settings = settings.dedup.sketch
+        #: with CC301 the checking round learns by shuffle (see the module docstring)
+        self.learns_by_shuffle = self.sketching
+        self.detector = NearDuplicateDetector(settings.dedup) if self.sketching else None
+        #: the near-duplicate clusters, once checked with CC301
+        self.duplicates: DedupResult | None = None
         self.discovering = "CC202" in codes
         self.repairer = TextRepairer(settings.repair)
         self.remover, self.normalizer = build_stages(settings, dedup=False, repair=False,
@@ -131,7 +141,7 @@ class CheckStage(StageBase):
         step = self.plan[round]
         try:
             if step is None:
-                return {part: self.check_documents(documents)}
+                return self.checked_partition(part, self.check_documents(documents))
             stage, inner = step
             repaired = (self.repairer.apply(doc) for doc in documents)
             if stage is self.remover:  # (with the cache, only documents it has not scanned are repaired)
@@ -157,7 +167,7 @@ class CheckStage(StageBase):
     def finish(self, state: Any, round: int = 0) -> None:
         step = self.plan[round]
         if step is None:
-            self.checked = [checked for part in sorted(state) for checked in state[part]]
+            self.checked = [checked for part in sorted(state) for checked in state[part][0]]
             return
         stage, inner = step
         stage.finish(state, inner)
@@ -170,6 +180,28 @@ class CheckStage(StageBase):
             found = sorted(repr(v.to_entry()) for v in self.normalizer.discovered)
             self.names_state = hashlib.blake2b("\n".join(found).encode("utf-8", "surrogatepass"),
                                                digest_size=8).hexdigest()
+
+    def finish_by_shuffle(self, state: Any, held: Sequence[Any], exchange: Exchange, round: int = 0) -> None:
+        """``finish``, and after the checking round the near-duplicate clusters, found by the
+        detector's shuffle over the sketches the partitions carried (``held``)."""
+        self.finish(state, round)
+        if self.plan[round] is None and self.detector is not None:
+            self.detector.finish_by_shuffle({part: found[1] for part, found in state.items()}, held, exchange)
+            self.duplicates = self.detector.result
+
+    def checked_partition(self, part: int, checked: list[Checked]) -> Any:
+        """The checking round's state of a partition: ``{part: (its Checked, the
+        near-duplicate stage's state)}``; with CC301 the sketches leave the Checked and are
+        carried, as the detector carries them, for :meth:`finish_by_shuffle`."""
+        if not self.sketching:
+            return {part: (checked, None)}
+        width = self.sketch_settings.num_perm
+        signatures = np.stack([c.signature for c in checked]) if checked else np.zeros((0, width), dtype=np.uint64)
+        sketch = PartitionSketch(0, [c.info for c in checked], signatures, [c.shingles for c in checked])
+        digests = np.array([id_digest(c.id) for c in checked], dtype=np.uint64)
+        for c in checked:
+            c.signature, c.shingles = NO_SIGNATURE, NO_SHINGLES
+        return Carried({part: (checked, (len(checked), digests))}, sketch)
 
     def apply(self, doc: Document) -> Document:
         """The document cleaned as ``normalize`` cleans it (near-duplicates aside)."""
@@ -218,6 +250,11 @@ class CheckStage(StageBase):
             for number, (at, _) in enumerate(fresh):
                 found[at].signature = sketch.signatures[number].copy()
                 found[at].shingles = sketch.shingle_sets[number].copy()
+        if self.memo is not None:  # written here, where the sketches are (committed with the partition)
+            for checked in found:
+                if checked.key is not None and not checked.cached:
+                    self.memo.put_document(checked.key, checked.findings, checked.signature, checked.shingles,
+                                           checked.info.length)
         return found
 
     def _original(self, doc: Document, findings: list[Finding]) -> Document | None:
