@@ -262,3 +262,69 @@ def test_names_write_table_accepts_the_applied_groups_into_the_users_table(tmp_p
     refused = run_cli("names", seeds, "--write-table", broken, cwd=tmp_path)
     assert refused.returncode == 2 and "broken.toml" in refused.stderr
     assert broken.read_text(encoding="utf-8") == "entity = ["
+
+
+def _people_corpus() -> list[Document]:
+    """One well-known Dianne (also misspelled Diane), and two other people named Diane."""
+    lines = ["Senator Dianne Feinstein said the bill was a good start."] * 8 + \
+            ["Dianne Feinstein, the senator from California, voted no."] * 6 + \
+            ["Senator Diane Feinstein spoke to reporters on Monday."] * 4 + \
+            ["The actress Diane Keaton said the film was a good start."] * 9 + \
+            ["Diane Keaton and Diane Lane attended the premiere."] * 5
+    return [Document(f"p{i}", f"{FILLER} {line} {FILLER}") for i, line in enumerate(lines)]
+
+
+def test_a_given_name_is_respelled_only_with_its_family_name() -> None:
+    """Issue 30: the given name alone was counted across every Diane and Dianne, and one
+    Dianne became Diane. Now the group is the person's full name: Dianne Feinstein's
+    misspellings are unified, and the other Dianes are untouched."""
+    docs = _people_corpus()
+    found = discover_variants(docs)
+    assert not [v for v in found if {"Diane", "Dianne"} <= {v.canonical, *v.variants}]
+    person = next(v for v in found if v.canonical == "Dianne Feinstein")
+    assert person.variants == ("Diane Feinstein",) and person.confidence == "apply"
+    assert dict(person.full_names) == {"Dianne Feinstein": 14, "Diane Feinstein": 4}
+    changes = applied_changes(docs)
+    assert set(changes) == {("Diane Feinstein", "Dianne Feinstein")} and len(changes) == 4
+    normalizer = NameNormalizer(NameSettings(use_shipped_table=False, apply_discovered=True)).fit(docs)
+    assert all("Diane Keaton" in normalizer.apply(d).text for d in docs if "Keaton" in d.text)
+
+
+def test_a_full_name_seen_too_rarely_is_for_review() -> None:
+    docs = corpus("Rumor has it Tori Hunter paid for it.", "Ken Griffey and Tori Hunter posed.",
+                  "Finally Torii Hunter homered.", copies=1)
+    found = discover_variants(docs)
+    for v in found:
+        if "Tori Hunter" in (v.canonical, *v.variants):
+            assert v.confidence == "review" and "too few" in v.reason
+    assert applied_changes(docs) == []
+
+
+@pytest.mark.parametrize("a, b", [("Wong", "Voong"), ("Modi", "Moody")])
+def test_another_name_a_letter_pattern_away_is_not_a_spelling(a: str, b: str) -> None:
+    """Issue 30: Wong and Voong share a key (w/v and a doubled letter) but differ in two
+    letters of four: two surnames, not two spellings."""
+    docs = corpus(f"City councillor Mayor {a} said the budget was late.",
+                  f"City councillor Mayor {b} said the budget was late.", copies=4)
+    group = groups(docs).get(frozenset({a, b}))
+    assert group is not None and group.confidence == "review" and "another name, not a spelling" in group.reason
+    assert applied_changes(docs) == []
+
+
+def test_a_long_name_with_several_transliteration_letters_is_still_one_name() -> None:
+    """A digraph for a letter counts once: Iwanischwili / Ivanishvili (w/v twice, sch/sh) are
+    two letters apart in eleven, a German and an English transliteration of one name."""
+    docs = corpus("Prime Minister Bidzina Ivanishvili met the envoy.", "Prime Minister Bidzina Iwanischwili left.")
+    variant = groups(docs)[frozenset({"Ivanishvili", "Iwanischwili"})]
+    assert variant.confidence == "apply", variant.reason
+    assert ("Bidzina Ivanishvili", 3) in variant.full_names
+
+
+def test_the_names_table_shows_the_full_names_a_group_rests_on(tmp_path: Path) -> None:
+    text = variants_to_toml(discover_variants(_people_corpus()))
+    assert 'canonical = "Dianne Feinstein"' in text and 'variants = ["Diane Feinstein"]' in text
+    assert 'full_names = { "Dianne Feinstein" = 14, "Diane Feinstein" = 4 }' in text
+    table = tmp_path / "people.toml"
+    table.write_text(text)
+    loaded = {e.canonical: e.variants for e in load_table(table)}
+    assert loaded["Dianne Feinstein"] == ("Diane Feinstein",)

@@ -45,7 +45,15 @@ CC202) only when a careful editor would respell it without asking (``confidence 
 3. no sign of two people: when each form has given names before it and they never
    coincide (Sean Spicer, Eliot Spitzer), or is followed by its own surnames (Brian Smith,
    Bryan Jones), the forms are two names;
-4. not a difference of capitals only (LinkedIn / Linkedin: a style, not a spelling).
+4. not a difference of capitals only (LinkedIn / Linkedin: a style, not a spelling);
+5. a spelling, not another name: each form is within one changed letter in five of another
+   form of the group (one in a short name): Wong / Voong (two letters of four) is for review.
+
+**Given names go with their family name.** A group of given names (words mostly followed by a
+capitalized word: Dianne, Diane) is never respelled alone: one Diane is not another person's
+Dianne. It becomes one group per family name that follows two of its forms (Dianne Feinstein /
+Diane Feinstein), counted on those full names, and only the full name is respelled; Diane Keaton
+and Diane Lane are left as they are.
 
 **Canonical spelling**, in this order: a table's canonical wins (such groups are left to the
 table); else the spelling the corpus uses most (never the minority form: a corpus that writes
@@ -235,6 +243,9 @@ class DiscoveredVariant:
     confidence: str = "apply"
     reason: str = ""
     canonical_by: str = ""
+    #: the full names the group rests on, most frequent first: ``(full name, count)``
+    #: (the given names seen before a family name's forms, or the full names of a given-name group)
+    full_names: tuple[tuple[str, int], ...] = ()
 
     def to_entry(self) -> AliasEntry:
         return AliasEntry(self.canonical, self.variants, "discovered")
@@ -251,6 +262,8 @@ class NameDiscovery:
         self.stats: dict[str, WordStats] = defaultdict(WordStats)
         self.lowercase: Counter[str] = Counter()
         self.known = set(known)
+        #: word -> {capitalized word right before it: count}, made from the followers when needed
+        self._preceded: dict[str, dict[str, int]] | None = None
 
     def add(self, doc: Document) -> None:
         """Count the capitalized words of one document.
@@ -359,6 +372,7 @@ class NameDiscovery:
     def variants(self, min_count: int = 1) -> list[DiscoveredVariant]:
         """Proposed entries, most evidence first. Words already in a table are left out."""
         # (sorted: the groups, their order and their reasons never depend on the corpus order)
+        self._preceded = None
         names = sorted(w for w in list(self.stats) if self._is_name(w) and self.stats[w].count >= min_count)
         keys = {w: transliteration_key(w) for w in names}
         by_key: dict[str, list[str]] = defaultdict(list)
@@ -410,9 +424,12 @@ class NameDiscovery:
         for members in groups.values():
             if len(members) < 2 or any(m in self.known for m in members):
                 continue
-            if self._different_people(members):
-                continue
             if any(_inflection(keys[a][0], keys[b][0]) for a in members for b in members if a != b):
+                continue
+            if any(self._is_given_name(m) for m in members):
+                found.extend(self._people(members, keys))  # given names: only with a family name
+                continue
+            if self._different_people(members):
                 continue
             found.append(self._describe(members, keys))
         found.sort(key=lambda v: (v.confidence != "apply", -v.score, v.canonical))
@@ -428,12 +445,55 @@ class NameDiscovery:
                 followers.append(set(after))
         return any(not (a & b) for i, a in enumerate(followers) for b in followers[i + 1:])
 
-    def _given_names(self, word: str) -> set[str]:
-        """Capitalized words seen right before ``word`` that are names, not titles."""
-        return {w.lower() for w in self.stats[word].before if self._name_or_title(w) and w.lower() not in _TITLES}
+    def _is_given_name(self, word: str) -> bool:
+        """Whether ``word`` is used as a given name: followed by a capitalized word (its
+        family name) at least twice and in at least :data:`GIVEN_NAME_SHARE` of its
+        occurrences (a surname seen once in a team list, "Vermaelen Jenkinson", is not)."""
+        stats = self.stats[word]
+        followed = sum(stats.after.values())
+        return followed >= 2 and followed >= GIVEN_NAME_SHARE * stats.count
 
-    def _review_reason(self, members: list[str], keys: dict) -> str:
-        """Why a group must not be applied without review, or ``""`` (see the module docstring)."""
+    def _people(self, members: list[str], keys: dict) -> list[DiscoveredVariant]:
+        """A group of given names as groups of full names, one per family name that follows
+        two or more of the forms (Dianne Feinstein / Diane Feinstein): a given name is a
+        spelling of another only for one person, so the full name is what is respelled."""
+        found = []
+        surnames = sorted({s for m in members for s in self.stats[m].after})
+        for surname in surnames:
+            forms = [m for m in members if self.stats[m].after.get(surname)]
+            if len(forms) < 2 or len(surname) < 2:
+                continue
+            counts = {f"{m} {surname}": self.stats[m].after[surname] for m in forms}
+            full = list(counts)
+            canonical, canonical_by = choose_canonical(full, counts)
+            given = canonical.rsplit(" ", 1)[0]
+            rules = sorted({r for m in forms for r in keys[m][1]} - set(keys[given][1])) or \
+                sorted({r for m in forms for r in keys[m][1]})
+            reason = self._spelling_reason(forms, keys)
+            if not reason and sorted(counts.values())[-2:] == [counts[canonical]] * 2:
+                reason = f"no spelling of {surname}'s given name is the more frequent: {' / '.join(sorted(forms))}"
+            if not reason and counts[canonical] < MIN_FULL_NAME_COUNT:
+                reason = (f"{canonical} only {counts[canonical]} times: too few to tell a spelling from "
+                          "another person")
+            found.append(DiscoveredVariant(
+                canonical=canonical,
+                variants=tuple(sorted(f for f in full if f != canonical)),
+                counts=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+                documents=max(self.stats[m].documents for m in forms),
+                shared_context=(surname,),
+                rules=tuple(rules),
+                score=1.0 if len({keys[m][0] for m in forms}) == 1 else 0.8,
+                confidence="review" if reason else "apply",
+                reason=reason,
+                canonical_by=canonical_by,
+                full_names=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+            ))
+        return found
+
+    def _spelling_reason(self, members: list[str], keys: dict) -> str:
+        """Why the forms are not spellings of one name, or ``""``: a difference of capitals
+        only, keys more than a transliteration apart, or a form more than one letter in five
+        from every other (a digraph for a letter counting once: Iwanischwili / Ivanishvili)."""
         if len({m.lower() for m in members}) == 1:
             return "the forms differ only in capitals"
         for i, a in enumerate(members):
@@ -441,6 +501,44 @@ class NameDiscovery:
                 ka, kb = keys[a][0], keys[b][0]
                 if ka != kb and not _explained_near(ka, kb):
                     return f"{a} / {b} differ by more than a transliteration"
+        for a in members:
+            near = [b for b in members if b != a and _letters_apart(a, b) <= _letters_allowed(a, b)]
+            if not near:
+                b = min((m for m in members if m != a), key=lambda m: (_letters_apart(a, m), m))
+                return (f"{a} / {b} differ in {_letters_apart(a, b)} letters of {min(len(a), len(b))}: "
+                        "another name, not a spelling")
+        return ""
+
+    def _full_names(self, members: list[str], limit: int = 3) -> tuple[tuple[str, int], ...]:
+        """The full names a family-name group rests on: the given names seen right before
+        each form (``Nikol Pashinyan``: the words whose followers include the form), with how
+        often, most frequent first; titles (President) and words not used as given names
+        (a month, a headline word) are left out."""
+        if self._preceded is None:  # the followers turned around, once per variants()
+            self._preceded = defaultdict(dict)
+            for word, stats in self.stats.items():
+                for follower, count in stats.after.items():
+                    self._preceded[follower][word] = count
+        found: dict[str, int] = {}
+        for m in members:
+            before = self._preceded.get(m, {})
+            given = sorted((w for w in before if w.lower() not in _TITLES and self._is_given_name(w)),
+                           key=lambda w: (-before[w], w))[:limit]
+            for g in given:
+                found[f"{g} {m}"] = before[g]
+        return tuple(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def _given_names(self, word: str) -> set[str]:
+        """Capitalized words seen right before ``word`` that are names, not titles."""
+        return {w.lower() for w in self.stats[word].before if self._name_or_title(w) and w.lower() not in _TITLES}
+
+    def _review_reason(self, members: list[str], keys: dict) -> str:
+        """Why a group must not be applied without review, or ``""`` (see the module docstring)."""
+        spelling = self._spelling_reason(members, keys)
+        if spelling:
+            return spelling
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
                 if not self._supports(a, b, shared_words=2):
                     return f"no shared context for {a} / {b} (no given name or title before both)"
                 given_a, given_b = self._given_names(a), self._given_names(b)
@@ -474,6 +572,7 @@ class NameDiscovery:
             confidence="review" if reason else "apply",
             reason=reason,
             canonical_by=canonical_by,
+            full_names=self._full_names(members),
         )
 
 
@@ -494,6 +593,40 @@ _CONFUSED = [{"g", "k"}, {"o", "u"}, {"e", "i"}, {"a", "e"}, {"s", "z"}, {"c", "
 #: First letters a near key may differ in (Gaddafi / Qaddafi / Kaddafi: g, q and k for one sound).
 _FIRST_LETTER_CLASS = {"g": "k", "q": "k", "c": "k"}
 _ADDED = set("hyieu")
+
+
+#: A word mostly followed by a capitalized word is a given name (see the module docstring).
+GIVEN_NAME_SHARE = 0.5
+#: Mentions the canonical full name of a given-name group needs before it is applied (Tori
+#: Hunter written twice in one article is no evidence against the Torii Hunter of another).
+MIN_FULL_NAME_COUNT = 3
+
+
+#: Several letters for one sound, each counted as one letter by :func:`_letters_apart`.
+_DIGRAPHS = [(regex.compile(p), r) for p, r in ((r"sch", "sh"), (r"kh", "h"), (r"zh", "j"), (r"gh", "g"),
+                                                 (r"dh", "d"), (r"ph", "f"), (r"t[sz]", "c"), (r"ck", "k"),
+                                                 (r"ou", "u"))]
+
+
+def _letters_apart(a: str, b: str) -> int:
+    """Letters changed, added or dropped between two spellings: the Levenshtein distance of
+    the lower-cased, diacritic-free forms, a digraph for a letter (``sch``/``sh``, ``kh``/``h``,
+    ``zh``/``j``...) counting once. Erdoğan / Erdogan are 0 apart, Wong / Voong 2."""
+    a, b = fold_diacritics(a).lower(), fold_diacritics(b).lower()
+    for pattern, replacement in _DIGRAPHS:
+        a, b = pattern.sub(replacement, a), pattern.sub(replacement, b)
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def _letters_allowed(a: str, b: str) -> int:
+    """How many letters a spelling may change: one in five, and one in a short name."""
+    return max(1, min(len(a), len(b)) // 5)
 
 
 def _explained_near(a: str, b: str) -> bool:
@@ -572,6 +705,7 @@ def _toml_string(value: str) -> str:
 def entity_toml(v: DiscoveredVariant) -> str:
     """One discovered group as an ``[[entity]]`` table of an alias table, with its evidence."""
     counts = ", ".join(f"{_toml_string(k)} = {n}" for k, n in v.counts.items())
+    full_names = ", ".join(f"{_toml_string(k)} = {n}" for k, n in v.full_names)
     return "\n".join([
         "[[entity]]",
         f"canonical = {_toml_string(v.canonical)}",
@@ -581,7 +715,7 @@ def entity_toml(v: DiscoveredVariant) -> str:
         f"evidence = {{ counts = {{ {counts} }}, documents = {v.documents}, "
         f"shared_context = [{', '.join(_toml_string(x) for x in v.shared_context)}], "
         f"rules = [{', '.join(_toml_string(x) for x in v.rules)}], score = {v.score}, "
-        f"canonical_by = {_toml_string(v.canonical_by)} }}",
+        f"canonical_by = {_toml_string(v.canonical_by)}, full_names = {{ {full_names} }} }}",
     ]) + "\n"
 
 
