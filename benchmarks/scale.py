@@ -59,7 +59,7 @@ def run_dask(shards: Path, out: Path, workers: int) -> tuple[float, float, list[
 
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                                   silence_logs=50, memory_limit=0) as cluster, distributed.Client(cluster) as client:
-        seconds, client_peak = measure([sys.executable, "-m", "cleancorpus", "normalize", str(shards), "-o", str(out),
+        seconds, client_peak, _ = measure([sys.executable, "-m", "cleancorpus", "normalize", str(shards), "-o", str(out),
                                         "-q", "--isolated", "--engine", "dask", "--scheduler",
                                         cluster.scheduler_address])
         peaks = sorted(kb / 1024 for kb in client.run(_peak_kb).values())
@@ -105,13 +105,13 @@ def main() -> None:
     if args.dask_only:
         return
     subprocess.run(["rm", "-rf", str(local_out)], check=True)
-    seconds, peak = measure([sys.executable, "-m", "cleancorpus", "normalize", str(shards), "-o", str(local_out),
+    seconds, peak, _ = measure([sys.executable, "-m", "cleancorpus", "normalize", str(shards), "-o", str(local_out),
                              "-q", "--isolated", "--jobs", "1"])
     local_seconds = seconds
     rows.append(("local, 1 job", seconds, f"{peak:,.0f}", True))
     jobs_out = args.keep / "scale-local-2"
     subprocess.run(["rm", "-rf", str(jobs_out)], check=True)
-    seconds, peak = measure([sys.executable, "-m", "cleancorpus", "normalize", str(shards), "-o", str(jobs_out),
+    seconds, peak, _ = measure([sys.executable, "-m", "cleancorpus", "normalize", str(shards), "-o", str(jobs_out),
                              "-q", "--isolated", "--jobs", "2"])
     rows.append(("local, --jobs 2", seconds, f"{peak:,.0f}", same_output(local_out, jobs_out)))
     for workers in (1, 2):
