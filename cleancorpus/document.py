@@ -49,7 +49,9 @@ class WordChange:
     ``offset`` is the character offset of ``old`` in the text the name stage received
     (the cruft-cleaned text); ``line`` is its 1-based line in the text as read, so it
     points into the input file like :class:`LineRemoval` does. ``entry`` names the
-    table entry (its canonical form and table) that asked for the change.
+    table entry (its canonical form and table) that asked for the change; ``pattern``, for a
+    spelling discovery found, the transliteration patterns the two spellings differ by
+    (``y/i``, ``doubled letter``: see :mod:`cleancorpus.names.discovery`).
     """
 
     doc_id: str
@@ -58,6 +60,7 @@ class WordChange:
     old: str
     new: str
     entry: str
+    pattern: str = ""
 
     kind = "word-changed"
 

@@ -316,7 +316,16 @@ def write_run_report(report, folder_of_report: Path, report_name: str):
     return report
 
 
+def _keep_discovered(report, pipeline: Pipeline) -> None:
+    """The name groups discovery found, applied and for review, into the report."""
+    from .names.discovery import variant_to_dict
+
+    names = next((s for s in pipeline.stages if s.name == "names"), None)
+    report.discovered_names = [variant_to_dict(v) for v in getattr(names, "candidates", [])]
+
+
 def _keep_clusters(report, pipeline: Pipeline) -> None:
+    _keep_discovered(report, pipeline)
     detector = pipeline.detector
     if detector is not None and detector.result is not None:
         found = detector.result.to_dict()

@@ -328,3 +328,35 @@ def test_the_names_table_shows_the_full_names_a_group_rests_on(tmp_path: Path) -
     table.write_text(text)
     loaded = {e.canonical: e.variants for e in load_table(table)}
     assert loaded["Dianne Feinstein"] == ("Diane Feinstein",)
+
+
+def test_the_report_records_and_explain_name_the_person_and_the_pattern(tmp_path: Path) -> None:
+    """Each discovered respelling's record says which transliteration pattern it was; the
+    run report lists every discovered group with its counts, full names and evidence (valid
+    against the shipped schemas), and the HTML page and explain show them."""
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from cleancorpus.report import schema
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    for doc in _people_corpus():
+        (folder / f"{doc.id}.txt").write_text(doc.text)
+    out, page = tmp_path / "out", tmp_path / "page.html"
+    result = run_cli("normalize", folder, "-o", out, "--apply-discovered", "--no-shipped-names", "-q",
+                     "--html-report", page)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "cleancorpus-report.json").read_text())
+    jsonschema.validate(report, schema("summary"))
+    (group,) = [g for g in report["discovered_names"] if g["canonical"] == "Dianne Feinstein"]
+    assert group["variants"] == ["Diane Feinstein"] and group["confidence"] == "apply"
+    assert group["full_names"][0] == {"name": "Dianne Feinstein", "count": 14}
+    changes = []
+    for line in (out / "cleancorpus-records.jsonl").read_text().splitlines():
+        jsonschema.validate(json.loads(line), schema("records"))
+        changes += json.loads(line)["word_changes"]
+    assert changes and all(c["pattern"] == "doubled letter" and c["old"] == "Diane Feinstein" for c in changes)
+    assert "Name spellings discovered" in page.read_text() and "Dianne Feinstein (14)" in page.read_text()
+    shown = run_cli("explain", folder, "p14.txt", "--apply-discovered", "--no-shipped-names").stdout
+    assert "Diane Feinstein -> Dianne Feinstein [discovered:Dianne Feinstein, doubled letter]" in shown

@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
         for repair in doc.records_of(TextRepair):
             print(f"~ line {repair.line}: {repair.fix} repaired: {repair.old} -> {repair.new}")
         for change in doc.records_of(WordChange):
-            print(f"~ line {change.line}: {change.old} -> {change.new} [{change.entry}]")
+            pattern = f", {change.pattern}" if change.pattern else ""
+            print(f"~ line {change.line}: {change.old} -> {change.new} [{change.entry}{pattern}]")
     print_problems(problems)
     missing = wanted - found
     for doc_id in sorted(missing):

@@ -248,7 +248,7 @@ class DiscoveredVariant:
     full_names: tuple[tuple[str, int], ...] = ()
 
     def to_entry(self) -> AliasEntry:
-        return AliasEntry(self.canonical, self.variants, "discovered")
+        return AliasEntry(self.canonical, self.variants, "discovered", ", ".join(self.rules))
 
 
 class NameDiscovery:
@@ -479,7 +479,8 @@ class NameDiscovery:
                 canonical=canonical,
                 variants=tuple(sorted(f for f in full if f != canonical)),
                 counts=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-                documents=max(self.stats[m].documents for m in forms),
+                # (at most: documents of the full names are not counted, their mentions bound them)
+                documents=min(sum(counts.values()), max(self.stats[m].documents for m in forms)),
                 shared_context=(surname,),
                 rules=tuple(rules),
                 score=1.0 if len({keys[m][0] for m in forms}) == 1 else 0.8,
@@ -696,6 +697,14 @@ def _inflection(a: str, b: str) -> bool:
     """One key is the other plus a short ending: a different word (Armenia/Armenian)."""
     short, long = sorted((a, b), key=len)
     return short != long and long.startswith(short) and len(long) - len(short) <= MAX_INFLECTION
+
+
+def variant_to_dict(v: DiscoveredVariant) -> dict:
+    """A discovered group as the run report keeps it (``discovered_names``)."""
+    return {"canonical": v.canonical, "variants": list(v.variants), "counts": dict(v.counts),
+            "full_names": [{"name": name, "count": count} for name, count in v.full_names],
+            "documents": v.documents, "shared_context": list(v.shared_context), "rules": list(v.rules),
+            "score": v.score, "confidence": v.confidence, "reason": v.reason, "canonical_by": v.canonical_by}
 
 
 def _toml_string(value: str) -> str:

@@ -206,7 +206,7 @@ class NameNormalizer(StageBase):
             line_number += text.count("\n", counted_to, start)
             counted_to = start
             line = source_lines[line_number - 1] if source_lines else line_number
-            records.append(WordChange(doc.id, start, line, match.group(), new, entry.label))
+            records.append(WordChange(doc.id, start, line, match.group(), new, entry.label, entry.pattern))
         if not records:
             return doc
         pieces.append(text[last:])

@@ -34,6 +34,9 @@ class AliasEntry:
     canonical: str
     variants: tuple[str, ...]
     table: str = SHIPPED
+    #: for an entry discovery made: the transliteration patterns its spellings differ by
+    #: (``y/i``, ``doubled letter``...), which each change it makes records
+    pattern: str = ""
 
     @property
     def label(self) -> str:

@@ -20,7 +20,7 @@ processed (so a run's memory does not grow with its records)::
     {"id": ..., "source": ..., "kept_chars": 5120,
      "repairs": [{"line", "old", "new", "fix"}],
      "removed_lines": [{"line", "text", "rule", "detail"}],
-     "word_changes": [{"offset", "line", "old", "new", "entry"}],
+     "word_changes": [{"offset", "line", "old", "new", "entry", "pattern" (discovered only)}],
      "duplicate_of": null | {"representative", "jaccard", "containment"}}
 
 Both are described by JSON Schemas shipped in ``cleancorpus/report/schemas/``
@@ -62,7 +62,10 @@ def _removal(r: LineRemoval) -> dict[str, Any]:
 
 
 def _change(c: WordChange) -> dict[str, Any]:
-    return {"offset": c.offset, "line": c.line, "old": c.old, "new": c.new, "entry": c.entry}
+    change = {"offset": c.offset, "line": c.line, "old": c.old, "new": c.new, "entry": c.entry}
+    if c.pattern:  # (a discovered spelling: which transliteration pattern it was)
+        change["pattern"] = c.pattern
+    return change
 
 
 def _repair(r: TextRepair) -> dict[str, Any]:
@@ -107,6 +110,8 @@ class RunReport:
     excerpt_ids: set[str] = field(default_factory=set)
     #: histogram of the exact similarities of every verified candidate pair
     similarities: dict[str, Any] | None = None
+    #: the spelling groups the name stage discovered (``--apply-discovered``), applied and for review
+    discovered_names: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, doc: Document) -> None:
         """Record one processed document: counted here, its records written to ``records_out``."""
@@ -166,6 +171,7 @@ class RunReport:
             "related": self.related,
             "similarities": self.similarities,
             "excerpts": self.excerpts,
+            "discovered_names": self.discovered_names,
         }
 
     def summary(self) -> str:

@@ -152,13 +152,20 @@ def report_shape_problem(report: dict) -> str | None:
             return _wrong(f"'totals.{key}'", value, "a number")
     for key, kind, expected in (("problems", list, "a list"), ("clusters", list, "a list"),
                                 ("related", list, "a list"), ("settings", dict, "an object"),
-                                ("excerpts", dict, "an object"), ("similarities", dict, "an object")):
+                                ("excerpts", dict, "an object"), ("similarities", dict, "an object"),
+                                ("discovered_names", list, "a list")):
         value = report.get(key)
         if value is not None and not isinstance(value, kind):
             return _wrong(f"'{key}'", value, expected)
     for number_, problem in enumerate(report.get("problems") or [], start=1):
         if not isinstance(problem, dict):
             return _wrong(f"problem {number_}", problem, "an object")
+    for number_, group in enumerate(report.get("discovered_names") or [], start=1):
+        if not isinstance(group, dict) or not isinstance(group.get("canonical"), str) \
+                or not isinstance(group.get("variants", []), list) or not isinstance(group.get("counts", {}), dict) \
+                or not isinstance(group.get("full_names", []), list) \
+                or not all(isinstance(f, dict) for f in group.get("full_names", [])):
+            return f"discovered name group {number_} is not an object with a 'canonical', 'variants' and 'counts'"
     for number_, cluster in enumerate(report.get("clusters") or [], start=1):
         if not isinstance(cluster, dict) or not isinstance(cluster.get("representative"), str) \
                 or not isinstance(cluster.get("members", []), list):
@@ -344,6 +351,26 @@ def _names_section(totals: RecordTotals) -> str:
     return f'<section id="names"><h2>Name changes</h2>{note}{body}</section>'
 
 
+def _discovered_section(report: dict[str, Any]) -> str:
+    """The spelling groups discovery found: the counts, the full names each rests on and
+    the evidence, so a user can accept a group into a table (``names --write-table``)."""
+    groups = report.get("discovered_names") or []
+    if not groups:
+        return ""
+    rows = []
+    for group in groups[:MAX_NAME_ROWS]:
+        counts = ", ".join(f"{_e(k)} {_e(v)}" for k, v in (group.get("counts") or {}).items())
+        full = ", ".join(f"{_e(f.get('name'))} ({_e(f.get('count'))})" for f in group.get("full_names") or [])
+        verdict = "applied" if group.get("confidence") == "apply" else f"for review: {_e(group.get('reason'))}"
+        rows.append(f"<tr><td>{_e(group.get('canonical'))}</td><td>{counts}</td><td>{full}</td>"
+                    f"<td>{_e(', '.join(map(str, group.get('rules') or [])))}</td><td>{verdict}</td></tr>")
+    return ('<section id="discovered"><h2>Name spellings discovered</h2><p class=note>Groups of spellings the '
+            'corpus itself shows (<code>--apply-discovered</code>); <code>cleancorpus names INPUT --write-table '
+            'TABLE</code> accepts the applied ones into your table.</p><table><thead><tr><th>canonical</th>'
+            '<th>counts</th><th>full names it rests on</th><th>pattern</th><th>verdict</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></section>')
+
+
 def _clusters_section(report: dict[str, Any]) -> str:
     clusters = report.get("clusters") or []
     excerpts = report.get("excerpts") or {}
@@ -425,7 +452,8 @@ _SCRIPT = """
 def render_html(report: dict[str, Any], totals: RecordTotals) -> str:
     """The whole page for a run report and its record totals."""
     sections = [_totals_section(report, totals), _sources_section(totals), _removal_section(totals),
-                _names_section(totals), _clusters_section(report), _similarity_section(report)]
+                _names_section(totals), _discovered_section(report), _clusters_section(report),
+                _similarity_section(report)]
     nav = "".join(f'<a href="#{key}">{label}</a>' for key, label in (
         ("totals", "Totals"), ("sources", "Sources"), ("removal", "Removed per document"), ("names", "Names"),
         ("clusters", "Clusters"), ("similarity", "Similarity")))
