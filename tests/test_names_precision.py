@@ -173,6 +173,8 @@ def test_a_sentence_opener_is_not_shared_evidence():
     ("Gaddafi", "Qaddafi", "Muammar"),            # the first letter: g, q and k for one sound
     ("Khamenei", "Khamenehi", "Ali"),             # keys of two lengths, the shorter sorting after
     ("Lukashenko", "Lukashenka", "Alexander"),    # the Belarusian -a of a Russian -o, one given name
+    ("Erdogan", "Erdoğan", "Recep"),              # a diacritic (decomposes: g + breve)
+    ("Aliyev", "Əliyev", "Ilham"),                # a letter of its own (schwa), written a in English
 ])
 def test_transliterations_of_one_name_are_unified_into_the_majority_form(majority, minority, given) -> None:
     """Issue 30: real transliteration patterns are found when the context agrees, and the

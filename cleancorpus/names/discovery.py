@@ -13,7 +13,7 @@ black box):
 ==============  =========================================  ==========================
 rule            example                                    key part
 ==============  =========================================  ==========================
-diacritics      Erdoğan, Erdogan                           erdogan
+diacritics      Erdoğan, Erdogan; Əliyev, Aliyev           erdogan, aliiev
 y/i, iy/i, j/i  Pashinyan, Pashinian; Aliyev, Aliev, Alijev  pashinian, aliev
 ye/e at start   Yerevan, Erevan                            erevan
 sch/sh          Saakaschwili, Saakashvili                  saakashvili
@@ -116,9 +116,17 @@ MIN_NAME_SHARE = 0.9
 CONTEXT_LIMIT = 50
 
 
+#: Latin letters that no Unicode decomposition takes to a base letter, as transliteration
+#: writes them without the mark (Azerbaijani Əliyev / Aliyev, Turkish ı, Polish ł, Nordic ø).
+_UNDECOMPOSED = str.maketrans({"ə": "a", "Ə": "A", "ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O",
+                               "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H"})
+
+
 def fold_diacritics(word: str) -> str:
-    """``Erdoğan`` -> ``Erdogan``: Unicode decomposition with combining marks dropped."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    """``Erdoğan`` -> ``Erdogan``, ``Əliyev`` -> ``Aliyev``: Unicode decomposition with
+    combining marks dropped, and the few Latin letters with a mark of their own folded."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)).translate(
+        _UNDECOMPOSED)
 
 
 def transliteration_key(word: str) -> tuple[str, list[str]]:
