@@ -302,31 +302,38 @@ class NameDiscovery:
             return
         positions = range(len(words))
         lowered = list(map(str.lower, words))
-        # a name: two letters or more, the first a capital
-        named = list(map(and_, map(str.isupper, map(_FIRST, words)), map(ge, map(len, words), repeat(2))))
+        capital = list(map(str.isupper, map(_FIRST, words)))
+        named = list(map(and_, capital, map(ge, map(len, words), repeat(2))))  # two letters or more, a capital
         self.lowercase.update(compress(lowered, map(not_, named)))
         context_at = list(compress(positions, map(not_, map(_STOP.__contains__, lowered))))  # context words
         all_stats = self.stats
-        seen = set()
+        for word in set(compress(words, named)):
+            all_stats[word].documents += 1
         last = len(words) - 1
         for k in compress(positions, named):
             word = words[k]
             stats = all_stats[word]
             stats.count += 1
-            if (k or gaps[0]) and not _SENTENCE_START.search(gaps[k][-3:]):
+            gap = gaps[k]
+            # (a single space, the common case, is mid-sentence; "" at the start is not)
+            if gap == " " or ((k or gap) and not _SENTENCE_START.search(gap[-3:])):
                 stats.mid_sentence += 1
             j = bisect_left(context_at, k)  # context words before the name: context_at[:j]
-            before = stats.before
-            for at in context_at[max(0, j - 2):j]:
-                word_before = words[at]
-                if word_before in before:  # (offer's common case inline: this loop is discovery's cost)
+            if j:
+                before = stats.before
+                # (offer's common case inline: this is discovery's cost)
+                if j > 1:
+                    word_before = words[context_at[j - 2]]
+                    if word_before in before:
+                        before[word_before] += 1
+                    else:
+                        before.offer(word_before)
+                word_before = words[context_at[j - 1]]
+                if word_before in before:
                     before[word_before] += 1
                 else:
                     before.offer(word_before)
-            if word not in seen:
-                seen.add(word)
-                stats.documents += 1
-            if k < last and gaps[k + 1][:1] == " " and words[k + 1][0].isupper():
+            if k < last and capital[k + 1] and gaps[k + 1][:1] == " ":
                 after, following = stats.after, words[k + 1]
                 if following in after:
                     after[following] += 1
