@@ -304,3 +304,18 @@ def test_checks_near_duplicate_rule_finds_on_the_plan_what_fit_finds_without_ske
         assert len(stage.detector.infos) == 0
         assert [c.id for c in stage.checked] == [d.id for d in docs]
         assert all(len(c.signature) == 0 and len(c.shingles) == 0 for c in stage.checked)
+
+
+def test_the_shuffle_spreads_a_large_corpus_over_more_buckets_with_the_same_clusters(monkeypatch) -> None:
+    """A bucket holds at most BUCKET_DOCS documents' keys (its task's memory is bounded);
+    the clusters do not depend on how many buckets there are."""
+    import cleancorpus.dedup.partitioned as partitioned
+
+    docs = [Document(r["id"], r["text"], r["source"]) for r in build_rows(80)]
+    expected = NearDuplicateDetector().fit(docs).result.to_dict()
+    assert expected["clusters"]
+    for limit in (7, 31):
+        monkeypatch.setattr(partitioned, "BUCKET_DOCS", limit)
+        detector = NearDuplicateDetector()
+        list(run_stages(iter(docs), [detector], jobs=1, partition_size=11))
+        assert detector.result.to_dict() == expected, limit

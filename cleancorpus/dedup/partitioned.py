@@ -339,6 +339,10 @@ def result_of(clusters: list[Cluster], settings: DedupSettings, documents: int, 
 #: Documents a task of the shuffle's per-group steps holds at a time (their sketches: about
 #: 4 KB a document), so the steps after sketching need no more than this of any worker.
 GROUP_DOCS = 25_000
+#: Documents whose band keys and samples one bucket holds at most (about 60 MB of entries:
+#: a document has ~30 band keys and ~90 sampled shingles), so a bucket task's memory is
+#: bounded however large the corpus: more documents, more buckets.
+BUCKET_DOCS = 50_000
 
 
 def joined(sketches: Sequence[PartitionSketch], base: int) -> PartitionSketch:
@@ -419,13 +423,15 @@ def shuffled_result(exchange, held: Sequence, counts: Sequence[int], settings: D
 
     Steps past sketching work on groups of consecutive partitions (about
     :data:`GROUP_DOCS` documents, at least one per bucket), so pieces between groups stay
-    few however small the partitions."""
+    few however small the partitions; keys are spread over a few buckets per worker, and
+    more on a large corpus (:data:`BUCKET_DOCS`), so no task holds more than a bounded
+    share of them."""
     from .clusters import two_hop_pairs
 
     total = int(sum(counts))
     if not total:
         return result_of([], settings, 0, 0, 0, SimilarityCounts())
-    buckets = max(int(exchange.buckets), 1)
+    buckets = max(int(exchange.buckets), -(-total // BUCKET_DOCS), 1)
     bounds = group_bounds(list(counts), max(buckets, -(-total // GROUP_DOCS)))
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     bases = np.array([starts[a] for a, _ in bounds], dtype=np.int64)
