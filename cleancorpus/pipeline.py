@@ -234,7 +234,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
             raise
         report.written = summary.written
         write_dropped()
-        _keep_clusters(report, pipeline)
+        _keep_learned(report, pipeline)
         return report
 
     folder_of_report = out.parent if one_file else out
@@ -275,7 +275,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     report.problems.extend(notes_as_problems(summary.notes))
     report.problems.extend(leftovers_as_problems(folder_of_report, started))
     write_dropped()
-    _keep_clusters(report, pipeline)
+    _keep_learned(report, pipeline)
     if not one_file:
         written = {p.relative_to(out).as_posix() for p in summary.paths} | {records_name, report_name}
         if not summary.failures:  # after a failed write, nothing is called stale
@@ -316,16 +316,13 @@ def write_run_report(report, folder_of_report: Path, report_name: str):
     return report
 
 
-def _keep_discovered(report, pipeline: Pipeline) -> None:
-    """The name groups discovery found, applied and for review, into the report."""
+def _keep_learned(report, pipeline: Pipeline) -> None:
+    """What the run learned, into the report: the name groups discovery found (applied
+    and for review), and the near-duplicate clusters."""
     from .names.discovery import variant_to_dict
 
     names = next((s for s in pipeline.stages if s.name == "names"), None)
     report.discovered_names = [variant_to_dict(v) for v in getattr(names, "candidates", [])]
-
-
-def _keep_clusters(report, pipeline: Pipeline) -> None:
-    _keep_discovered(report, pipeline)
     detector = pipeline.detector
     if detector is not None and detector.result is not None:
         found = detector.result.to_dict()

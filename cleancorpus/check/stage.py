@@ -36,7 +36,7 @@ from ..dedup.detector import NearDuplicateDetector
 from ..dedup.partitioned import PartitionSketch
 from ..dedup.results import DedupResult, DocInfo, info_of
 from ..dedup.signatures import sketch_texts
-from ..document import Document, id_digest
+from ..document import Document
 from ..pipeline import build_stages
 from ..repair import TextRepairer
 from ..stages import Carried, Exchange, StageBase, union_of_partitions
@@ -198,10 +198,10 @@ class CheckStage(StageBase):
         width = self.sketch_settings.num_perm
         signatures = np.stack([c.signature for c in checked]) if checked else np.zeros((0, width), dtype=np.uint64)
         sketch = PartitionSketch(0, [c.info for c in checked], signatures, [c.shingles for c in checked])
-        digests = np.array([id_digest(c.id) for c in checked], dtype=np.uint64)
         for c in checked:
             c.signature, c.shingles = NO_SIGNATURE, NO_SHINGLES
-        return Carried({part: (checked, (len(checked), digests))}, sketch)
+        found = self.detector.carried_sketch(part, [c.id for c in checked], sketch)
+        return Carried({part: (checked, found.state[part])}, found.carry)
 
     def apply(self, doc: Document) -> Document:
         """The document cleaned as ``normalize`` cleans it (near-duplicates aside)."""

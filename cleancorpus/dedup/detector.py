@@ -216,8 +216,13 @@ class NearDuplicateDetector(StageBase):
         """``{part: (documents, id digests)}``, carrying the partition's sketches
         (:class:`.partitioned.PartitionSketch`) for :meth:`finish_by_shuffle`."""
         docs = list(documents)
-        digests = np.array([id_digest(d.id) for d in docs], dtype=np.uint64)
-        return Carried({part: (len(docs), digests)}, sketch_partition(docs, 0, self.settings))
+        return self.carried_sketch(part, [d.id for d in docs], sketch_partition(docs, 0, self.settings))
+
+    def carried_sketch(self, part: int, ids: Sequence[str], sketch: Any) -> Carried:
+        """:meth:`partial`'s result for a partition sketched elsewhere (the check stage sketches
+        as it checks): ``{part: (documents, id digests)}``, carrying ``sketch``."""
+        digests = np.array([id_digest(i) for i in ids], dtype=np.uint64)
+        return Carried({part: (len(ids), digests)}, sketch)
 
     def merge(self, states: Sequence[dict], round: int = 0) -> dict:
         return union_of_partitions(states)

@@ -339,9 +339,10 @@ def result_of(clusters: list[Cluster], settings: DedupSettings, documents: int, 
 #: Documents a task of the shuffle's per-group steps holds at a time (their sketches: about
 #: 4 KB a document), so the steps after sketching need no more than this of any worker.
 GROUP_DOCS = 25_000
-#: Documents whose band keys and samples one bucket holds at most (about 60 MB of entries:
-#: a document has ~30 band keys and ~90 sampled shingles), so a bucket task's memory is
-#: bounded however large the corpus: more documents, more buckets.
+#: Documents whose band keys and samples one bucket holds at most (about 200 MB of entries
+#: with the default settings: a ~700-word document has 37 band keys of 24 bytes and about
+#: 100 sampled shingles of 32 bytes), so a bucket task's memory is bounded however large
+#: the corpus: more documents, more buckets.
 BUCKET_DOCS = 50_000
 
 
