@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from ..document import Document
 from ..io import host_of
@@ -136,7 +136,7 @@ class RecurrenceModel:
     def add_scanned(self, source: str, digests: set[bytes], story: bytes | None) -> None:
         """Count a document from what :meth:`scan` found in it (computed elsewhere, e.g. in a
         worker process): the same as :meth:`add` of the document."""
-        self.__dict__.pop("_recurring", None)
+        self._forget_decisions()
         if story is not None:
             if story in self.stories[source]:
                 self.repeated_stories += 1
@@ -186,14 +186,14 @@ class RecurrenceModel:
 
     def fit(self, documents: Iterable[Document]) -> "RecurrenceModel":
         """Count every document of the corpus (one streaming pass)."""
-        self.__dict__.pop("_recurring", None)
+        self._forget_decisions()
         for doc in documents:
             self.add(doc)
         return self
 
     def merge(self, other: "RecurrenceModel") -> "RecurrenceModel":
         """Add another model's counts (the reduce step when fitting shards in parallel)."""
-        self.__dict__.pop("_recurring", None)
+        self._forget_decisions()
         self.doc_counts.update(other.doc_counts)
         for source, counts in other.line_counts.items():
             self.line_counts[source].update(counts)
@@ -229,6 +229,46 @@ class RecurrenceModel:
         for digest, count in self.line_counts.get(source, Counter()).items():
             if count >= (sentence if digest[0] == PROSE_MARK else short):
                 yield digest, count
+
+    def _forget_decisions(self) -> None:
+        """Drop what was derived from the counts (they are about to change)."""
+        self.__dict__.pop("_recurring", None)
+        self.__dict__.pop("_line_memo", None)
+
+    #: Lines whose answer :meth:`counts_of` remembers, per source (then it starts again):
+    #: a site's cruft lines recur on every page, its prose does not and is not remembered.
+    MEMO_LINES = 50_000
+
+    def counts_of(self, source: str, stripped: Sequence[str], words: Sequence[int]) -> list[int]:
+        """``recurring_count`` of each stripped line of a document of ``source`` (its word
+        counts in ``words``): the batch form the cruft stage calls.
+
+        A line too long to be recurring or reading as prose in a source that learned no
+        sentence is 0 at once; a short line's answer is remembered per source (the same
+        line on the next page of the site is one dict lookup, not a key and a digest).
+        """
+        recurring = self.recurring_counts(source)
+        if not recurring:
+            return [0] * len(stripped)
+        memos = self.__dict__.setdefault("_line_memo", {})
+        memo = memos.get(source)
+        if memo is None or len(memo) > self.MEMO_LINES:
+            # (the source's answer to has_sentences is remembered with its lines)
+            memo = memos[source] = {None: self.has_sentences(recurring)}
+        sentences = memo[None]
+        limit = self.settings.max_line_chars
+        counts = []
+        for line, count in zip(stripped, words):
+            if len(line) > limit:
+                counts.append(0)
+            elif count >= PROSE_ALWAYS_WORDS or (count >= PROSE_MIN_WORDS and ends_like_sentence(line)):
+                counts.append(self.recurring_count(recurring, line, count, sentences) if sentences else 0)
+            else:
+                known = memo.get(line)
+                if known is None:
+                    known = memo[line] = self.recurring_count(recurring, line, count, sentences)
+                counts.append(known)
+        return counts
 
     @staticmethod
     def has_sentences(recurring: dict[bytes, int]) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from ..document import SOURCE_LINES, Document, LineRemoval
 from ..stages import Carried, StageBase
 from .comments import find_comment_section
-from .lines import looks_like_headline, repeat_key
+from .lines import line_columns, looks_like_headline, repeat_key
 from .partitioned import LineCounts, StoryPlan, StoryState, scan_documents
 from .recurrence import RecurrenceModel, RecurrenceSettings, source_of
 from .rules import Rule, RuleSet, build_rules
@@ -60,7 +60,7 @@ def kept_line_indexes(lines: list[str], removed) -> list[int]:
         if index in removed:
             previous_removed = True
             continue
-        if not line.strip() and previous_removed and (not kept or not lines[kept[-1]].strip()):
+        if previous_removed and not line.strip() and (not kept or not lines[kept[-1]].strip()):
             continue
         kept.append(index)
         previous_removed = False
@@ -195,54 +195,55 @@ class CruftRemover(StageBase):
     def removals(self, doc: Document) -> dict[int, tuple[str, str]]:
         """The lines of ``doc`` to remove: ``{line index: (rule id, detail)}``.
 
-        Each line is stripped and its words counted once; the rule scan, the comment-section
-        search, recurrence and repeats all use those.
+        Built from columns, each computed for all lines at once by a batch kernel (each
+        line stripped and its words counted, the rule scan, the comment-section search,
+        recurrence); only the last step, repeats and the order of decisions, walks the lines.
         """
-        lines = doc.text.split("\n")
-        stripped = [line.strip() for line in lines]
-        words = [len(line.split()) if line else 0 for line in stripped]
+        lines, stripped, words = line_columns(doc.text)
         decisions: list[tuple[str, str] | None] = [None] * len(lines)
-        matched: list[Rule | None] = [None] * len(lines)
         source = source_of(doc)
-        total = self.recurrence.doc_counts.get(source, 0)
+        nonempty = [i for i, count in enumerate(words) if count]
+        texts = [stripped[i] for i in nonempty]
+        openings = RuleSet.openings(texts)
         section = find_comment_section(lines, self.section_rules, self.settings.section_min_line,
-                                       stripped=stripped, words=words)
-        seen: dict[str, int] = {}
-        previous_text = -1  # index of the last non-empty line kept so far
-        nonempty = [i for i, line in enumerate(stripped) if line]
-        opening = set(nonempty[:OPENING_LINES])
-        first_text = nonempty[0] if nonempty else -1
+                                       stripped=stripped, words=words, nonempty=nonempty, openings=openings)
         if self.line_rules:
-            for index in nonempty:
-                rule = self.line_rules.first_match(stripped[index])
+            matched: list[Rule | None] = [None] * len(lines)
+            for index, rule in zip(nonempty, self.line_rules.first_matches(texts, openings)):
                 if rule is not None:
                     matched[index] = rule
                     decisions[index] = (rule.id, "")
             self._runs_ok(lines, decisions, matched)
-        recurring = self.recurrence.recurring_counts(source) if self.settings.recurrence else None
-        sentences = bool(recurring) and self.recurrence.has_sentences(recurring)
+        end = section[0] if section is not None else len(lines)
+        if section is not None:
+            start, rule_id, why = section
+            for index in nonempty:
+                if index >= start and decisions[index] is None:
+                    decisions[index] = (rule_id, why) if index == start else (
+                        SECTION_RULE, f"in the comment section opened on line {start + 1}")
+        recurring: list[int] | None = None
+        if self.settings.recurrence and self.recurrence.recurring_counts(source):
+            recurring = self.recurrence.counts_of(source, texts, [words[i] for i in nonempty])
+            total = self.recurrence.doc_counts.get(source, 0)
+            quoted = continued_quotations(stripped, nonempty)
+            if nonempty and looks_like_headline(texts[0]):
+                quoted.add(nonempty[0])  # (a headline, like a continued quotation, is not recurring)
         # Two lines with one repeat key have as many words (the key only collapses whitespace
         # runs and folds case, and every character ``regex`` calls whitespace splits words for
         # ``str.split`` too): a line whose word count no other line has cannot repeat or be
         # repeated, and its key (a copy and a case fold of the line) is never computed.
         word_counts = Counter(words[i] for i in nonempty) if self.settings.repeats else Counter()
-        quoted = continued_quotations(stripped, nonempty) if recurring else set()
-        for index in nonempty:
-            if decisions[index] is not None:
+        seen: dict[str, int] = {}
+        previous_text = -1  # index of the last non-empty line kept so far
+        opening = set(nonempty[:OPENING_LINES])
+        for position, index in enumerate(nonempty):
+            if index >= end or decisions[index] is not None:
                 continue
-            line = stripped[index]
-            if section is not None and index >= section[0]:
-                start, rule_id, why = section
-                detail = why if index == start else f"in the comment section opened on line {start + 1}"
-                decisions[index] = (rule_id if index == start else SECTION_RULE, detail)
+            if recurring is not None and recurring[position] and index not in quoted:
+                decisions[index] = (f"recurring:{source}", f"in {recurring[position]} of {total} documents")
                 continue
-            if recurring and index not in quoted and not (index == first_text and looks_like_headline(line)):
-                count = self.recurrence.recurring_count(recurring, line, words[index], sentences)
-                if count:
-                    decisions[index] = (f"recurring:{source}", f"in {count} of {total} documents")
-                    continue
             if word_counts[words[index]] > 1:
-                key = repeat_key(line)
+                key = repeat_key(stripped[index])
                 earlier = seen.get(key)
                 # A title or caption printed twice: right after itself, or a repeat of one
                 # of the first lines (the title). Elsewhere a list or recipe may repeat a
@@ -272,18 +273,12 @@ class CruftRemover(StageBase):
             return doc
         lines = doc.text.split("\n")
         kept_indexes = kept_line_indexes(lines, removed)
-        records = tuple(LineRemoval(doc.id, self._origin(doc, index), lines[index].strip(), *removed[index])
-                        for index in sorted(removed))
         earlier = doc.meta.get(SOURCE_LINES)
+        records = tuple(LineRemoval(doc.id, earlier[index] if earlier else index + 1, lines[index].strip(),
+                                    *removed[index]) for index in sorted(removed))
         origins = tuple(earlier[i] for i in kept_indexes) if earlier else tuple(i + 1 for i in kept_indexes)
         meta = {**doc.meta, SOURCE_LINES: origins}
         return doc.evolve(text="\n".join(lines[i] for i in kept_indexes), records=records, meta=meta)
-
-    @staticmethod
-    def _origin(doc: Document, index: int) -> int:
-        """The input line number of line ``index`` of ``doc`` (through earlier cleaning, if any)."""
-        earlier = doc.meta.get(SOURCE_LINES)
-        return earlier[index] if earlier else index + 1
 
     def run(self, documents: Iterable[Document]) -> Iterator[Document]:
         """Apply to each document lazily (call ``fit`` first when recurrence is on)."""

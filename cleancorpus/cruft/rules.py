@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import regex
 
 from .._toml import load_toml, load_toml_file
 
 VALID_SCOPES = ("line", "section")
+#: "not remembered" in a memo whose values may be ``None``
+_UNKNOWN = object()
 
 
 class RuleError(ValueError):
@@ -93,6 +95,8 @@ class RuleSet:
     #: At most this many openings are remembered (beyond it a line is still scanned
     #: correctly, with its opening's rules found again).
     MAX_OPENINGS = 65536
+    #: At most this many lines' answers are remembered per segment (then it starts again).
+    MAX_LINES = 65536
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = list(rules)
@@ -109,20 +113,26 @@ class RuleSet:
         self._by_opening: list[dict[str, list]] = [{} for _ in self.segments]
         #: per segment: ids of a set of rules -> [lines that needed it, scan or None]
         self._by_rules: list[dict[tuple[int, ...], list]] = [{} for _ in self.segments]
+        #: per segment: line -> the rule it matches (``None``: none), for lines that open
+        #: like a rule (see :meth:`_segment_match`)
+        self._matches: list[dict[str, Rule | None]] = [{} for _ in self.segments]
 
     @staticmethod
     def _combine(group: list[Rule]) -> regex.Pattern:
         return regex.compile("|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(group)),
                              regex.IGNORECASE | regex.V1)
 
-    def _narrowed(self, segment: int, line: str) -> tuple[regex.Pattern | None, list[Rule]]:
-        """The scan for ``line`` in ``segment``: ``(None, [])`` when no rule can match it, a
-        single rule's pattern, the alternation of the rules that can, or the whole one."""
+    @classmethod
+    def opening(cls, line: str) -> str:
+        """What decides which rules can match ``line``: up to and including its first space,
+        at most :data:`OPENING_CHARS` characters."""
+        return line[:(line.find(" ", 0, cls.OPENING_CHARS) + 1) or cls.OPENING_CHARS]
+
+    def _ids(self, segment: int, line: str) -> tuple[int, ...]:
+        """The positions in ``segment``'s group of the rules that can match a line opening
+        like ``line`` (found by partial matching, then remembered)."""
         combined, group = self.segments[segment]
-        limit = self.OPENING_CHARS
-        space = line.find(" ", 0, limit)
-        # the opening: up to and including the first space, at most OPENING_CHARS characters
-        opening = line[:limit] if space < 0 else line[:space + 1]
+        opening = self.opening(line)
         openings = self._by_opening[segment]
         ids = openings.get(opening)
         if ids is None:
@@ -133,6 +143,13 @@ class RuleSet:
                             if rule._compiled.fullmatch(opening, partial=True) is not None)  # type: ignore[attr-defined]
             if len(openings) < self.MAX_OPENINGS:
                 openings[opening] = ids
+        return ids
+
+    def _narrowed(self, segment: int, line: str) -> tuple[regex.Pattern | None, list[Rule]]:
+        """The scan for ``line`` in ``segment``: ``(None, [])`` when no rule can match it, a
+        single rule's pattern, the alternation of the rules that can, or the whole one."""
+        combined, group = self.segments[segment]
+        ids = self._ids(segment, line)
         if not ids:
             return None, []
         if len(ids) == 1:
@@ -147,6 +164,26 @@ class RuleSet:
             entry[1] = (self._combine(rules), rules)
         return entry[1]
 
+    def _segment_match(self, segment: int, line: str) -> Rule | None:
+        """The first rule of (shipped) ``segment`` that matches ``line``, or ``None``.
+
+        A line some rule can start like is remembered with its answer: cruft lines are the
+        lines a corpus repeats most, so most of them are answered by a lookup.
+        """
+        scan, rules = self._narrowed(segment, line)
+        if scan is None:
+            return None
+        remembered = self._matches[segment]
+        found = remembered.get(line, _UNKNOWN)
+        if found is _UNKNOWN:
+            match = scan.fullmatch(line)
+            found = None if match is None else rules[0] if len(rules) == 1 else next(
+                rule for i, rule in enumerate(rules) if match.group(f"r{i}") is not None)
+            if len(remembered) >= self.MAX_LINES:
+                remembered.clear()
+            remembered[line] = found
+        return found  # type: ignore[return-value]
+
     def first_match(self, stripped_line: str) -> Rule | None:
         """The first rule (in order) that matches the whole stripped line, or ``None``."""
         for segment, (combined, group) in enumerate(self.segments):
@@ -154,15 +191,61 @@ class RuleSet:
                 if group[0].matches(stripped_line):
                     return group[0]
                 continue
-            combined, group = self._narrowed(segment, stripped_line)
-            if combined is None:
-                continue
-            match = combined.fullmatch(stripped_line)
-            if match is not None:
-                if len(group) == 1:
-                    return group[0]
-                return next(rule for i, rule in enumerate(group) if match.group(f"r{i}") is not None)
+            found = self._segment_match(segment, stripped_line)
+            if found is not None:
+                return found
         return None
+
+    @classmethod
+    def openings(cls, lines: Sequence[str]) -> list[str]:
+        """:meth:`opening` of each line, in one list pass (what :meth:`first_matches` and
+        :meth:`could_match` take, computed once when both scan the same lines)."""
+        limit = cls.OPENING_CHARS
+        return [line[:(line.find(" ", 0, limit) + 1) or limit] for line in lines]
+
+    def first_matches(self, lines: Sequence[str], openings: Sequence[str] | None = None) -> list[Rule | None]:
+        """``[self.first_match(line) for line in lines]``, computed a segment at a time.
+
+        The batch form the cruft stage calls: for each segment of shipped rules, one list
+        pass looks up each line's opening (``openings``, if already computed) and drops the
+        lines no rule can start like (most prose); only the rest reach :meth:`_narrowed` and
+        a ``fullmatch``. User rules (each under its time limit) are tested on the lines
+        still unmatched.
+        """
+        found: list[Rule | None] = [None] * len(lines)
+        if openings is None:
+            openings = self.openings(lines)
+        pending: Sequence[int] = range(len(lines))
+        for segment, (combined, group) in enumerate(self.segments):
+            if not pending:
+                break
+            if combined is None:
+                rule = group[0]
+                for index in pending:
+                    if rule.matches(lines[index]):
+                        found[index] = rule
+            else:
+                known = self._by_opening[segment].get
+                # an opening not seen yet (``None``) is a candidate until _narrowed decides
+                for index in [i for i in pending if known(openings[i]) != ()]:
+                    found[index] = self._segment_match(segment, lines[index])
+            pending = [i for i in pending if found[i] is None]
+        return found
+
+    def could_match(self, lines: Sequence[str], openings: Sequence[str] | None = None) -> list[bool]:
+        """For each line, ``False`` when no rule can match it, judged by its opening alone
+        (``True`` means "test it": :meth:`first_match` may still find nothing). Every line
+        is a candidate for a set with user rules (their patterns are not narrowed)."""
+        if any(combined is None for combined, _ in self.segments):
+            return [True] * len(lines)
+        if openings is None:
+            openings = self.openings(lines)
+        candidates = [False] * len(lines)
+        for segment in range(len(self.segments)):
+            known = self._by_opening[segment].get
+            candidates = [c or bool(self._ids(segment, line) if (ids := known(o)) is None else ids)
+                          for c, o, line in zip(candidates, openings, lines)]
+        return candidates
 
     def __bool__(self) -> bool:
         return bool(self.rules)
