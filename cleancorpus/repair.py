@@ -86,9 +86,25 @@ def may_hold_mojibake(text: str) -> bool:
     data = text.encode("utf-8", "surrogatepass")
     if b"\xc3\x83 " in data or b"\xc3\x82 " in data:  # "Ã " or "Â " (searched in bytes: faster)
         return True
-    if not any(byte in data for byte in lead_bytes):
-        return False
-    return pattern.search(data) is not None
+    # Each match starts at a lead's first byte: test the pattern where those bytes are (a
+    # text holds a few: "é", "ñ"), and search the whole text only past a few dozen of them
+    # (a search tries every position: 30 us a 5 KB text).
+    match = pattern.match
+    budget = _LEADS_TESTED
+    for lead in lead_bytes:
+        at = data.find(lead)
+        while at >= 0:
+            if match(data, at) is not None:
+                return True
+            budget -= 1
+            if not budget:
+                return pattern.search(data) is not None
+            at = data.find(lead, at + 1)
+    return False
+
+
+#: lead bytes :func:`may_hold_mojibake` tests one by one before it searches the whole text
+_LEADS_TESTED = 32
 
 
 def repair_line(line: str) -> str:

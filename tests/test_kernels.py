@@ -163,3 +163,39 @@ def test_the_stage_forgetting_every_answer_cleans_as_it_does_remembering(bodies:
     forgetting.recurrence.MEMO_LINES = 0
     monkeypatch.setattr(comments, "SIGNAL_MEMO_LINES", 1)
     assert [(d.text, d.records) for d in (forgetting.apply(doc) for doc in docs + docs)] == expected
+
+
+@SETTINGS
+@given(bodies=st.lists(st.lists(a_line, max_size=12).map("\n".join), min_size=1, max_size=6))
+def test_scan_of_a_document_is_its_scan_a_line_at_a_time(bodies: list[str], monkeypatch) -> None:
+    """The recurrence scan (stripped lines in one pass, short lines from a memo, the story
+    hashed joined) gives what scanning a line at a time gives (the path of very long texts)."""
+    from cleancorpus.cruft import recurrence
+
+    prose = ("The council met on Tuesday to discuss the harbour plan and what it would cost the town.\n"
+             "  Residents spoke for and against it at length, and the vote was put off to next month.  ")
+    docs = [Document(f"d{i}", body if i % 2 else f"{prose}\n{body}\n{prose}", source="s")
+            for i, body in enumerate(bodies + bodies)]
+    model = RecurrenceModel()
+    batch = [model.scan(doc) for doc in docs]
+    forgetful = RecurrenceModel()
+    forgetful.MEMO_SCANS = 1
+    assert [forgetful.scan(doc) for doc in docs] == batch
+    monkeypatch.setattr(recurrence, "LAZY_LINES", 0)
+    assert [RecurrenceModel().scan(doc) for doc in docs] == batch
+
+
+@SETTINGS
+@given(text=st.text(alphabet="aé ñÃ©Â€™œ\u00a0Ð¸ÑÎ±Ï\u0080xyz", max_size=300))
+def test_the_mojibake_test_is_the_pattern_searched(text: str, monkeypatch) -> None:
+    """``may_hold_mojibake`` tests the pattern where lead bytes are, then searches: the same
+    answer as searching the text's bytes, whichever way it goes."""
+    from cleancorpus import repair
+
+    pattern, _ = repair._finder()
+    data = text.encode("utf-8", "surrogatepass")
+    expected = (not text.isascii()) and (b"\xc3\x83 " in data or b"\xc3\x82 " in data
+                                         or pattern.search(data) is not None)
+    assert repair.may_hold_mojibake(text) == expected
+    monkeypatch.setattr(repair, "_LEADS_TESTED", 1)
+    assert repair.may_hold_mojibake(text) == expected

@@ -36,6 +36,9 @@ def source_of(doc: Document) -> str:
     return host_of(doc.meta.get("url")) or WHOLE_CORPUS
 
 
+#: what a model derives from its counts and remembers, never shipped to another process
+_MEMOS = ("_recurring", "_line_memo", "_scan_memo")
+
 #: The first byte of the digest of a *prose* line (short-line digests never start with it).
 PROSE_MARK = 0xFF
 
@@ -149,12 +152,56 @@ class RecurrenceModel:
             if digest[0] != PROSE_MARK or learning or digest in counts:
                 counts[digest] += 1
 
+    #: Short lines whose scan is remembered (then it starts again): a site's cruft lines
+    #: are on every page; computing their key and digest once is enough.
+    MEMO_SCANS = 65536
+
     def scan(self, doc: Document) -> tuple[set[bytes], bytes | None]:
         """The digests of a document's distinct short lines and short sentences, and its
-        :meth:`story_key`, in one pass over the lines: what :meth:`add` counts, a pure function
-        of the document (so it can run in another process)."""
+        :meth:`story_key`: what :meth:`add` counts, a pure function of the document (so it
+        can run in another process).
+
+        A batch over the document's lines: each line is stripped in one list pass; a line
+        of at most ``max_line_chars`` is answered from a memo of lines seen before (whether
+        it reads as prose, and its digest or ``None`` when protected) before its key and
+        digest are computed; the story key hashes the prose lines joined, in one call. A
+        text too long to hold its lines twice is scanned a line at a time.
+        """
+        if len(doc.text) > LAZY_LINES:
+            return self._scan_lazily(doc)
         digests: set[bytes] = set()
-        story = hashlib.blake2b(digest_size=8)  # the story key, hashed as it goes: no joined copy of the prose
+        prose: list[str] = []
+        limit = self.settings.max_line_chars
+        memo = self.__dict__.setdefault("_scan_memo", {})
+        if len(memo) >= self.MEMO_SCANS:
+            memo.clear()
+        for stripped in [line.strip() for line in doc.text.split("\n")]:
+            if not stripped:
+                continue
+            if len(stripped) > limit:
+                if looks_like_prose(stripped):
+                    prose.append(stripped)
+                continue
+            known = memo.get(stripped)
+            if known is None:
+                if looks_like_prose(stripped):
+                    known = (True, None if is_protected(stripped) else _prose_digest(repeat_key(stripped)))
+                else:
+                    known = (False, None if is_protected(stripped) else _digest(line_key(stripped)))
+                memo[stripped] = known
+            if known[0]:
+                prose.append(stripped)
+            if known[1] is not None:
+                digests.add(known[1])
+        if not prose:
+            return digests, None
+        return digests, _marked(hashlib.blake2b("\n".join(prose).encode("utf-8"), digest_size=8).digest())
+
+    def _scan_lazily(self, doc: Document) -> tuple[set[bytes], bytes | None]:
+        """:meth:`scan` of a long text, a line at a time (the story hashed as it goes: no
+        list of the lines nor joined copy of the prose beside the text)."""
+        digests: set[bytes] = set()
+        story = hashlib.blake2b(digest_size=8)
         prose = 0
         limit = self.settings.max_line_chars
         for line in lines_of(doc.text):
@@ -229,6 +276,10 @@ class RecurrenceModel:
         for digest, count in self.line_counts.get(source, Counter()).items():
             if count >= (sentence if digest[0] == PROSE_MARK else short):
                 yield digest, count
+
+    def __getstate__(self) -> dict:
+        """What a copy in another process gets: the counts, not the memos (they refill)."""
+        return {k: v for k, v in self.__dict__.items() if k not in _MEMOS}
 
     def _forget_decisions(self) -> None:
         """Drop what was derived from the counts (they are about to change)."""

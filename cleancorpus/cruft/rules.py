@@ -117,6 +117,12 @@ class RuleSet:
         #: like a rule (see :meth:`_segment_match`)
         self._matches: list[dict[str, Rule | None]] = [{} for _ in self.segments]
 
+    def __getstate__(self) -> dict:
+        """What a copy in another process gets: the remembered line answers are left behind."""
+        state = dict(self.__dict__)
+        state["_matches"] = [{} for _ in self.segments]
+        return state
+
     @staticmethod
     def _combine(group: list[Rule]) -> regex.Pattern:
         return regex.compile("|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(group)),
