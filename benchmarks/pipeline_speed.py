@@ -13,6 +13,14 @@ split by stage, in process, on the smallest size.
     python benchmarks/pipeline_speed.py                    # 10k and 100k
     python benchmarks/pipeline_speed.py --sizes 1000000 --commands normalize   # the 1M memory row
     python benchmarks/pipeline_speed.py --sizes 30000 --commands floor,dedup,dedup-2,check,check-2
+
+Before and after in one run: ``--before PYTHON`` names the interpreter of an earlier version
+(a venv with it installed); each command and the stage split then run with both, alternately,
+``--repeat`` times, and the medians are printed side by side (this machine's speed drifts by
+25-40% over minutes, so one run of each, minutes apart, compares nothing).
+
+    python benchmarks/pipeline_speed.py --sizes 30000 --commands floor,normalize,dedup,check \\
+        --before /path/to/venv-of-e218707/bin/python --repeat 3
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
+if not os.environ.get("CC_BENCH_INSTALLED"):  # (set for a child that measures an installed version)
+    sys.path.insert(0, str(ROOT))
 
 import _data  # noqa: E402
 
@@ -181,11 +190,75 @@ def stage_split(path: Path, limit: int = 10000) -> list[tuple[str, float]]:
     return timings
 
 
+def command_for(name: str, python: str, corpus: Path, folder: Path, size: int) -> list[str]:
+    """The command line that measures ``name`` (``floor``, ``normalize``, ``dedup-2``...) with ``python``."""
+    out = folder / f"out-{size}-{name}"
+    jobs = name.split("-")[1] if "-" in name else "1"
+    if name == "floor":
+        return [python, "-c", FLOOR, str(corpus), str(folder / "floor.jsonl")]
+    if name.startswith("normalize"):
+        subprocess.run(["rm", "-rf", str(out)], check=True)
+        return [python, "-m", "cleancorpus", "normalize", str(corpus), "-o", str(out), "-q", "--isolated",
+                "--jobs", jobs]
+    if name.startswith("dedup"):
+        return [python, "-m", "cleancorpus", "dedup", str(corpus), "--json", "-q", "--isolated", "--jobs", jobs]
+    if name.startswith("check"):
+        return [python, "-m", "cleancorpus", "check", str(corpus), "--no-cache", "--isolated", "--jobs", jobs,
+                "--format", "json"]
+    raise SystemExit(f"unknown command {name}")
+
+
+def stage_split_with(python: str, corpus: Path) -> list[tuple[str, float]]:
+    """:func:`stage_split` run by ``python`` in a child process (its installed cleancorpus)."""
+    script = (f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import pipeline_speed; "
+              f"from pathlib import Path; print(json.dumps(pipeline_speed.stage_split(Path({str(corpus)!r}))))")
+    result = subprocess.run([python, "-c", script], check=True, capture_output=True, text=True, cwd=tempfile.gettempdir(),
+                            env={**os.environ, "CC_BENCH_INSTALLED": "1"})
+    return [tuple(pair) for pair in json.loads(result.stdout)]
+
+
+def compare(args: argparse.Namespace, folder: Path) -> None:
+    """Each command (and the stage split) with ``--before`` and with this checkout, alternately."""
+    from statistics import median
+
+    pythons = {"before": args.before, "after": sys.executable}
+    print(f"{'documents':>10} {'command':<22} {'before s':>9} {'after s':>9} {'after/before':>13} "
+          f"{'before MB':>10} {'after MB':>9}   (medians of {args.repeat}, run alternately)")
+    for size in [int(x) for x in args.sizes.split(",")]:
+        corpus = folder / f"corpus-{size}.jsonl"
+        if not corpus.exists():
+            raise SystemExit(f"{corpus} missing: build it with a run without --before first (--keep {folder})")
+        for name in args.commands.split(","):
+            times: dict[str, list[float]] = {"before": [], "after": []}
+            peaks: dict[str, list[float]] = {"before": [], "after": []}
+            for _ in range(args.repeat):
+                for which, python in pythons.items():
+                    seconds, peak, _ = measure(command_for(name, python, corpus, folder, size))
+                    times[which].append(seconds)
+                    peaks[which].append(peak)
+            b, a = median(times["before"]), median(times["after"])
+            print(f"{size:>10,} {name:<22} {b:>9.1f} {a:>9.1f} {a / b:>13.2f} {median(peaks['before']):>10,.0f} "
+                  f"{median(peaks['after']):>9,.0f}", flush=True)
+    corpus = folder / f"corpus-{[int(x) for x in args.sizes.split(',')][0]}.jsonl"
+    splits: dict[str, list[list[tuple[str, float]]]] = {"before": [], "after": []}
+    for _ in range(args.repeat):
+        for which, python in pythons.items():
+            splits[which].append(stage_split_with(python, corpus))
+    print(f"\nstage split (in process, one core, first 10,000 documents of {corpus.name}; medians of {args.repeat}):")
+    print(f"  {'':<52} {'before s':>9} {'after s':>9} {'after docs/s':>13}")
+    for position, (label, _) in enumerate(splits["after"][0]):
+        b = median(run[position][1] for run in splits["before"])
+        a = median(run[position][1] for run in splits["after"])
+        print(f"  {label:<52} {b:>9.2f} {a:>9.2f} {10000 / a:>13,.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--commands", default="floor,normalize,normalize-2,dedup,check")
     parser.add_argument("--keep", type=Path, help="build the corpora in this folder and keep them")
+    parser.add_argument("--before", help="the Python of an earlier version: measure both, alternately")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each with --before (medians are printed)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cc-speed-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -193,6 +266,9 @@ def main() -> None:
     import cleancorpus
     print(f"cleancorpus {cleancorpus.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"{time.strftime('%Y-%m-%d')}")
+    if args.before:
+        compare(args, folder)
+        return
     print(f"{'documents':>10} {'command':<22} {'seconds':>8} {'docs/s':>8} {'x floor':>8} {'peak MB':>8} "
           f"{'main MB':>8}")
     smallest = None
@@ -206,25 +282,7 @@ def main() -> None:
         smallest = smallest or corpus
         floor = None
         for name in args.commands.split(","):
-            out = folder / f"out-{size}-{name}"
-            if name == "floor":
-                command = [python, "-c", FLOOR, str(corpus), str(folder / "floor.jsonl")]
-            elif name.startswith("normalize"):
-                jobs = name.split("-")[1] if "-" in name else "1"
-                subprocess.run(["rm", "-rf", str(out)], check=True)
-                command = [python, "-m", "cleancorpus", "normalize", str(corpus), "-o", str(out), "-q", "--isolated",
-                           "--jobs", jobs]
-            elif name.startswith("dedup"):
-                jobs = name.split("-")[1] if "-" in name else "1"
-                command = [python, "-m", "cleancorpus", "dedup", str(corpus), "--json", "-q", "--isolated",
-                           "--jobs", jobs]
-            elif name.startswith("check"):
-                jobs = name.split("-")[1] if "-" in name else "1"
-                command = [python, "-m", "cleancorpus", "check", str(corpus), "--no-cache", "--isolated",
-                           "--jobs", jobs, "--format", "json"]
-            else:
-                raise SystemExit(f"unknown command {name}")
-            seconds, peak, main_peak = measure(command)
+            seconds, peak, main_peak = measure(command_for(name, python, corpus, folder, size))
             floor = seconds if name == "floor" else floor
             ratio = f"{seconds / floor:>8.1f}" if floor else f"{'':>8}"
             command_name, _, jobs = name.partition("-")
