@@ -85,7 +85,7 @@ def _has_signal(stripped: str) -> bool:
 
 #: Short lines whose answer is remembered (then it starts again): metadata and cruft lines
 #: recur across a corpus (in the benchmark corpus four short lines in five are repeats).
-SIGNAL_MEMO_LINES = 65536
+SIGNAL_MEMO_LINES = 32_768
 _signal_memo: dict[str, bool] = {}
 
 

@@ -154,7 +154,7 @@ class RecurrenceModel:
 
     #: Short lines whose scan is remembered (then it starts again): a site's cruft lines
     #: are on every page; computing their key and digest once is enough.
-    MEMO_SCANS = 65536
+    MEMO_SCANS = 32_768
 
     def scan(self, doc: Document) -> tuple[set[bytes], bytes | None]:
         """The digests of a document's distinct short lines and short sentences, and its
@@ -286,9 +286,9 @@ class RecurrenceModel:
         self.__dict__.pop("_recurring", None)
         self.__dict__.pop("_line_memo", None)
 
-    #: Lines whose answer :meth:`counts_of` remembers, per source (then it starts again):
-    #: a site's cruft lines recur on every page, its prose does not and is not remembered.
-    MEMO_LINES = 50_000
+    #: Lines whose answer :meth:`counts_of` remembers (then it starts again): a site's cruft
+    #: lines recur on every page, its prose does not and is not remembered.
+    MEMO_LINES = 32_768
 
     def counts_of(self, source: str, stripped: Sequence[str], words: Sequence[int]) -> list[int]:
         """``recurring_count`` of each stripped line of a document of ``source`` (its word
@@ -304,6 +304,8 @@ class RecurrenceModel:
         memos = self.__dict__.setdefault("_line_memo", {})
         memo = memos.get(source)
         if memo is None or len(memo) > self.MEMO_LINES:
+            if memo is None and sum(len(m) for m in memos.values()) > self.MEMO_LINES:
+                memos.clear()  # (all sources together stay under twice MEMO_LINES)
             # (the source's answer to has_sentences is remembered with its lines)
             memo = memos[source] = {None: self.has_sentences(recurring)}
         sentences = memo[None]

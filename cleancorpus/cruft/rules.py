@@ -96,7 +96,7 @@ class RuleSet:
     #: correctly, with its opening's rules found again).
     MAX_OPENINGS = 65536
     #: At most this many lines' answers are remembered per segment (then it starts again).
-    MAX_LINES = 65536
+    MAX_LINES = 32_768
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = list(rules)
