@@ -70,6 +70,8 @@ class Pipeline:
         self.settings = settings or Settings()
         self.stages = build_stages(self.settings, cruft="cruft" in stages, names="names" in stages,
                                    dedup="dedup" in stages, repair="repair" in stages)
+        #: the stages have learned (:meth:`fit`) or were given what they learn (:meth:`load`)
+        self.fitted = False
 
     @property
     def detector(self) -> NearDuplicateDetector | None:
@@ -106,8 +108,33 @@ class Pipeline:
         from .engines.local import fit_stages
 
         fit_stages(self._documents(documents), self.stages, workdir=workdir, jobs=self.settings.processes)
-        self._fitted = True
+        self.fitted = True
         return self
+
+    def save(self, path: str | Path) -> Path:
+        """Write what the pipeline learned (after :meth:`fit`, or a :meth:`run` consumed) as a
+        model folder (:mod:`cleancorpus.model`): recurrence per source, discovered names.
+        Written atomically; an earlier model at ``path`` is replaced, nothing else is."""
+        from .model import model_of, save_model
+
+        documents = 0
+        cruft = next((s for s in self.stages if s.name == "cruft"), None)
+        if cruft is not None:
+            documents = sum(cruft.recurrence.doc_counts.values()) + cruft.recurrence.repeated_stories
+        return save_model(model_of(self.stages, self.settings, documents), path)
+
+    @classmethod
+    def load(cls, path: str | Path, settings: Settings | None = None, stages: Sequence[str] = STAGES) -> "Pipeline":
+        """A pipeline that applies the model in folder ``path`` as it is: its learning stages
+        learn nothing from the documents it runs on (near-duplicates are still found among
+        them). ``settings`` must be those the model was fitted with, in what decides learning
+        (:class:`~cleancorpus.model.ModelError` otherwise, as for a damaged or newer model)."""
+        from .model import load_model, use_model
+
+        pipeline = cls(settings, stages)
+        use_model(load_model(path), pipeline.stages, pipeline.settings, where=str(path))
+        pipeline.fitted = True
+        return pipeline
 
     def map_batch(self, batch: Mapping[str, list], indices: list[int] | None = None) -> dict[str, list]:
         """The fitted stages over a batch of columns, for ``datasets.Dataset.map(batched=True)``.
@@ -122,7 +149,7 @@ class Pipeline:
         """
         from .adapters import DUPLICATE_FIELD, record_to_document, to_records
 
-        if not getattr(self, "_fitted", False):
+        if not self.fitted:
             raise RuntimeError("map_batch needs a fitted pipeline: call Pipeline.fit(documents) first")
         columns = list(batch)
         lengths = {c: len(batch[c]) for c in columns}
@@ -147,7 +174,7 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
                      settings: Settings | None = None, format: str | None = None,
                      drop_duplicates: bool = False, progress: ProgressCallback | None = None,
                      dropped: str | Path | None = None, clean: bool = False, shard_size: int | None = None,
-                     executor=None, partition_size: int | None = None):
+                     executor=None, partition_size: int | None = None, model: str | Path | None = None):
     """Read a corpus, clean it, write it and its report: what ``cleancorpus normalize`` does.
 
     ``input_path``: one input or a list (folders, files, shards, ``-``). ``output``: a folder
@@ -167,6 +194,9 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     ``executor``: where the engine's tasks run (default: ``settings.jobs`` processes here; the
     Dask engine passes its own, and then the work folder is made beside the output, where
     the workers can reach it); ``partition_size``: documents a task reads at a time.
+    ``model``: a model folder (``cleancorpus fit``) applied as it is: recurrence and
+    discovered names come from it, not from this input (:class:`~cleancorpus.model.ModelError`
+    before anything is read when it cannot be used).
     """
     from .io import REPORT_NAME, CorpusError, OutputFolder, atomic_open, plan_output_names, write_corpus
     from .io.writers import plan_output
@@ -192,7 +222,8 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
         names = None  # records become files named by their ids
     shown = str(input_path) if isinstance(input_path, (str, Path)) else " ".join(map(str, inputs))
     report = RunReport(input=shown, output="-" if to_stdout else str(out), settings=settings.to_dict())
-    pipeline = Pipeline(settings)
+    pipeline = Pipeline(settings) if model is None else Pipeline.load(model, settings)
+    report.model = None if model is None else str(model)
     documents = CorpusInput(inputs, settings.read, report.problems, progress)  # read by the engine's workers
 
     # with --dropped: the duplicates go to their file as they pass (never held in memory)

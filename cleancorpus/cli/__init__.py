@@ -1,7 +1,7 @@
 """The ``cleancorpus`` command line: parses options and wires stages; no cleaning logic lives here.
 
 One module per command (:mod:`.normalize`, :mod:`.explain`, :mod:`.check`, :mod:`.names`,
-:mod:`.rule`, :mod:`.rules`, :mod:`.report`, :mod:`.dedup`), each with ``add_parser(subparsers)`` and
+:mod:`.rule`, :mod:`.rules`, :mod:`.report`, :mod:`.dedup`, :mod:`.fit`, :mod:`.model`), each with ``add_parser(subparsers)`` and
 ``run(args)``; what they share (exit codes, common options, the table mapping flags to
 settings) is in :mod:`.common`. This module builds the parser and runs a command.
 
@@ -24,13 +24,14 @@ from ..cruft import RuleError
 from ..io import CorpusError
 from ..names import TableError
 from ..version import __version__
-from . import check, dedup, explain, names, normalize, report, rule, rules
+from ..model import ModelError
+from . import check, dedup, explain, fit, model, names, normalize, report, rule, rules
 from .common import EPILOG, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Parser, UsageError, number, printable
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "UsageError", "build_parser", "main", "number"]
 
 #: The commands, in the order ``--help`` lists them.
-COMMANDS = (normalize, explain, check, rule, names, rules, report, dedup)
+COMMANDS = (normalize, explain, check, rule, names, rules, report, dedup, fit, model)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.func(args)
         sys.stdout.flush()  # here, so that a closed pipe is caught below and not at interpreter exit
         return code
-    except (UsageError, ConfigError, RuleError, TableError, CorpusError) as exc:
+    except (UsageError, ConfigError, RuleError, TableError, CorpusError, ModelError) as exc:
         print(f"cleancorpus: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -28,6 +28,9 @@ def add_parser(subparsers) -> None:
                         "output folder that this run did not (listed otherwise; others are never touched)")
     parser.add_argument("--shard-size", type=number(int, 1), metavar="N", help="reshard records into part-00000... "
                         "of N records each (format and compression of the first shard)")
+    parser.add_argument("--model", metavar="MODEL", help="clean with a model folder from 'cleancorpus fit': "
+                        "recurring lines and discovered names come from it, nothing is learned from INPUT "
+                        "(near-duplicates are still found within INPUT)")
     add_engine_options(parser)
     parser.add_argument("--html-report", metavar="FILE", help="also write the run as one self-contained HTML "
                         "page (what 'cleancorpus report' makes of the run's report)")
@@ -67,11 +70,12 @@ def run(args: argparse.Namespace) -> int:
             report = normalize_with_dask(args.inputs, args.output, settings=settings, format=args.format,
                                          drop_duplicates=args.drop_duplicates, progress=progress,
                                          dropped=args.dropped, clean=args.clean, shard_size=args.shard_size,
-                                         **engine)
+                                         model=args.model, **engine)
         else:
             report = normalize_corpus(args.inputs, args.output, settings=settings, format=args.format,
                                       drop_duplicates=args.drop_duplicates, progress=progress,
-                                      dropped=args.dropped, clean=args.clean, shard_size=args.shard_size)
+                                      dropped=args.dropped, clean=args.clean, shard_size=args.shard_size,
+                                      model=args.model)
     finally:
         progress.close()
     print_problems(report.problems)

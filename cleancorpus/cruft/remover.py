@@ -119,8 +119,19 @@ class CruftRemover(StageBase):
 
     @property
     def rounds(self) -> int:
-        """Two learning rounds when recurrence is on, else none."""
-        return 2 if self.settings.recurrence else 0
+        """Two learning rounds when recurrence is on, else none (none either when the
+        recurrence comes from a saved model: :meth:`use_learned`)."""
+        return 2 if self.settings.recurrence and not self.learned else 0
+
+    #: the recurrence was given (a saved model), not learned from the corpus being cleaned
+    learned = False
+
+    def use_learned(self, recurrence: RecurrenceModel) -> None:
+        """Clean with ``recurrence`` (counts learned earlier: :mod:`cleancorpus.model`) and
+        learn nothing from the corpus: the engines then run no learning round for this stage."""
+        self.recurrence = recurrence
+        self.story_plan = None
+        self.learned = True
 
     def partial(self, part: int, documents: Iterable[Document], round: int = 0,
                 carry: list | None = None) -> Carried | LineCounts:

@@ -729,6 +729,16 @@ def variant_to_dict(v: DiscoveredVariant) -> dict:
             "score": v.score, "confidence": v.confidence, "reason": v.reason, "canonical_by": v.canonical_by}
 
 
+def variant_from_dict(data: dict) -> DiscoveredVariant:
+    """The group :func:`variant_to_dict` gave (a saved model's ``names.json``)."""
+    return DiscoveredVariant(
+        canonical=str(data["canonical"]), variants=tuple(data["variants"]),
+        counts={str(k): int(n) for k, n in data["counts"].items()}, documents=int(data["documents"]),
+        shared_context=tuple(data["shared_context"]), rules=tuple(data["rules"]), score=float(data["score"]),
+        confidence=str(data["confidence"]), reason=str(data["reason"]), canonical_by=str(data["canonical_by"]),
+        full_names=tuple((str(f["name"]), int(f["count"])) for f in data["full_names"]))
+
+
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

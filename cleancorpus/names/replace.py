@@ -131,8 +131,18 @@ class NameNormalizer(StageBase):
 
     @property
     def rounds(self) -> int:
-        """One learning round when variants are discovered (that needs the whole corpus)."""
-        return 1 if self.discover else 0
+        """One learning round when variants are discovered (that needs the whole corpus);
+        none when they come from a saved model (:meth:`use_learned`)."""
+        return 1 if self.discover and not self.learned else 0
+
+    #: the discovered variants were given (a saved model), not learned from the corpus
+    learned = False
+
+    def use_learned(self, found: list) -> None:
+        """Respell the variants a saved model's discovery found (:mod:`cleancorpus.model`),
+        as :meth:`use_discovered` does, and learn nothing from the corpus."""
+        self.use_discovered(found)
+        self.learned = True
 
     def partial(self, part: int, documents: Iterable[Document], round: int = 0, carry: Any = None) -> Any:
         from .discovery import NameDiscovery

@@ -112,6 +112,8 @@ class RunReport:
     similarities: dict[str, Any] | None = None
     #: the spelling groups the name stage discovered (``--apply-discovered``), applied and for review
     discovered_names: list[dict[str, Any]] = field(default_factory=list)
+    #: the model applied (``normalize --model``: recurrence and names came from it), or ``None``
+    model: str | None = None
 
     def add(self, doc: Document) -> None:
         """Record one processed document: counted here, its records written to ``records_out``."""
@@ -172,6 +174,7 @@ class RunReport:
             "similarities": self.similarities,
             "excerpts": self.excerpts,
             "discovered_names": self.discovered_names,
+            "model": self.model,
         }
 
     def summary(self) -> str:

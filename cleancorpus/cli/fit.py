@@ -1,0 +1,56 @@
+"""``cleancorpus fit``: learn from a corpus and save what was learned as a model folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import (EXIT_FINDINGS, EXIT_OK, add_common_options, add_engine_options, engine_of, print_problems,
+                     settings_from_args)
+
+
+def add_parser(subparsers) -> None:
+    """``cleancorpus fit INPUT... -o MODEL``."""
+    parser = subparsers.add_parser(
+        "fit", help="learn recurring lines per source (and discovered names) and save them as a model",
+        description="Run the learning passes of 'normalize' and save what they learned as a model folder: "
+        "recurring lines and sentences per source with their counts, and, with --apply-discovered, the name "
+        "groups discovery found. 'normalize --model MODEL' then cleans any input with it and learns nothing "
+        "from that input (fit A then normalize A --model writes what normalize A writes).")
+    add_common_options(parser, several=True, dedup=False)
+    parser.add_argument("-o", "--output", required=True, metavar="MODEL",
+                        help="the model folder to write (an earlier model there is replaced; anything else is not)")
+    add_engine_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..engines.local import CorpusInput, fit_stages
+    from ..io.readers import check_inputs
+    from ..model import model_of, save_model
+    from ..pipeline import build_stages
+    from ..progress import Progress
+
+    settings = settings_from_args(args)
+    check_inputs(list(args.inputs))
+    stages = build_stages(settings, dedup=False)
+    problems: list = []
+    progress = Progress(enabled=not args.quiet)
+    try:
+        with engine_of(args) as engine:
+            fit_stages(CorpusInput(list(args.inputs), settings.read, problems, progress), stages, progress=progress,
+                       jobs=settings.processes, **engine)
+    finally:
+        progress.close()
+    print_problems(problems)
+    cruft = next((stage for stage in stages if stage.name == "cruft"), None)
+    documents = 0
+    if cruft is not None:
+        documents = sum(cruft.recurrence.doc_counts.values()) + cruft.recurrence.repeated_stories
+    model = model_of(stages, settings, documents)
+    path = save_model(model, args.output)
+    if not args.quiet:
+        sources = len(model.recurrence or {})
+        names = f", {len(model.names)} name groups" if model.names is not None else ""
+        print(f"wrote model {path}: {documents:,} documents, {sources:,} sources{names}", file=sys.stderr)
+    return EXIT_FINDINGS if any(p.fatal for p in problems) else EXIT_OK

@@ -1,0 +1,211 @@
+"""Models: ``fit`` saves what a run learns, ``normalize --model`` applies it and learns nothing.
+
+Issue 28's first part: fit + apply writes exactly what one ``normalize`` writes (one job and
+two, with name discovery too); a small day cleaned with the model of a larger corpus loses
+the recurring lines it could not learn alone; the Python API does the same; and every bad
+model (missing, not a model, damaged, truncated, newer, other settings) stops the run with
+one line naming the file, before anything is read or written, leaving the model whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from cleancorpus import Document, LineRemoval, Pipeline
+from cleancorpus.model import ModelError, load_model
+from conftest import prose, run_cli
+
+SITES = ("harbour-news.example", "valley-times.example", "coast-post.example")
+
+
+def site_pages(site: str, count: int, first: int = 0) -> list[dict]:
+    """Pages of one site: its own prose, its footer and share lines on most pages, a
+    newsletter line on every third, and a name spelled two ways across the site."""
+    pages = []
+    for n in range(first, first + count):
+        seed = hash((site, n)) % 10_000
+        lines = [f"Story {n} from {site}: the council and the harbour", prose(seed, 3), "Share This Article",
+                 prose(seed + 1, 4) + (" Mayor Arvid Kaljulayd spoke." if n % 3 == 1 else " Mayor Arvid Kaljulaid spoke."),
+                 f"Follow {site} on Twitter"]
+        if n % 3 == 0:
+            lines.append(f"Get the {site} newsletter every morning")
+        lines.append(f"(c) {site} 2013. All rights reserved.")
+        pages.append({"id": f"{site}/{n}", "source": site, "text": "\n\n".join(lines)})
+    return pages
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file of an output folder, the run report without what names this run's paths."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.name == "cleancorpus-report.json":
+                report = json.loads(data)
+                for key in ("output", "model"):
+                    report.pop(key)
+                data = json.dumps(report, sort_keys=True).encode()
+            found[path.relative_to(folder).as_posix()] = data
+    return found
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "corpus.jsonl", [p for site in SITES for p in site_pages(site, 12)])
+
+
+@pytest.mark.parametrize("options", [["--jobs", "1"], ["--jobs", "2"], ["--jobs", "2", "--apply-discovered"]])
+def test_fit_then_normalize_with_the_model_writes_what_normalize_writes(corpus: Path, tmp_path: Path,
+                                                                        options: list[str]) -> None:
+    fitted = run_cli("fit", corpus, "-o", tmp_path / "model", "--isolated", *options)
+    assert fitted.returncode == 0, fitted.stderr
+    alone = run_cli("normalize", corpus, "-o", tmp_path / "alone", "-q", "--isolated", *options)
+    assert alone.returncode == 0, alone.stderr
+    applied = run_cli("normalize", corpus, "-o", tmp_path / "applied", "-q", "--isolated", "--model",
+                      tmp_path / "model", *options)
+    assert applied.returncode == 0, applied.stderr
+    assert folder_bytes(tmp_path / "applied") == folder_bytes(tmp_path / "alone")
+    report = json.loads((tmp_path / "applied" / "cleancorpus-report.json").read_text())
+    assert report["model"] == str(tmp_path / "model")
+    assert report["totals"]["lines_removed_by_rule"]["recurring"] >= 2 * 36  # not vacuous: footers and follows
+    model = load_model(tmp_path / "model")
+    assert set(model.recurrence) == set(SITES) and model.documents == 36
+    if "--apply-discovered" in options:
+        assert model.names and any({"Kaljulaid", "Kaljulayd"} <= {g["canonical"], *g["variants"]}
+                                   for g in model.names)
+        assert report["totals"]["words_changed"] > 0
+    else:
+        assert model.names is None
+
+
+def test_a_small_day_is_cleaned_with_what_the_earlier_days_taught(tmp_path: Path) -> None:
+    """Three pages of a day: the newsletter line is on one of them, so the day alone cannot
+    learn it recurs; the model of the twelve pages before knows it does."""
+    site = SITES[0]
+    write_jsonl(tmp_path / "day1.jsonl", site_pages(site, 12))
+    day2 = write_jsonl(tmp_path / "day2.jsonl", site_pages(site, 3, first=100))
+    assert run_cli("fit", tmp_path / "day1.jsonl", "-o", tmp_path / "model", "-q", "--isolated").returncode == 0
+    assert run_cli("normalize", day2, "-o", tmp_path / "alone.jsonl", "-q", "--isolated").returncode == 0
+    assert run_cli("normalize", day2, "-o", tmp_path / "with-model.jsonl", "-q", "--isolated", "--model",
+                   tmp_path / "model").returncode == 0
+    newsletter = f"Get the {site} newsletter every morning"
+
+    def texts(name: str) -> str:
+        return "".join(json.loads(line)["text"] for line in (tmp_path / name).read_text().splitlines())
+
+    assert newsletter in texts("alone.jsonl")
+    assert newsletter not in texts("with-model.jsonl")
+    assert prose(hash((site, 100)) % 10_000, 3) in texts("with-model.jsonl")  # the article stays
+    records = [json.loads(line) for line in (tmp_path / "with-model.jsonl.cleancorpus-records.jsonl")
+               .read_text().splitlines()]
+    removed = [line for r in records for line in r["removed_lines"] if line["text"] == newsletter]
+    assert removed and removed[0]["rule"] == f"recurring:{site}" and "of 12 documents" in removed[0]["detail"]
+
+
+def test_the_python_api_saves_and_loads_a_model(tmp_path: Path) -> None:
+    docs = [Document(p["id"], p["text"], source=p["source"]) for site in SITES for p in site_pages(site, 10)]
+    fitted = Pipeline().fit(docs)
+    fitted.save(tmp_path / "model")
+    loaded = Pipeline.load(tmp_path / "model")
+    assert [s.rounds for s in loaded.stages if s.name in ("cruft", "names")] == [0, 0]  # nothing to learn
+    expected = [(d.text, d.records) for d in Pipeline().run(docs)]
+    got = [(d.text, d.records) for d in loaded.run(docs)]
+    assert got == expected
+    assert any(isinstance(r, LineRemoval) and r.rule.startswith("recurring:") for _, records in got for r in records)
+
+
+def test_refitting_replaces_a_model_and_nothing_else_is_overwritten(corpus: Path, tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    assert run_cli("fit", corpus, "-o", model, "-q", "--isolated").returncode == 0
+    first = (model / "model.json").read_text()
+    assert run_cli("fit", corpus, "-o", model, "-q", "--isolated").returncode == 0
+    assert json.loads((model / "model.json").read_text())["created"] >= json.loads(first)["created"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "model"]  # no temporary folder left
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "mine.txt").write_text("keep me")
+    refused = run_cli("fit", corpus, "-o", other, "-q", "--isolated")
+    assert refused.returncode == 2 and "not a cleancorpus model; not overwritten" in refused.stderr
+    assert (other / "mine.txt").read_text() == "keep me" and len(list(other.iterdir())) == 1
+
+
+def _damage(model: Path, how: str) -> Path:
+    if how == "missing":
+        return model.parent / "no-such-model"
+    if how == "not a model":
+        (model / "model.json").write_text(json.dumps({"format": "something-else"}))
+    elif how == "corrupt":
+        data = bytearray((model / "cruft.json").read_bytes())
+        data[len(data) // 2] ^= 0x01
+        (model / "cruft.json").write_bytes(bytes(data))
+    elif how == "truncated":
+        data = (model / "cruft.json").read_bytes()
+        (model / "cruft.json").write_bytes(data[: len(data) // 3])
+    elif how == "newer":
+        manifest = json.loads((model / "model.json").read_text())
+        manifest["format_version"] = 99
+        (model / "model.json").write_text(json.dumps(manifest))
+    elif how == "file missing":
+        (model / "cruft.json").unlink()
+    return model
+
+
+@pytest.mark.parametrize("how, message", [
+    ("missing", "no such model"), ("not a model", "not a cleancorpus model"),
+    ("corrupt", "damaged or truncated"), ("truncated", "damaged or truncated"),
+    ("newer", "written by a newer cleancorpus"), ("file missing", "cruft.json: missing from the model"),
+])
+def test_a_bad_model_stops_the_run_with_one_line_and_stays_as_it_was(corpus: Path, tmp_path: Path, how: str,
+                                                                     message: str) -> None:
+    model = tmp_path / "model"
+    assert run_cli("fit", corpus, "-o", model, "-q", "--isolated").returncode == 0
+    model = _damage(model, how)
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in model.glob("*")} if model.exists() else {}
+    result = run_cli("normalize", corpus, "-o", tmp_path / "out", "-q", "--isolated", "--model", model)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()  # refused before anything was read or written
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in model.glob("*")} if model.exists() else {}
+    assert after == before
+    shown = run_cli("model", "show", model)
+    assert shown.returncode == 2 and message in shown.stderr
+
+
+def test_a_model_made_with_other_settings_is_refused(corpus: Path, tmp_path: Path) -> None:
+    assert run_cli("fit", corpus, "-o", tmp_path / "model", "-q", "--isolated").returncode == 0
+    config = tmp_path / "cleancorpus.toml"
+    config.write_text("[cruft]\nmin_docs = 3\n")
+    result = run_cli("normalize", corpus, "-o", tmp_path / "out", "-q", "--config", config, "--model",
+                     tmp_path / "model")
+    assert result.returncode == 2, result.stderr
+    assert "made with other settings" in result.stderr and "min_docs (2 in the model, 3 here)" in result.stderr
+    without_names = run_cli("normalize", corpus, "-o", tmp_path / "out", "-q", "--isolated", "--apply-discovered",
+                            "--model", tmp_path / "model")
+    assert without_names.returncode == 2 and "apply_discovered" in without_names.stderr
+    with pytest.raises(ModelError, match="other settings"):
+        from cleancorpus.config import Settings
+        from cleancorpus.cruft import CruftSettings
+
+        Pipeline.load(tmp_path / "model", Settings(cruft=CruftSettings(repeats=False)))
+
+
+def test_model_show_says_what_the_model_holds(corpus: Path, tmp_path: Path) -> None:
+    assert run_cli("fit", corpus, "-o", tmp_path / "model", "-q", "--isolated", "--apply-discovered").returncode == 0
+    shown = run_cli("model", "show", tmp_path / "model")
+    assert shown.returncode == 0, shown.stderr
+    assert "fitted on 36 documents" in shown.stdout and "3 sources" in shown.stdout
+    row = next(line for line in shown.stdout.splitlines() if SITES[0] in line)
+    documents, counted, recurring, _ = (int(x.replace(",", "")) for x in row.split()[1:5])
+    assert documents == 12 and recurring >= 3 and counted >= recurring
+    assert "Kaljula" in shown.stdout and "groups discovered" in shown.stdout
+    assert run_cli("model").returncode == 2
