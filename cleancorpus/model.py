@@ -98,12 +98,14 @@ def settings_differences(made_with: dict, given: dict, prefix: str = "") -> list
 
 # ---------------------------------------------------------------- from and into stages
 
-def model_of(stages: Sequence[Any], settings: Any, documents: int) -> Model:
+def model_of(stages: Sequence[Any], settings: Any) -> Model:
     """The model of fitted ``stages`` (the pipeline's, after its learning passes)."""
-    model = Model(settings=learning_settings(settings), documents=documents)
+    model = Model(settings=learning_settings(settings))
     for stage in stages:
         if stage.name == "cruft" and stage.settings.recurrence:
             recurrence = stage.recurrence
+            # (every document is counted, or skipped as a copy of a story its source had)
+            model.documents = sum(recurrence.doc_counts.values()) + recurrence.repeated_stories
             model.recurrence = {source: (recurrence.doc_counts.get(source, 0), dict(counts))
                                 for source, counts in recurrence.line_counts.items()}
             for source, total in recurrence.doc_counts.items():  # (a source with no short line at all)

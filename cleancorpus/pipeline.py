@@ -117,11 +117,7 @@ class Pipeline:
         Written atomically; an earlier model at ``path`` is replaced, nothing else is."""
         from .model import model_of, save_model
 
-        documents = 0
-        cruft = next((s for s in self.stages if s.name == "cruft"), None)
-        if cruft is not None:
-            documents = sum(cruft.recurrence.doc_counts.values()) + cruft.recurrence.repeated_stories
-        return save_model(model_of(self.stages, self.settings, documents), path)
+        return save_model(model_of(self.stages, self.settings), path)
 
     @classmethod
     def load(cls, path: str | Path, settings: Settings | None = None, stages: Sequence[str] = STAGES) -> "Pipeline":

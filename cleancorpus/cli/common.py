@@ -293,6 +293,25 @@ def engine_of(args: argparse.Namespace) -> Iterator[dict]:
         yield {"executor": DaskExecutor(client), "workdir": Path.cwd() if engine["scheduler"] else None, **given}
 
 
+def learn_from_inputs(args: argparse.Namespace, settings: Settings, stages: list) -> list:
+    """Run the learning passes of ``stages`` over the command's inputs (read by the engine's
+    workers, on the engine its options name, with progress unless ``--quiet``), for commands
+    that want what was learned, not the documents (``names``, ``fit``). Returns the problems
+    met reading (printed by the caller)."""
+    from ..engines.local import CorpusInput, fit_stages
+    from ..progress import Progress
+
+    problems: list = []
+    progress = Progress(enabled=not args.quiet)
+    try:
+        with engine_of(args) as engine:
+            fit_stages(CorpusInput(list(args.inputs), settings.read, problems, progress), stages, progress=progress,
+                       jobs=settings.processes, **engine)
+    finally:
+        progress.close()
+    return problems
+
+
 def printable(value: str) -> str:
     """``value`` with control characters escaped (file names cannot forge output lines)."""
     from ..check.formats import printable as escaped

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import (EXIT_FINDINGS, EXIT_OK, add_common_options, add_engine_options, engine_of, print_problems,
-                     settings_from_args)
+from .common import (EXIT_FINDINGS, EXIT_OK, add_common_options, add_engine_options, learn_from_inputs,
+                     print_problems, settings_from_args)
 
 
 def add_parser(subparsers) -> None:
@@ -25,32 +25,19 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engines.local import CorpusInput, fit_stages
     from ..io.readers import check_inputs
     from ..model import model_of, save_model
     from ..pipeline import build_stages
-    from ..progress import Progress
 
     settings = settings_from_args(args)
     check_inputs(list(args.inputs))
     stages = build_stages(settings, dedup=False)
-    problems: list = []
-    progress = Progress(enabled=not args.quiet)
-    try:
-        with engine_of(args) as engine:
-            fit_stages(CorpusInput(list(args.inputs), settings.read, problems, progress), stages, progress=progress,
-                       jobs=settings.processes, **engine)
-    finally:
-        progress.close()
+    problems = learn_from_inputs(args, settings, stages)
     print_problems(problems)
-    cruft = next((stage for stage in stages if stage.name == "cruft"), None)
-    documents = 0
-    if cruft is not None:
-        documents = sum(cruft.recurrence.doc_counts.values()) + cruft.recurrence.repeated_stories
-    model = model_of(stages, settings, documents)
+    model = model_of(stages, settings)
     path = save_model(model, args.output)
     if not args.quiet:
         sources = len(model.recurrence or {})
         names = f", {len(model.names)} name groups" if model.names is not None else ""
-        print(f"wrote model {path}: {documents:,} documents, {sources:,} sources{names}", file=sys.stderr)
+        print(f"wrote model {path}: {model.documents:,} documents, {sources:,} sources{names}", file=sys.stderr)
     return EXIT_FINDINGS if any(p.fatal for p in problems) else EXIT_OK

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import (EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add_engine_options, engine_of,
-                     print_problems, settings_from_args)
+from .common import (EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add_engine_options,
+                     learn_from_inputs, print_problems, settings_from_args)
 
 
 def add_parser(subparsers) -> None:
@@ -25,25 +25,16 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Discovery as ``normalize`` runs it: the name stage learning, on either engine, in
     workers that read their own partitions; its finished state lists every variant."""
-    from ..engines.local import CorpusInput, fit_stages
     from ..io import atomic_write_bytes
     from ..names import variants_to_toml
     from ..pipeline import build_stages
-    from ..progress import Progress
 
     settings = settings_from_args(args)
     if args.write_table:  # a table that does not load is an error before any work
         accept_into_table(Path(args.write_table), [], quiet=True)
-    problems: list = []
     stages = build_stages(settings, dedup=False, discover_names=True)
     normalizer = next(stage for stage in stages if stage.name == "names")
-    progress = Progress(enabled=not args.quiet)
-    try:
-        with engine_of(args) as engine:
-            fit_stages(CorpusInput(list(args.inputs), settings.read, problems, progress), stages, progress=progress,
-                       jobs=settings.processes, **engine)
-    finally:
-        progress.close()
+    problems = learn_from_inputs(args, settings, stages)
     found = normalizer.candidates  # type: ignore[attr-defined]
     print_problems(problems)
     if args.write_table:
