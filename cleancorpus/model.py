@@ -139,11 +139,12 @@ def use_model(model: Model, stages: Sequence[Any], settings: Any, where: str = "
                     recurrence.line_counts[source] = Counter(counts)
             recurrence.repeated_stories = model.repeated_stories
             stage.use_learned(recurrence)
-        elif stage.name == "names" and stage.discover:
+        elif stage.name == "names" and stage.discover and model.names is not None:
+            # (a model fitted without discovery has none to give: a stage that discovers only to
+            # report, check's CC202, then discovers from its input; one that applies them was
+            # refused above, its apply_discovered setting differing from the model's)
             from .names.discovery import variant_from_dict
 
-            if model.names is None:
-                raise ModelError(f"{where} holds no discovered names (fitted without name discovery)")
             stage.use_learned([variant_from_dict(v) for v in model.names])
 
 

@@ -209,3 +209,33 @@ def test_model_show_says_what_the_model_holds(corpus: Path, tmp_path: Path) -> N
     assert documents == 12 and recurring >= 3 and counted >= recurring
     assert "Kaljula" in shown.stdout and "groups discovered" in shown.stdout
     assert run_cli("model").returncode == 2
+
+
+def test_check_dedup_and_explain_take_the_model_too(tmp_path: Path) -> None:
+    """A three-page day: with the model of the days before, ``explain`` marks the newsletter
+    line as recurring, ``check`` reports it (CC101), ``dedup`` runs; a bad model stops each."""
+    site = SITES[0]
+    write_jsonl(tmp_path / "day1.jsonl", site_pages(site, 12))
+    day2 = write_jsonl(tmp_path / "day2.jsonl", site_pages(site, 3, first=100))
+    model = tmp_path / "model"
+    assert run_cli("fit", tmp_path / "day1.jsonl", "-o", model, "-q", "--isolated").returncode == 0
+    newsletter = f"Get the {site} newsletter every morning"
+    page = f"{site}/102"  # (102 % 3 == 0: the page with the newsletter line)
+    alone = run_cli("explain", day2, page, "--isolated")
+    with_model = run_cli("explain", day2, page, "--isolated", "--model", model)
+    assert alone.returncode == 0 and with_model.returncode == 0, with_model.stderr
+    shown = {name: next(line for line in r.stdout.splitlines() if newsletter in line)
+             for name, r in (("alone", alone), ("model", with_model))}
+    assert shown["alone"].startswith(" ")  # kept
+    assert shown["model"].startswith("-") and f"[recurring:{site}: in 4 of 12 documents]" in shown["model"]
+    checked = {name: run_cli("check", day2, "--isolated", "--no-cache", "--format", "json", *extra)
+               for name, extra in (("alone", []), ("model", ["--model", model]))}
+    texts = {name: [f.get("text", "") + f.get("message", "") for f in json.loads(r.stdout)["findings"]]
+             for name, r in checked.items()}
+    assert not any(newsletter in t for t in texts["alone"])
+    assert any(newsletter in t for t in texts["model"]), checked["model"].stdout[:2000]
+    deduped = run_cli("dedup", day2, "--isolated", "--json", "--model", model)
+    assert deduped.returncode == 0, deduped.stderr
+    for command in (["explain", day2, page], ["check", day2, "--no-cache"], ["dedup", day2]):
+        refused = run_cli(*command, "--isolated", "--model", tmp_path / "nowhere")
+        assert refused.returncode == 2 and "no such model" in refused.stderr, (command, refused.stderr)

@@ -94,7 +94,7 @@ def conclude(findings: list[Finding], problems: list[ReadProblem], notes: list[s
 def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settings | None = None, *,
                  cache_dir: str | Path | None = None, fix: bool = False, baseline: dict | None = None,
                  diff: bool = False, progress: ProgressCallback | None = None,
-                 unsafe_fixes: bool = False, **engine: Any) -> CheckResult:
+                 unsafe_fixes: bool = False, model: str | Path | None = None, **engine: Any) -> CheckResult:
     """Check a corpus (one input, or several checked as one corpus, as ``normalize`` reads
     them); with ``fix``, also write the reported fixes back over the input files.
 
@@ -107,7 +107,8 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
     :func:`~cleancorpus.engines.local.run_stages`; default ``settings.jobs`` processes here).
     Every document is read, cleaned and checked in the engine's workers
     (:class:`~.stage.CheckStage`); this process merges what they learned and found, writes
-    the cache and the fixes.
+    the cache and the fixes. ``model``: a model folder (``cleancorpus fit``) whose recurrence
+    and discovered names the cleaning uses instead of learning them from the input.
     """
     if progress is None:
         progress = lambda stage, count, total: None  # noqa: E731
@@ -136,7 +137,13 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
     fingerprint = _fingerprint(settings)
     memo = CacheMemo(cache_dir, fingerprint) if cache_dir is not None and cache.path is not None else None
     problems: list[ReadProblem] = []
-    stage = CheckStage(settings, codes, base, fingerprint=fingerprint, memo=memo, keep_fixable=fix or diff)
+    learned = None
+    if model is not None:  # (a model that cannot be used stops the check before any work)
+        from ..model import load_model
+
+        learned = load_model(model)
+    stage = CheckStage(settings, codes, base, fingerprint=fingerprint, memo=memo, keep_fixable=fix or diff,
+                       model=learned, model_path=str(model))
     corpus = CorpusInput(inputs, settings.read, problems, progress, hashes=True, extraction_cache=memo)
     fit_stages(corpus, [stage], jobs=settings.processes, progress=progress, **engine)
     remover, normalizer, repairer = stage.remover, stage.normalizer, stage.repairer

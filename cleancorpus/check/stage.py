@@ -95,7 +95,7 @@ class CheckStage(StageBase):
     name = "check"
 
     def __init__(self, settings: Settings, codes: set[str], base: str = "", *, fingerprint: str = "",
-                 memo: Any = None, keep_fixable: bool = False) -> None:
+                 memo: Any = None, keep_fixable: bool = False, model: Any = None, model_path: str = "") -> None:
         self.check = settings.check
         self.base = base
         self.fingerprint = fingerprint
@@ -113,6 +113,10 @@ class CheckStage(StageBase):
         self.repairer = TextRepairer(settings.repair)
         self.remover, self.normalizer = build_stages(settings, dedup=False, repair=False,
                                                      discover_names=self.discovering)
+        if model is not None:  # (a saved model: the stages learn nothing, so the plan below has no rounds for them)
+            from ..model import use_model
+
+            use_model(model, [self.remover, self.normalizer], settings, where=model_path)
         self.remover.scan_memo = CachedScans(memo, self.repairer) if memo is not None else None
         self.recurrence = settings.cruft.recurrence
         #: a fingerprint of the names discovered (part of a cache key: new variants, new findings)

@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from .common import (EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add_engine_options, engine_of,
-                     number, settings_from_args)
+from .common import (EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add_engine_options,
+                     add_model_option, engine_of, number, settings_from_args)
 
 
 #: Where the check cache lives unless --cache-dir says otherwise.
@@ -41,6 +41,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--language", help="CC404 when a document is not in this language (en, fr, de, ru, hy...)")
     parser.add_argument("--max-cruft-share", type=number(float, 0, 1),
                         help="cruft findings fail only when more than this share of documents has them (default 0)")
+    add_model_option(parser)
     add_engine_options(parser)
     parser.add_argument("--fix", action="store_true", help="write the cleaned text back over the input files "
                         "(safe fixes: see 'cleancorpus rule CODE')")
@@ -78,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with engine_of(args) as engine:
             result = check_corpus(args.inputs, settings, cache_dir=cache_dir, fix=args.fix, baseline=baseline,
-                                  unsafe_fixes=args.unsafe_fixes, diff=args.diff, progress=progress, **engine)
+                                  unsafe_fixes=args.unsafe_fixes, diff=args.diff, progress=progress,
+                                  model=args.model, **engine)
     finally:
         progress.close()
     for note in result.notes:

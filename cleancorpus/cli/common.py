@@ -293,6 +293,24 @@ def engine_of(args: argparse.Namespace) -> Iterator[dict]:
         yield {"executor": DaskExecutor(client), "workdir": Path.cwd() if engine["scheduler"] else None, **given}
 
 
+MODEL_HELP = ("clean with a model folder from 'cleancorpus fit': recurring lines and discovered names come "
+              "from it, nothing is learned from INPUT (near-duplicates are still found within INPUT)")
+
+
+def add_model_option(parser: argparse.ArgumentParser) -> None:
+    """``--model MODEL`` (see :mod:`cleancorpus.model`)."""
+    parser.add_argument("--model", metavar="MODEL", help=MODEL_HELP)
+
+
+def use_model_of(args: argparse.Namespace, stages: list, settings: Settings) -> None:
+    """Give ``stages`` what the ``--model`` of ``args`` learned (nothing without one); a model
+    that cannot be used stops the command before any work (:class:`~cleancorpus.model.ModelError`)."""
+    if getattr(args, "model", None):
+        from ..model import load_model, use_model
+
+        use_model(load_model(args.model), stages, settings, where=args.model)
+
+
 def learn_from_inputs(args: argparse.Namespace, settings: Settings, stages: list) -> list:
     """Run the learning passes of ``stages`` over the command's inputs (read by the engine's
     workers, on the engine its options name, with progress unless ``--quiet``), for commands

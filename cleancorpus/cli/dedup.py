@@ -16,7 +16,8 @@ from ..dedup.index import DuplicateIndex, IndexError_
 from ..dedup.shingles import fold_words
 from ..document import Document
 from ..pipeline import Pipeline
-from .common import add_common_options, add_engine_options, engine_of, print_problems, settings_from_args
+from .common import (add_common_options, add_engine_options, add_model_option, engine_of, print_problems,
+                     settings_from_args, use_model_of)
 
 
 def add_parser(subparsers) -> None:
@@ -25,6 +26,7 @@ def add_parser(subparsers) -> None:
     add_common_options(parser, several=True)
     parser.add_argument("--json", action="store_true", help="print the clusters as JSON")
     parser.add_argument("--explain", nargs=2, metavar=("A", "B"), help="why two documents are (not) duplicates")
+    add_model_option(parser)
     add_engine_options(parser)
     parser.add_argument("--index", metavar="FILE", help="an on-disk index: check INPUT against it, then add INPUT")
     parser.add_argument("--fail-on-duplicates", action="store_true",
@@ -52,9 +54,10 @@ def _prepared(args: argparse.Namespace, settings: Settings, problems: list, prog
     :func:`~.common.engine_of` gives, Dask's executor or none for this machine's ``--jobs``)."""
     from ..engines.local import CorpusInput
 
-    return Pipeline(settings, stages=("repair", "cruft", "names")).run(
-        CorpusInput(list(args.inputs), settings.read, problems), progress=progress,
-        last_pass="cleaning and sketching", **(engine or {}))
+    pipeline = Pipeline(settings, stages=("repair", "cruft", "names"))
+    use_model_of(args, pipeline.stages, settings)
+    return pipeline.run(CorpusInput(list(args.inputs), settings.read, problems), progress=progress,
+                        last_pass="cleaning and sketching", **(engine or {}))
 
 
 def _explain(docs: list[Document], settings: Settings, a: str, b: str) -> int:
@@ -102,6 +105,7 @@ def clusters_of(args: argparse.Namespace, settings: Settings, problems: list, pr
     from ..engines.local import CorpusInput, fit_stages
 
     pipeline = Pipeline(settings)
+    use_model_of(args, pipeline.stages, settings)
     fit_stages(CorpusInput(list(args.inputs), settings.read, problems), pipeline.stages,
                jobs=settings.processes, progress=progress, **(engine or {}))
     return pipeline.detector.result

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import (EXIT_OK, EXIT_USAGE, add_common_options, add_engine_options, engine_of, print_problems,
-                     settings_from_args)
+from .common import (EXIT_OK, EXIT_USAGE, add_common_options, add_engine_options, add_model_option, engine_of,
+                     print_problems, settings_from_args, use_model_of)
 from ..document import Document
 from ..stages import StageBase
 
@@ -19,6 +19,7 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("explain", help="show documents with their removed lines and changed words marked")
     add_common_options(parser, dedup=False)
     parser.add_argument("documents", nargs="+", metavar="DOC_ID", help="document ids (paths relative to INPUT)")
+    add_model_option(parser)
     add_engine_options(parser)
     parser.set_defaults(func=run)
 
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     problems: list = []
     wanted = set(args.documents)
     stages = [KeepOriginals(wanted), *build_stages(settings, dedup=False)]
+    use_model_of(args, stages, settings)
     with engine_of(args) as engine:
         cleaned = [doc for doc in run_stages(CorpusInput([args.input], settings.read, problems), stages,
                                              jobs=settings.processes, **engine)

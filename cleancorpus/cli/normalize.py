@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import (EPILOG, EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add_engine_options, dask_options,
-                     html_target, number, print_problems, printable, settings_from_args)
+from .common import (EPILOG, EXIT_FINDINGS, EXIT_OK, UsageError, add_common_options, add_engine_options,
+                     add_model_option, dask_options, html_target, number, print_problems, printable,
+                     settings_from_args)
 
 
 def add_parser(subparsers) -> None:
@@ -28,9 +29,7 @@ def add_parser(subparsers) -> None:
                         "output folder that this run did not (listed otherwise; others are never touched)")
     parser.add_argument("--shard-size", type=number(int, 1), metavar="N", help="reshard records into part-00000... "
                         "of N records each (format and compression of the first shard)")
-    parser.add_argument("--model", metavar="MODEL", help="clean with a model folder from 'cleancorpus fit': "
-                        "recurring lines and discovered names come from it, nothing is learned from INPUT "
-                        "(near-duplicates are still found within INPUT)")
+    add_model_option(parser)
     add_engine_options(parser)
     parser.add_argument("--html-report", metavar="FILE", help="also write the run as one self-contained HTML "
                         "page (what 'cleancorpus report' makes of the run's report)")
