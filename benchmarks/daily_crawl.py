@@ -16,6 +16,7 @@ means, 4-word shingles, as ``cruft_quality.py``):
   what a run that sees the whole crawl learns).
 
     python benchmarks/daily_crawl.py --days 3
+    python benchmarks/daily_crawl.py --days 3 --min-pages 9   # sites with 3+ pages a day
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import argparse
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -57,9 +58,13 @@ def clean(docs: list[Document]) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--min-pages", type=int, default=1, help="only sites with at least this many pages")
     args = parser.parse_args()
     pages = _data.load_dragnet()
+    per_site = Counter(p["site"] for p in pages)
     texts = _data.extracted("dragnet-train", pages, "trafilatura-nocomments")
+    kept = [i for i, p in enumerate(pages) if per_site[p["site"]] >= args.min_pages]
+    pages, texts = [pages[i] for i in kept], [texts[i] for i in kept]
     day = days_of(pages, args.days)
     docs = [Document(p["key"], t, source=p["site"]) for p, t in zip(pages, texts)]
     gold = {p["key"]: p["gold"] for p in pages}
@@ -85,7 +90,8 @@ def main() -> None:
     raw = {d.id: d.text for d in docs}
     sites_later = {d.source for d in later}
     print(f"cleancorpus {cleancorpus.__version__}, {time.strftime('%Y-%m-%d')}; dragnet-train, trafilatura "
-          f"(comments off); {len(pages)} pages of {len({p['site'] for p in pages})} sites in {args.days} days: "
+          f"(comments off); {len(pages)} pages of {len({p['site'] for p in pages})} sites with {args.min_pages}+ pages, "
+          f"in {args.days} days: "
           f"{len(keys)} pages of {len(sites_later)} sites on days 2-{args.days} are scored")
     print("| pages of days 2 and later cleaned | precision | recall | F1 |")
     print("|---|---:|---:|---:|")

@@ -96,7 +96,8 @@ def test_a_small_day_is_cleaned_with_what_the_earlier_days_taught(tmp_path: Path
     assert run_cli("fit", tmp_path / "day1.jsonl", "-o", tmp_path / "model", "-q", "--isolated").returncode == 0
     assert run_cli("normalize", day2, "-o", tmp_path / "alone.jsonl", "-q", "--isolated").returncode == 0
     assert run_cli("normalize", day2, "-o", tmp_path / "with-model.jsonl", "-q", "--isolated", "--model",
-                   tmp_path / "model").returncode == 0
+                   tmp_path / "model", "--html-report", tmp_path / "page.html").returncode == 0
+    assert f"cleaned with the model <code>{tmp_path / 'model'}</code>" in (tmp_path / "page.html").read_text()
     newsletter = f"Get the {site} newsletter every morning"
 
     def texts(name: str) -> str:

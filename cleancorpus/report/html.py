@@ -138,7 +138,7 @@ def report_shape_problem(report: dict) -> str | None:
     def number(value) -> bool:
         return isinstance(value, _NUMBER) and not isinstance(value, bool)
 
-    for key in ("input", "output", "cleancorpus", "records"):
+    for key in ("input", "output", "cleancorpus", "records", "model"):
         if not isinstance(report.get(key), _TEXT_OR_NONE):
             return _wrong(f"'{key}'", report.get(key), "text")
     totals = report.get("totals")
@@ -282,7 +282,9 @@ def _totals_section(report: dict[str, Any], totals: RecordTotals) -> str:
     problem_rows = "".join(f"<li><code>{_e(p.get('path'))}</code>: {_e(p.get('message'))}</li>" for p in problems[:50])
     more = f"<p class=note>{len(problems) - 50:,} more problems are in the JSON report.</p>" if len(problems) > 50 else ""
     return (f'<section id="totals"><h2>Totals</h2><p>Input <code>{_e(report.get("input"))}</code>, output '
-            f'<code>{_e(report.get("output"))}</code>, cleancorpus {_e(report.get("cleancorpus"))}.</p>'
+            f'<code>{_e(report.get("output"))}</code>, cleancorpus {_e(report.get("cleancorpus"))}'
+            + (f'; cleaned with the model <code>{_e(report["model"])}</code> (recurring lines and discovered '
+               f'names came from it, not from this input)' if report.get("model") else "") + '.</p>'
             f'<div class=cols><table class=totals>{body}</table>'
             f'<table><thead><tr><th>rule</th><th>lines removed</th></tr></thead><tbody>{rules}</tbody></table></div>'
             + (f"<h3>Problems</h3><ul>{problem_rows}</ul>{more}" if problems else "")
