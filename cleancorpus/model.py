@@ -16,7 +16,8 @@ What a model holds (version 1):
 - ``cruft.json``: recurrence, per source: the documents counted and *every* counted short
   line and learned sentence with its count (8-byte digests in hex, as the stage keeps
   them: memory and size are bounded by a source's distinct short lines, not its size);
-  counts, not only what passed the thresholds, so that models can later be added up;
+  counts, not only what passed the thresholds, so that models can later be added up; and
+  (``cleancorpus fit``) the texts the recurring lines were removed as, with their counts;
 - ``names.json``: when name discovery was on, the groups it found, with their evidence.
 
 Data formats only (JSON; never pickle), written to a temporary folder beside the target
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from .stages import StageBase
 from .version import __version__
 
 FORMAT = "cleancorpus-model"
@@ -65,6 +67,9 @@ class Model:
     #: the name groups discovery found (:func:`~cleancorpus.names.discovery.variant_to_dict`);
     #: ``None`` when discovery was off
     names: list[dict] | None = None
+    #: source -> the texts its recurring lines were removed as, with the documents each was
+    #: removed from, most first (at most :data:`EXAMPLES` a source): what ``model show`` lists
+    examples: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     #: documents the model was fitted on
     documents: int = 0
     version: str = __version__
@@ -75,6 +80,54 @@ class Model:
         total, counts = (self.recurrence or {}).get(source, (0, {}))
         bar = max(min_docs, min_share * total)
         return sum(1 for digest, count in counts.items() if digest[0] != 0xFF and count >= bar)
+
+
+#: texts of recurring lines a model keeps per source (for ``model show``; cleaning needs none)
+EXAMPLES = 100
+
+
+class RecurringTexts(StageBase):
+    """A learning stage of ``fit`` only: after recurrence is learned, one more pass in which
+    the cruft stage is applied (by the engine, as to any stage after it) and the texts its
+    recurring lines were removed as are counted per source, so a model can show its lines and
+    not only their digests. Counts add up: merging is exact in any order."""
+
+    name = "recurring texts"
+    light = True
+
+    @property
+    def rounds(self) -> int:
+        return 1
+
+    def __init__(self) -> None:
+        self.examples: dict[str, list[tuple[str, int]]] = {}
+
+    def partial(self, part: int, documents: Any, round: int = 0, carry: Any = None) -> dict[str, Counter]:
+        from .document import LineRemoval
+
+        found: dict[str, Counter] = {}
+        for doc in documents:
+            for record in doc.records_of(LineRemoval):
+                if record.rule.startswith("recurring:"):
+                    found.setdefault(record.rule[len("recurring:"):], Counter())[record.text] += 1
+        return found
+
+    def merge(self, states: Sequence[dict], round: int = 0) -> dict[str, Counter]:
+        merged: dict[str, Counter] = {}
+        for state in states:
+            for source, counts in state.items():
+                merged.setdefault(source, Counter()).update(counts)
+        return merged
+
+    def finish(self, state: dict, round: int = 0) -> None:
+        self.examples = {source: sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:EXAMPLES]
+                         for source, counts in sorted(state.items())}
+
+    def apply(self, doc: Any) -> Any:
+        return doc
+
+    def label(self, round: int = 0) -> str:
+        return "keeping the recurring lines' texts"
 
 
 def learning_settings(settings: Any) -> dict:
@@ -115,6 +168,8 @@ def model_of(stages: Sequence[Any], settings: Any) -> Model:
             from .names.discovery import variant_to_dict
 
             model.names = [variant_to_dict(v) for v in getattr(stage, "candidates", [])]
+        elif stage.name == RecurringTexts.name:
+            model.examples = dict(stage.examples)
     return model
 
 
@@ -166,7 +221,8 @@ def save_model(model: Model, path: str | Path) -> Path:
     if model.recurrence is not None:
         files["cruft.json"] = _json_bytes({
             "repeated_stories": model.repeated_stories,
-            "sources": {source: {"documents": total, "lines": {d.hex(): n for d, n in sorted(counts.items())}}
+            "sources": {source: {"documents": total, "lines": {d.hex(): n for d, n in sorted(counts.items())},
+                                 "examples": [[text, n] for text, n in model.examples.get(source, [])]}
                         for source, (total, counts) in sorted(model.recurrence.items())}})
     if model.names is not None:
         files["names.json"] = _json_bytes({"groups": model.names})
@@ -239,6 +295,8 @@ def load_model(path: str | Path) -> Model:
             model.recurrence = {source: (int(entry["documents"]),
                                          {bytes.fromhex(d): int(n) for d, n in entry["lines"].items()})
                                 for source, entry in data["sources"].items()}
+            model.examples = {source: [(str(text), int(n)) for text, n in entry.get("examples", [])]
+                              for source, entry in data["sources"].items() if entry.get("examples")}
         if "names.json" in files:
             model.names = list(_read_json(folder / "names.json", files["names.json"])["groups"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -268,6 +326,13 @@ def describe(model: Model, path: str | Path) -> str:
                          f"{model.recurring_lines(source, min_docs, min_share):>10,} {sentences:>10,}")
         if len(ranked) > 20:
             lines.append(f"    ... and {len(ranked) - 20:,} more sources")
+        if model.examples:
+            lines.append("  recurring lines removed, by source (documents), most first:")
+            for source, _ in ranked[:20]:
+                shown = model.examples.get(source, [])[:5]
+                if shown:
+                    lines.append(f"    {source}")
+                    lines += [f"      {n:>6,}  {text[:100]}" for text, n in shown]
     if model.names is None:
         lines.append("  names: discovery was off")
     else:

@@ -209,6 +209,10 @@ def test_model_show_says_what_the_model_holds(corpus: Path, tmp_path: Path) -> N
     documents, counted, recurring, _ = (int(x.replace(",", "")) for x in row.split()[1:5])
     assert documents == 12 and recurring >= 3 and counted >= recurring
     assert "Kaljula" in shown.stdout and "groups discovered" in shown.stdout
+    # the texts the recurring lines were removed as, with the documents they were removed from
+    assert f"    12  Follow {SITES[0]} on Twitter" in shown.stdout
+    assert f"     4  Get the {SITES[0]} newsletter every morning" in shown.stdout
+    assert load_model(tmp_path / "model").examples[SITES[0]][0] == (f"(c) {SITES[0]} 2013. All rights reserved.", 12)
     assert run_cli("model").returncode == 2
 
 
@@ -240,3 +244,13 @@ def test_check_dedup_and_explain_take_the_model_too(tmp_path: Path) -> None:
     for command in (["explain", day2, page], ["check", day2, "--no-cache"], ["dedup", day2]):
         refused = run_cli(*command, "--isolated", "--model", tmp_path / "nowhere")
         assert refused.returncode == 2 and "no such model" in refused.stderr, (command, refused.stderr)
+
+
+def test_fit_without_texts_gives_the_same_cleaning(corpus: Path, tmp_path: Path) -> None:
+    """``--no-texts`` skips the pass that keeps the recurring lines' texts: the counts, and so
+    the cleaning, are the same; ``model show`` then lists counts only."""
+    assert run_cli("fit", corpus, "-o", tmp_path / "with", "-q", "--isolated").returncode == 0
+    assert run_cli("fit", corpus, "-o", tmp_path / "without", "-q", "--isolated", "--no-texts").returncode == 0
+    with_texts, without = load_model(tmp_path / "with"), load_model(tmp_path / "without")
+    assert with_texts.recurrence == without.recurrence and with_texts.examples and not without.examples
+    assert "recurring lines removed" not in run_cli("model", "show", tmp_path / "without").stdout

@@ -20,18 +20,23 @@ def add_parser(subparsers) -> None:
     add_common_options(parser, several=True, dedup=False)
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="the model folder to write (an earlier model there is replaced; anything else is not)")
+    parser.add_argument("--no-texts", action="store_true", help="skip the pass that keeps the texts of the "
+                        "recurring lines for 'model show' (it lists their counts only; cleaning is the same): "
+                        "fit then takes about half the time")
     add_engine_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..io.readers import check_inputs
-    from ..model import model_of, save_model
+    from ..model import RecurringTexts, model_of, save_model
     from ..pipeline import build_stages
 
     settings = settings_from_args(args)
     check_inputs(list(args.inputs))
     stages = build_stages(settings, dedup=False)
+    if settings.cruft.recurrence and not args.no_texts:  # one more pass: the texts recurring lines are removed as
+        stages.append(RecurringTexts())
     problems = learn_from_inputs(args, settings, stages)
     print_problems(problems)
     model = model_of(stages, settings)
