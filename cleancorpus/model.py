@@ -18,13 +18,14 @@ What a model holds (version 1):
   them: memory and size are bounded by a source's distinct short lines, not its size);
   counts, not only what passed the thresholds, so that models can later be added up; and
   (``cleancorpus fit``) the texts the recurring lines were removed as, with their counts;
-- ``names.json``: when name discovery was on, the groups it found, with their evidence.
+- ``names.json``: when name discovery was on, the groups it found, with their evidence;
+- ``templates.json`` (``cleancorpus fit`` of folders of HTML pages): the site templates the
+  reader learned, per site its pages counted and each template block's key with its pages.
 
 Data formats only (JSON; never pickle), written to a temporary folder beside the target
 and renamed into place: a reader never sees half a model, and a failed write leaves the
 earlier model whole. Near-duplicates are not in the model yet: ``normalize --model``
-still finds them within its input (``dedup --index`` keeps an index across runs); site
-templates of HTML input are still learned from the input.
+still finds them within its input (``dedup --index`` keeps an index across runs).
 """
 
 from __future__ import annotations
@@ -70,10 +71,26 @@ class Model:
     #: source -> the texts its recurring lines were removed as, with the documents each was
     #: removed from, most first (at most :data:`EXAMPLES` a source): what ``model show`` lists
     examples: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: site -> ``(pages counted, {block key: pages})``: the site templates learned from HTML
+    #: pages (``cleancorpus fit`` of folders of pages); ``None`` when the model has none to give
+    #: (then a run with it still learns templates from its pages)
+    templates: dict[str, tuple[int, dict[int, int]]] | None = None
     #: documents the model was fitted on
     documents: int = 0
     version: str = __version__
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+
+    def template_book(self) -> Any:
+        """What the reader is given (:class:`~cleancorpus.cruft.templates.TemplateBook`): the
+        model's site templates, used in every folder of pages instead of learning them; ``None``
+        when the model holds no templates."""
+        if self.templates is None:
+            return None
+        from .cruft.templates import HtmlTemplates, TemplateBook
+
+        given = HtmlTemplates(templates={site: dict(blocks) for site, (_, blocks) in self.templates.items() if blocks},
+                              pages={site: pages for site, (pages, _) in self.templates.items()}, given=True)
+        return TemplateBook(given=given)
 
     def recurring_lines(self, source: str, min_docs: int, min_share: float) -> int:
         """How many short lines of ``source`` pass the given thresholds (for ``model show``)."""
@@ -151,9 +168,15 @@ def settings_differences(made_with: dict, given: dict, prefix: str = "") -> list
 
 # ---------------------------------------------------------------- from and into stages
 
-def model_of(stages: Sequence[Any], settings: Any) -> Model:
-    """The model of fitted ``stages`` (the pipeline's, after its learning passes)."""
+def model_of(stages: Sequence[Any], settings: Any, templates: Any = None) -> Model:
+    """The model of fitted ``stages`` (the pipeline's, after its learning passes), and of the
+    site templates the reader learned (``templates``: the run's
+    :class:`~cleancorpus.cruft.templates.TemplateBook`, or ``None`` when the run had no reader)."""
     model = Model(settings=learning_settings(settings))
+    if templates is not None and settings.read.html_templates:
+        merged = templates.merged()
+        model.templates = {site: (pages, dict(merged.templates.get(site, {})))
+                           for site, pages in sorted(merged.pages.items())}
     for stage in stages:
         if stage.name == "cruft" and stage.settings.recurrence:
             recurrence = stage.recurrence
@@ -226,6 +249,10 @@ def save_model(model: Model, path: str | Path) -> Path:
                         for source, (total, counts) in sorted(model.recurrence.items())}})
     if model.names is not None:
         files["names.json"] = _json_bytes({"groups": model.names})
+    if model.templates is not None:
+        files["templates.json"] = _json_bytes({"sites": {
+            site: {"pages": pages, "blocks": {str(key): n for key, n in sorted(blocks.items())}}
+            for site, (pages, blocks) in sorted(model.templates.items())}})
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "cleancorpus": model.version,
                 "created": model.created, "documents": model.documents, "settings": model.settings,
                 "files": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}}
@@ -299,6 +326,10 @@ def load_model(path: str | Path) -> Model:
                               for source, entry in data["sources"].items() if entry.get("examples")}
         if "names.json" in files:
             model.names = list(_read_json(folder / "names.json", files["names.json"])["groups"])
+        if "templates.json" in files:
+            sites = _read_json(folder / "templates.json", files["templates.json"])["sites"]
+            model.templates = {site: (int(entry["pages"]), {int(k): int(n) for k, n in entry["blocks"].items()})
+                               for site, entry in sites.items()}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, ModelError):
             raise
@@ -333,6 +364,10 @@ def describe(model: Model, path: str | Path) -> str:
                 if shown:
                     lines.append(f"    {source}")
                     lines += [f"      {n:>6,}  {text[:100]}" for text, n in shown]
+    if model.templates is not None:
+        with_template = sum(1 for _, blocks in model.templates.values() if blocks)
+        lines.append(f"  site templates: {len(model.templates):,} sites of HTML pages, {with_template:,} with a "
+                     f"template ({sum(len(b) for _, b in model.templates.values()):,} blocks)")
     if model.names is None:
         lines.append("  names: discovery was off")
     else:

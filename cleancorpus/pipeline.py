@@ -124,7 +124,9 @@ class Pipeline:
         """A pipeline that applies the model in folder ``path`` as it is: its learning stages
         learn nothing from the documents it runs on (near-duplicates are still found among
         them). ``settings`` must be those the model was fitted with, in what decides learning
-        (:class:`~cleancorpus.model.ModelError` otherwise, as for a damaged or newer model)."""
+        (:class:`~cleancorpus.model.ModelError` otherwise, as for a damaged or newer model).
+        (The model's site templates of HTML pages go to a reader: :func:`normalize_corpus` and
+        the command line give them; documents given here are already extracted.)"""
         from .model import load_model, use_model
 
         pipeline = cls(settings, stages)
@@ -218,9 +220,16 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
         names = None  # records become files named by their ids
     shown = str(input_path) if isinstance(input_path, (str, Path)) else " ".join(map(str, inputs))
     report = RunReport(input=shown, output="-" if to_stdout else str(out), settings=settings.to_dict())
-    pipeline = Pipeline(settings) if model is None else Pipeline.load(model, settings)
-    report.model = None if model is None else str(model)
-    documents = CorpusInput(inputs, settings.read, report.problems, progress)  # read by the engine's workers
+    pipeline = Pipeline(settings)
+    templates = None
+    if model is not None:  # (before anything is read: a model that cannot be used stops the run here)
+        from .model import load_model, use_model
+
+        learned = load_model(model)
+        use_model(learned, pipeline.stages, settings, where=str(model))
+        pipeline.fitted, templates, report.model = True, learned.template_book(), str(model)
+    # read by the engine's workers (a model's site templates given to the reader)
+    documents = CorpusInput(inputs, settings.read, report.problems, progress, templates=templates)
 
     # with --dropped: the duplicates go to their file as they pass (never held in memory)
     dropped_file = RecordsFile(dropped, settings.read) if dropped is not None else None

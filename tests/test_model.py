@@ -254,3 +254,41 @@ def test_fit_without_texts_gives_the_same_cleaning(corpus: Path, tmp_path: Path)
     with_texts, without = load_model(tmp_path / "with"), load_model(tmp_path / "without")
     assert with_texts.recurrence == without.recurrence and with_texts.examples and not without.examples
     assert "recurring lines removed" not in run_cli("model", "show", tmp_path / "without").stdout
+
+
+def test_site_templates_of_html_pages_are_in_the_model(tmp_path: Path) -> None:
+    """A folder of a site's pages: fit keeps the site template the reader learns; normalizing
+    the folder with the model writes what normalizing it alone writes; a day of one page (too
+    few to learn a template from) loses the template's blocks with the model, not alone."""
+    from test_templates import FOOTER, PROMO, STORIES, page, write_site
+
+    site = write_site(tmp_path / "day1")
+    day2 = tmp_path / "day2"
+    day2.mkdir()
+    (day2 / "story9.html").write_text(page("Ferry timetable changes", STORIES[0][1].replace("harbour", "ferry port"),
+                                           9), encoding="utf-8")
+    model = tmp_path / "model"
+    assert run_cli("fit", site, "-o", model, "-q", "--isolated").returncode == 0
+    learned = load_model(model)
+    assert learned.templates and learned.templates["news.northern.example"][1]  # blocks with their pages
+    assert "site templates: 1 sites of HTML pages, 1 with a template" in run_cli("model", "show", model).stdout
+    for jobs in ("1", "2"):
+        assert run_cli("normalize", site, "-o", tmp_path / f"alone{jobs}", "-q", "--isolated", "--jobs", jobs
+                       ).returncode == 0
+        assert run_cli("normalize", site, "-o", tmp_path / f"applied{jobs}", "-q", "--isolated", "--jobs", jobs,
+                       "--model", model).returncode == 0
+        assert folder_bytes(tmp_path / f"applied{jobs}") == folder_bytes(tmp_path / f"alone{jobs}")
+    assert run_cli("normalize", day2, "-o", tmp_path / "day2-alone", "-q", "--isolated").returncode == 0
+    assert run_cli("normalize", day2, "-o", tmp_path / "day2-model", "-q", "--isolated", "--model", model
+                   ).returncode == 0
+    alone = (tmp_path / "day2-alone" / "story9.txt").read_text()
+    with_model = (tmp_path / "day2-model" / "story9.txt").read_text()
+    assert "ferry port" in alone and "ferry port" in with_model and PROMO not in with_model
+    assert "template:" not in (tmp_path / "day2-alone" / "cleancorpus-records.jsonl").read_text()
+    records = [json.loads(line) for line in (tmp_path / "day2-model" / "cleancorpus-records.jsonl").read_text()
+               .splitlines()]
+    removed = {r["text"]: r["detail"] for rec in records for r in rec["removed_lines"]
+               if r["rule"] == "template:news.northern.example"}
+    assert {PROMO, FOOTER} <= set(removed) and all("of 5 pages" in d for d in removed.values())
+    explained = run_cli("explain", day2, "story9.html", "--isolated", "--model", model)
+    assert f"[template:news.northern.example" in explained.stdout and PROMO in explained.stdout

@@ -144,7 +144,8 @@ def check_corpus(input_path: str | Path | Sequence[str | Path], settings: Settin
         learned = load_model(model)
     stage = CheckStage(settings, codes, base, fingerprint=fingerprint, memo=memo, keep_fixable=fix or diff,
                        model=learned, model_path=str(model))
-    corpus = CorpusInput(inputs, settings.read, problems, progress, hashes=True, extraction_cache=memo)
+    corpus = CorpusInput(inputs, settings.read, problems, progress, hashes=True, extraction_cache=memo,
+                         templates=learned.template_book() if learned is not None else None)
     fit_stages(corpus, [stage], jobs=settings.processes, progress=progress, **engine)
     remover, normalizer, repairer = stage.remover, stage.normalizer, stage.repairer
     documents = len(stage.checked)

@@ -302,20 +302,26 @@ def add_model_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="MODEL", help=MODEL_HELP)
 
 
-def use_model_of(args: argparse.Namespace, stages: list, settings: Settings) -> None:
-    """Give ``stages`` what the ``--model`` of ``args`` learned (nothing without one); a model
-    that cannot be used stops the command before any work (:class:`~cleancorpus.model.ModelError`)."""
-    if getattr(args, "model", None):
-        from ..model import load_model, use_model
+def use_model_of(args: argparse.Namespace, stages: list, settings: Settings) -> Any:
+    """Give ``stages`` what the ``--model`` of ``args`` learned, and return what its reader is
+    to be given (the model's site templates: ``CorpusInput(templates=...)``); ``None`` without
+    a model. A model that cannot be used stops the command before any work
+    (:class:`~cleancorpus.model.ModelError`)."""
+    if not getattr(args, "model", None):
+        return None
+    from ..model import load_model, use_model
 
-        use_model(load_model(args.model), stages, settings, where=args.model)
+    model = load_model(args.model)
+    use_model(model, stages, settings, where=args.model)
+    return model.template_book()
 
 
-def learn_from_inputs(args: argparse.Namespace, settings: Settings, stages: list) -> list:
+def learn_from_inputs(args: argparse.Namespace, settings: Settings, stages: list, templates: Any = None) -> list:
     """Run the learning passes of ``stages`` over the command's inputs (read by the engine's
     workers, on the engine its options name, with progress unless ``--quiet``), for commands
-    that want what was learned, not the documents (``names``, ``fit``). Returns the problems
-    met reading (printed by the caller)."""
+    that want what was learned, not the documents (``names``, ``fit``). ``templates``: a
+    :class:`~cleancorpus.cruft.templates.TemplateBook` the reader adds the site templates it
+    learns to. Returns the problems met reading (printed by the caller)."""
     from ..engines.local import CorpusInput, fit_stages
     from ..progress import Progress
 
@@ -323,8 +329,8 @@ def learn_from_inputs(args: argparse.Namespace, settings: Settings, stages: list
     progress = Progress(enabled=not args.quiet)
     try:
         with engine_of(args) as engine:
-            fit_stages(CorpusInput(list(args.inputs), settings.read, problems, progress), stages, progress=progress,
-                       jobs=settings.processes, **engine)
+            fit_stages(CorpusInput(list(args.inputs), settings.read, problems, progress, templates=templates), stages,
+                       progress=progress, jobs=settings.processes, **engine)
     finally:
         progress.close()
     return problems

@@ -55,8 +55,8 @@ def _prepared(args: argparse.Namespace, settings: Settings, problems: list, prog
     from ..engines.local import CorpusInput
 
     pipeline = Pipeline(settings, stages=("repair", "cruft", "names"))
-    use_model_of(args, pipeline.stages, settings)
-    return pipeline.run(CorpusInput(list(args.inputs), settings.read, problems), progress=progress,
+    templates = use_model_of(args, pipeline.stages, settings)
+    return pipeline.run(CorpusInput(list(args.inputs), settings.read, problems, templates=templates), progress=progress,
                         last_pass="cleaning and sketching", **(engine or {}))
 
 
@@ -105,8 +105,8 @@ def clusters_of(args: argparse.Namespace, settings: Settings, problems: list, pr
     from ..engines.local import CorpusInput, fit_stages
 
     pipeline = Pipeline(settings)
-    use_model_of(args, pipeline.stages, settings)
-    fit_stages(CorpusInput(list(args.inputs), settings.read, problems), pipeline.stages,
+    templates = use_model_of(args, pipeline.stages, settings)
+    fit_stages(CorpusInput(list(args.inputs), settings.read, problems, templates=templates), pipeline.stages,
                jobs=settings.processes, progress=progress, **(engine or {}))
     return pipeline.detector.result
 

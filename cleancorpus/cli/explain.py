@@ -48,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
     problems: list = []
     wanted = set(args.documents)
     stages = [KeepOriginals(wanted), *build_stages(settings, dedup=False)]
-    use_model_of(args, stages, settings)
+    templates = use_model_of(args, stages, settings)
     with engine_of(args) as engine:
-        cleaned = [doc for doc in run_stages(CorpusInput([args.input], settings.read, problems), stages,
+        cleaned = [doc for doc in run_stages(CorpusInput([args.input], settings.read, problems, templates=templates), stages,
                                              jobs=settings.processes, **engine)
                    if doc.id in wanted]
     found = set()

@@ -37,9 +37,12 @@ def run(args: argparse.Namespace) -> int:
     stages = build_stages(settings, dedup=False)
     if settings.cruft.recurrence and not args.no_texts:  # one more pass: the texts recurring lines are removed as
         stages.append(RecurringTexts())
-    problems = learn_from_inputs(args, settings, stages)
+    from ..cruft.templates import TemplateBook
+
+    book = TemplateBook()  # (the reader adds each folder's site templates to it)
+    problems = learn_from_inputs(args, settings, stages, book)
     print_problems(problems)
-    model = model_of(stages, settings)
+    model = model_of(stages, settings, book)
     path = save_model(model, args.output)
     if not args.quiet:
         sources = len(model.recurrence or {})

@@ -183,6 +183,9 @@ class HtmlTemplates:
     pages: dict[str, int] = field(default_factory=dict)
     #: the site each page was learned under, by the page's path (set by the folder reader)
     page_sites: dict[str, str | None] = field(default_factory=dict)
+    #: templates given (a saved model), not learned from the pages read: a page's site is
+    #: found where the page is read (:func:`page_site`), as learning finds it
+    given: bool = False
     _fingerprints: dict[str, str] = field(default_factory=dict, repr=False)
 
     def has_template(self, site: str | None) -> bool:
@@ -347,6 +350,29 @@ class PageSummaries(StageBase):
 
     def apply(self, doc: Any) -> Any:
         return doc
+
+
+@dataclass
+class TemplateBook:
+    """Site templates between a run and its reader: those ``given`` (a saved model: every
+    folder read uses them and none is learned), and those each folder ``learned`` (what
+    ``cleancorpus fit`` keeps)."""
+
+    given: HtmlTemplates | None = None
+    learned: list[HtmlTemplates] = field(default_factory=list)
+
+    def merged(self) -> HtmlTemplates:
+        """The templates learned in every folder, per site (a site learned in two folders
+        keeps the blocks of both, with the larger counts)."""
+        merged = HtmlTemplates()
+        for learned in self.learned:
+            for site, blocks in learned.templates.items():
+                into = merged.templates.setdefault(site, {})
+                for key, pages in blocks.items():
+                    into[key] = max(pages, into.get(key, 0))
+            for site, pages in learned.pages.items():
+                merged.pages[site] = max(pages, merged.pages.get(site, 0))
+        return merged
 
 
 def page_site(tree: Any, options: Any = None, fallback: str | None = None) -> str | None:

@@ -128,6 +128,9 @@ class CorpusInput:
     hashes: bool = False
     #: where HTML extractions of unchanged pages come from (picklable: it goes to the workers)
     extraction_cache: Any = None
+    #: site templates given to the reader (a model's) or kept as it learns them
+    #: (:class:`~cleancorpus.cruft.templates.TemplateBook`); ``None``: learned and dropped
+    templates: Any = None
 
 
 @dataclass
@@ -470,7 +473,7 @@ def run_stages(documents: Iterable[Document] | CorpusInput, stages: Sequence[Sta
         parallel = executor is not None or jobs > 1  # (one process: the reader learns alone, lazily)
         source = partition_corpus(documents.paths, documents.options, partition_size, documents.progress,
                                   hashes=documents.hashes, extraction_cache=documents.extraction_cache,
-                                  fit=fit if parallel else None)
+                                  fit=fit if parallel else None, templates=documents.templates)
         yield from run.run(source, reading=True, last_pass=last_pass, apply=apply)
         return
     run = LocalRun(stages, jobs=jobs, workdir=workdir, progress=progress, partition_size=partition_size,

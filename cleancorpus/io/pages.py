@@ -179,17 +179,25 @@ class RawPages:
 
 
 def _extract_page(text: str, doc_id: str, path: Path, options: ReadOptions, meta: dict,
-                  extraction_cache: dict | None, templates: Any) -> tuple[str, dict, tuple]:
+                  extraction_cache: dict | None, templates: Any, folder_site: str | None = None) -> tuple[str, dict, tuple]:
     """Extract an HTML page's text (without its site's template when one was learned):
-    ``(text, metadata, records of the template blocks removed)``."""
+    ``(text, metadata, records of the template blocks removed)``. ``folder_site``: the site
+    the page's folder names (a page's site when it names none itself)."""
     page: Any = text
     removed: tuple = ()
     site = templates.page_sites.get(str(path)) if templates is not None else None
+    tree = None
+    if templates is not None and templates.given:  # (learning did not see this page: find its site as learning would)
+        from ..cruft.templates import page_site, parse_html
+
+        tree = parse_html(text)
+        site = page_site(tree, options, folder_site) if tree is not None else None
     if templates is not None and templates.has_template(site):
         from ..cruft.templates import RECORDED_TEXT
 
-        page, blocks = templates.strip(text, site)
+        stripped, blocks = templates.strip(tree if tree is not None else text, site)
         if blocks:
+            page = stripped
             # the text read depends on the template too: caches keyed on the hash must see it
             meta["content_hash"] = content_hash(f"{meta['content_hash']}:{templates.fingerprint(site)}".encode())
             removed = tuple(LineRemoval(doc_id, 0, block[:RECORDED_TEXT], f"template:{site}",
@@ -225,7 +233,7 @@ def read_file_document(path: Path, doc_id: str, source: str | None, options: Rea
         problems.append(ReadProblem(str(path), f"not valid UTF-8; decoded as {encoding}", fatal=False))
     removed: tuple = ()
     if base_suffix(path) in HTML_SUFFIXES:
-        text, found, removed = _extract_page(text, doc_id, path, options, meta, extraction_cache, templates)
+        text, found, removed = _extract_page(text, doc_id, path, options, meta, extraction_cache, templates, source)
         meta.update(found)
         # the page's host, not trafilatura's hostname (the registered domain: every
         # *.wordpress.com blog would be one source)

@@ -132,13 +132,15 @@ class Problems:
 
 def partition_corpus(paths: Sequence[str | Path], options: ReadOptions, size: int = 200,
                      progress: Any = None, *, hashes: bool = False,
-                     extraction_cache: Any = None, fit: Any = None) -> Iterator[Partition]:
+                     extraction_cache: Any = None, fit: Any = None, templates: Any = None) -> Iterator[Partition]:
     """The partitions of ``paths``, in the order :func:`~cleancorpus.io.read_corpus` reads
     them (see the module docstring). Raises :class:`CorpusError` as ``read_corpus`` does.
     ``hashes`` and ``extraction_cache``: as ``read_corpus``'s ``content_hashes`` and
     ``extraction_cache`` (what ``check`` caches on); the cache must be picklable to go to
     worker processes with the partitions. ``fit``: how the engine runs template learning's
-    per-page work in its workers (see :func:`~.pages.learn_folder_templates`)."""
+    per-page work in its workers (see :func:`~.pages.learn_folder_templates`). ``templates``:
+    a :class:`~cleancorpus.cruft.templates.TemplateBook`: its ``given`` templates are used in
+    every folder instead of learning them, and each folder's learned ones are added to it."""
     from .readers import check_inputs, input_names
 
     paths = list(paths)
@@ -147,11 +149,12 @@ def partition_corpus(paths: Sequence[str | Path], options: ReadOptions, size: in
     check_inputs(paths)
     prefixes = [f"{name}/" for name in input_names(paths)] if len(paths) > 1 else [""]
     for path, prefix in zip(paths, prefixes):
-        yield from _partitions_of(path, prefix, options, size, progress, fit, hashes, extraction_cache)
+        yield from _partitions_of(path, prefix, options, size, progress, fit, hashes, extraction_cache, templates)
 
 
 def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: int, progress: Any,
-                   fit: Any = None, hashes: bool = False, extraction_cache: Any = None) -> Iterator[Partition]:
+                   fit: Any = None, hashes: bool = False, extraction_cache: Any = None,
+                   book: Any = None) -> Iterator[Partition]:
     import sys
 
     from .readers import corpus_files, require_format_extra
@@ -182,7 +185,12 @@ def _partitions_of(path: str | Path, prefix: str, options: ReadOptions, size: in
         yield Problems(listing)
     if not files:
         raise CorpusError(f"{root}: no files cleancorpus reads in this folder ({KINDS_HELP})")
-    templates = learn_folder_templates(root, files, options, progress, fit)
+    if book is not None and book.given is not None:
+        templates = book.given if options.html_templates else None
+    else:
+        templates = learn_folder_templates(root, files, options, progress, fit)
+        if book is not None and templates is not None:
+            book.learned.append(templates)
     pending: list[tuple[str, str, str | None]] = []
     for file, inside in listed:
         relative = prefix + inside
