@@ -12,10 +12,10 @@ from .common import (EXIT_FINDINGS, EXIT_OK, add_common_options, add_engine_opti
 def add_parser(subparsers) -> None:
     """``cleancorpus fit INPUT... -o MODEL``."""
     parser = subparsers.add_parser(
-        "fit", help="learn recurring lines per source (and discovered names) and save them as a model",
+        "fit", help="learn recurring lines per source, site templates and discovered names; save them as a model",
         description="Run the learning passes of 'normalize' and save what they learned as a model folder: "
-        "recurring lines and sentences per source with their counts, and, with --apply-discovered, the name "
-        "groups discovery found. 'normalize --model MODEL' then cleans any input with it and learns nothing "
+        "recurring lines and sentences per source with their counts (and the texts they were removed as), the "
+        "site templates of folders of HTML pages, and, with --apply-discovered, the name groups discovery found. 'normalize --model MODEL' then cleans any input with it and learns nothing "
         "from that input (fit A then normalize A --model writes what normalize A writes).")
     add_common_options(parser, several=True, dedup=False)
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
