@@ -17,6 +17,13 @@ means, 4-word shingles, as ``cruft_quality.py``):
 
     python benchmarks/daily_crawl.py --days 3
     python benchmarks/daily_crawl.py --days 3 --min-pages 9   # sites with 3+ pages a day
+    python benchmarks/daily_crawl.py --days 3 --html          # site templates from the HTML too
+
+``--html``: the pages are extracted by cleancorpus's HTML reader with the site templates each
+way of cleaning has (learned from the day's pages alone, from the days before, from the days
+before and the day, from all pages; sites as the benchmark labels them), then cleaned with the
+recurrence learned from the same pages: a model holds both (``cleancorpus fit`` of folders of
+pages keeps the templates the reader learns).
 """
 
 from __future__ import annotations
@@ -55,10 +62,42 @@ def clean(docs: list[Document]) -> dict[str, str]:
     return {d.id: d.text for d in Pipeline(stages=STAGES).run(docs)}
 
 
+def extract(pages: list[dict], learned_from: list[dict]) -> list[Document]:
+    """``pages`` as documents, extracted with the site templates learned from ``learned_from``."""
+    from multiprocessing import Pool
+
+    from cleancorpus.cruft.templates import learn_templates
+
+    templates = learn_templates((p["site"], p["html"]) for p in learned_from)
+    with Pool(2) as pool:
+        texts = pool.map(_data._extract_without_template,
+                         [(p["html"], p.get("url"), p["site"], templates.templates.get(p["site"]), False) for p in pages],
+                         chunksize=8)
+    return [Document(p["key"], t, source=p["site"]) for p, t in zip(pages, texts)]
+
+
+def html_days(pages: list[dict], day: list[int], days: int) -> dict[str, dict[str, str]]:
+    """The four ways of cleaning each later day, the HTML read with each way's site templates."""
+    ways: dict[str, dict[str, str]] = {"alone": {}, "before": {}, "before and the day": {}}
+    with tempfile.TemporaryDirectory() as folder:
+        for n in range(1, days):
+            today = [p for p, k in zip(pages, day) if k == n]
+            before = [p for p, k in zip(pages, day) if k < n]
+            ways["alone"].update(clean(extract(today, today)))
+            for way, learned_from in (("before", before), ("before and the day", before + today)):
+                model = Path(folder) / f"model-{n}"
+                Pipeline(stages=STAGES).fit(extract(learned_from, learned_from)).save(model)
+                ways[way].update({d.id: d.text for d in Pipeline.load(model, stages=STAGES).run(
+                    extract(today, learned_from))})
+    ways["all"] = clean(extract(pages, pages))
+    return ways
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--min-pages", type=int, default=1, help="only sites with at least this many pages")
+    parser.add_argument("--html", action="store_true", help="read the HTML with each way's site templates")
     args = parser.parse_args()
     pages = _data.load_dragnet()
     per_site = Counter(p["site"] for p in pages)
@@ -86,10 +125,15 @@ def main() -> None:
             Pipeline(stages=STAGES).fit(before + today).save(model)
             updated.update({d.id: d.text for d in Pipeline.load(model, stages=STAGES).run(today)})
     together = clean(docs)
+    if args.html:
+        ways = html_days(pages, day, args.days)
+        alone, with_model, updated, together = (ways["alone"], ways["before"], ways["before and the day"],
+                                                ways["all"])
     keys = [d.id for d in later]
     raw = {d.id: d.text for d in docs}
     sites_later = {d.source for d in later}
-    print(f"cleancorpus {cleancorpus.__version__}, {time.strftime('%Y-%m-%d')}; dragnet-train, trafilatura "
+    print(f"cleancorpus {cleancorpus.__version__}, {time.strftime('%Y-%m-%d')}; dragnet-train, "
+          f"{'the HTML reader with site templates' if args.html else 'trafilatura'} "
           f"(comments off); {len(pages)} pages of {len({p['site'] for p in pages})} sites with {args.min_pages}+ pages, "
           f"in {args.days} days: "
           f"{len(keys)} pages of {len(sites_later)} sites on days 2-{args.days} are scored")
@@ -101,7 +145,8 @@ def main() -> None:
                            ("all days at once (reference)", together)):
         p, r, f = _data.prf([gold[k] for k in keys], [cleaned[k] for k in keys])
         print(f"| {label} | {p:.3f} | {r:.3f} | {f:.3f} |")
-    print(f"\n(applying the models: {len(keys) / seconds:,.0f} pages/s)")
+    if not args.html:
+        print(f"\n(applying the models: {len(keys) / seconds:,.0f} pages/s)")
 
 
 if __name__ == "__main__":
