@@ -226,6 +226,16 @@ def use_model(model: Model, stages: Sequence[Any], settings: Any, where: str = "
             stage.use_learned([variant_from_dict(v) for v in model.names])
 
 
+def apply_model(path: str | Path, stages: Sequence[Any], settings: Any) -> Model:
+    """Load the model in folder ``path`` and give ``stages`` what it learned (:func:`load_model`
+    then :func:`use_model`): what every command and :meth:`Pipeline.load
+    <cleancorpus.pipeline.Pipeline.load>` does with a model, before anything is read. Returns
+    the model (its :meth:`Model.template_book` is for the run's reader)."""
+    model = load_model(path)
+    use_model(model, stages, settings, where=str(path))
+    return model
+
+
 # ---------------------------------------------------------------- the folder
 
 def _json_bytes(value: Any) -> bytes:

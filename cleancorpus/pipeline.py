@@ -127,10 +127,10 @@ class Pipeline:
         (:class:`~cleancorpus.model.ModelError` otherwise, as for a damaged or newer model).
         (The model's site templates of HTML pages go to a reader: :func:`normalize_corpus` and
         the command line give them; documents given here are already extracted.)"""
-        from .model import load_model, use_model
+        from .model import apply_model
 
         pipeline = cls(settings, stages)
-        use_model(load_model(path), pipeline.stages, pipeline.settings, where=str(path))
+        apply_model(path, pipeline.stages, pipeline.settings)
         pipeline.fitted = True
         return pipeline
 
@@ -223,11 +223,10 @@ def normalize_corpus(input_path: str | Path | Sequence[str | Path], output: str 
     pipeline = Pipeline(settings)
     templates = None
     if model is not None:  # (before anything is read: a model that cannot be used stops the run here)
-        from .model import load_model, use_model
+        from .model import apply_model
 
-        learned = load_model(model)
-        use_model(learned, pipeline.stages, settings, where=str(model))
-        pipeline.fitted, templates, report.model = True, learned.template_book(), str(model)
+        templates = apply_model(model, pipeline.stages, settings).template_book()
+        pipeline.fitted, report.model = True, str(model)
     # read by the engine's workers (a model's site templates given to the reader)
     documents = CorpusInput(inputs, settings.read, report.problems, progress, templates=templates)
 

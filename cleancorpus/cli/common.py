@@ -309,11 +309,9 @@ def use_model_of(args: argparse.Namespace, stages: list, settings: Settings) -> 
     (:class:`~cleancorpus.model.ModelError`)."""
     if not getattr(args, "model", None):
         return None
-    from ..model import load_model, use_model
+    from ..model import apply_model
 
-    model = load_model(args.model)
-    use_model(model, stages, settings, where=args.model)
-    return model.template_book()
+    return apply_model(args.model, stages, settings).template_book()
 
 
 def learn_from_inputs(args: argparse.Namespace, settings: Settings, stages: list, templates: Any = None) -> list:
