@@ -81,6 +81,16 @@ def _prose_digest(key: str) -> bytes:
     return bytes([PROSE_MARK]) + hashlib.blake2b(key.encode("utf-8"), digest_size=7).digest()
 
 
+def _line_scan(stripped: str, limit: int) -> tuple[bool, bytes | None]:
+    """What the recurrence scan takes of one stripped, non-empty line: whether it reads as
+    prose (its story), and the digest it is counted under, or ``None`` when it is never
+    counted (longer than ``limit`` characters, or protected: a byline, a quotation)."""
+    is_prose = looks_like_prose(stripped)
+    if len(stripped) > limit or is_protected(stripped):
+        return is_prose, None
+    return is_prose, (_prose_digest(repeat_key(stripped)) if is_prose else _digest(line_key(stripped)))
+
+
 @dataclass(frozen=True)
 class RecurrenceSettings:
     """When a line counts as recurring cruft.
@@ -178,17 +188,12 @@ class RecurrenceModel:
         for stripped in [line.strip() for line in doc.text.split("\n")]:
             if not stripped:
                 continue
-            if len(stripped) > limit:
-                if looks_like_prose(stripped):
-                    prose.append(stripped)
-                continue
-            known = memo.get(stripped)
-            if known is None:
-                if looks_like_prose(stripped):
-                    known = (True, None if is_protected(stripped) else _prose_digest(repeat_key(stripped)))
-                else:
-                    known = (False, None if is_protected(stripped) else _digest(line_key(stripped)))
-                memo[stripped] = known
+            if len(stripped) > limit:  # (never counted: only whether it is prose, for the story)
+                known = _line_scan(stripped, limit)
+            else:
+                known = memo.get(stripped)
+                if known is None:
+                    known = memo[stripped] = _line_scan(stripped, limit)
             if known[0]:
                 prose.append(stripped)
             if known[1] is not None:
@@ -208,15 +213,14 @@ class RecurrenceModel:
             stripped = line.strip()
             if not stripped:
                 continue
-            if looks_like_prose(stripped):
+            is_prose, digest = _line_scan(stripped, limit)
+            if is_prose:
                 if prose:
                     story.update(b"\n")
                 story.update(stripped.encode("utf-8"))
                 prose += 1
-                if len(stripped) <= limit and not is_protected(stripped):
-                    digests.add(_prose_digest(repeat_key(stripped)))
-            elif len(stripped) <= limit and not is_protected(stripped):
-                digests.add(_digest(line_key(line)))
+            if digest is not None:
+                digests.add(digest)
         return digests, (_marked(story.digest()) if prose else None)
 
     def state_of(self, source: str) -> str:
