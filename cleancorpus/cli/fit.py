@@ -15,8 +15,9 @@ def add_parser(subparsers) -> None:
         "fit", help="learn recurring lines per source, site templates and discovered names; save them as a model",
         description="Run the learning passes of 'normalize' and save what they learned as a model folder: "
         "recurring lines and sentences per source with their counts (and the texts they were removed as), the "
-        "site templates of folders of HTML pages, and, with --apply-discovered, the name groups discovery found. 'normalize --model MODEL' then cleans any input with it and learns nothing "
-        "from that input (fit A then normalize A --model writes what normalize A writes).")
+        "site templates of folders of HTML pages, and, with --apply-discovered, the name groups discovery found. "
+        "'normalize --model MODEL' then cleans any input with it and learns nothing from that input (fit A then "
+        "normalize A --model writes what normalize A writes).")
     add_common_options(parser, several=True, dedup=False)
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="the model folder to write (an earlier model there is replaced; anything else is not)")

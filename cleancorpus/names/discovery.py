@@ -486,6 +486,7 @@ class NameDiscovery:
             if len(forms) < 2 or len(surname) < 2:
                 continue
             counts = {f"{m} {surname}": self.stats[m].after[surname] for m in forms}
+            ranked = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))  # most frequent first
             full = list(counts)
             canonical, canonical_by = choose_canonical(full, counts)
             given = canonical.rsplit(" ", 1)[0]
@@ -500,7 +501,7 @@ class NameDiscovery:
             found.append(DiscoveredVariant(
                 canonical=canonical,
                 variants=tuple(sorted(f for f in full if f != canonical)),
-                counts=dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+                counts=dict(ranked),
                 # (at most: documents of the full names are not counted, their mentions bound them)
                 documents=min(sum(counts.values()), max(self.stats[m].documents for m in forms)),
                 shared_context=(surname,),
@@ -509,7 +510,7 @@ class NameDiscovery:
                 confidence="review" if reason else "apply",
                 reason=reason,
                 canonical_by=canonical_by,
-                full_names=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+                full_names=ranked,
             ))
         return found
 
